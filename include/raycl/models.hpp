@@ -1,0 +1,223 @@
+/// @file
+/// @brief Typed results of raycl operations. Each keeps the raw JSON object it was read from.
+///
+/// Decoding ignores unknown keys and tolerates missing optional fields (Ray keeps adding
+/// fields); a required field of the wrong type is a 500 `client_error` of kind
+/// `protocol_error`.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace raycl {
+
+/// @brief Status of a Ray job.
+enum class job_status { pending, running, stopped, succeeded, failed, unknown };
+
+/// @brief Parses Ray's upper-case status name; unrecognised names give `job_status::unknown`.
+job_status parse_job_status(std::string_view text) noexcept;
+/// @brief Ray's upper-case name of a status, e.g. `"SUCCEEDED"` (`"UNKNOWN"` for unknown).
+std::string_view to_string(job_status status) noexcept;
+/// @brief True for STOPPED, SUCCEEDED and FAILED.
+bool is_terminal(job_status status) noexcept;
+
+/// @brief How a job was started.
+enum class job_type {
+    submission,  ///< Submitted through the Jobs API (`SUBMISSION`).
+    driver,      ///< A driver that connected itself (`DRIVER`); cannot be stopped or deleted.
+    unknown,     ///< A type this version of raycl does not know.
+};
+
+/// @brief Where a job's driver process runs.
+struct driver_info {
+    std::string id{};               ///< Hex job id of the driver.
+    std::string node_ip_address{};  ///< IP of the driver's node.
+    std::string pid{};              ///< Process id (Ray sends it as a string).
+};
+
+/// @brief One job (`GET /api/jobs/{id}` and the elements of `GET /api/jobs/`).
+struct job_details {
+    job_type type = job_type::unknown;               ///< SUBMISSION or DRIVER.
+    std::optional<std::string> job_id{};               ///< Hex Ray job id; empty while PENDING.
+    std::optional<std::string> submission_id{};        ///< Submission id; empty for DRIVER jobs.
+    std::optional<raycl::driver_info> driver_info{};   ///< Driver process, once started.
+    job_status status = job_status::unknown;         ///< Current status.
+    std::string status_text{};                         ///< Status exactly as Ray sent it.
+    std::string entrypoint{};                          ///< The shell command of the job.
+    std::optional<std::string> message{};              ///< Ray's status message.
+    std::optional<std::string> error_type{};           ///< Ray's error type (an open set).
+    std::optional<std::int64_t> start_time{};          ///< Unix milliseconds.
+    std::optional<std::int64_t> end_time{};            ///< Unix milliseconds.
+    std::map<std::string, std::string> metadata{};     ///< User metadata.
+    std::optional<boost::json::object> runtime_env{};  ///< Runtime environment.
+    std::optional<std::string> driver_agent_http_address{};  ///< Agent serving the driver.
+    std::optional<std::string> driver_node_id{};       ///< Node the driver runs on.
+    std::optional<std::int64_t> driver_exit_code{};    ///< Exit code once finished.
+    boost::json::object raw{};                         ///< The whole object as received.
+
+    /// @brief True when the job can no longer change state (STOPPED, SUCCEEDED, FAILED).
+    bool is_terminal() const noexcept { return raycl::is_terminal(status); }
+};
+
+/// @brief What to submit with `client::submit_job`. Only the fields that are set are sent.
+struct job_submission {
+    std::string entrypoint{};                           ///< Shell command; required, non-empty.
+    std::optional<std::string> submission_id{};         ///< Generated when empty.
+    std::optional<boost::json::object> runtime_env{};   ///< Runtime environment.
+    std::optional<std::map<std::string, std::string>> metadata{};  ///< User metadata.
+    std::optional<double> entrypoint_num_cpus{};        ///< CPUs reserved for the entrypoint.
+    std::optional<double> entrypoint_num_gpus{};        ///< GPUs reserved for the entrypoint.
+    std::optional<std::int64_t> entrypoint_memory{};    ///< Memory (bytes) for the entrypoint.
+    std::optional<std::map<std::string, double>> entrypoint_resources{};  ///< Custom resources.
+};
+
+/// @brief `GET /api/version`.
+struct version_info {
+    std::string version{};       ///< Dashboard API version (e.g. "4").
+    std::string ray_version{};   ///< Ray release, e.g. "2.60.0".
+    std::string ray_commit{};    ///< Ray commit hash.
+    std::string session_name{};  ///< Cluster session name.
+    boost::json::object raw{};   ///< The whole object as received.
+};
+
+/// @brief One node of the cluster (state API).
+struct node_info {
+    std::string node_id{};                      ///< Hex node id.
+    std::string node_ip{};                      ///< Node IP address.
+    bool is_head_node = false;                ///< Whether this is the head.
+    std::string state{};                        ///< `ALIVE` or `DEAD`.
+    std::string state_message{};                ///< Why the node is in its state (may be empty).
+    std::string node_name{};                    ///< Node name.
+    std::map<std::string, double> resources_total{};  ///< Total resources.
+    std::map<std::string, std::string> labels{};      ///< Node labels.
+    std::optional<std::int64_t> start_time_ms{};      ///< With detail.
+    std::optional<std::int64_t> end_time_ms{};        ///< With detail.
+    boost::json::object raw{};                  ///< The whole object as received.
+
+    /// @brief True when `state` is `ALIVE`.
+    bool alive() const noexcept { return state == "ALIVE"; }
+};
+
+/// @brief One task attempt (state API).
+struct task_info {
+    std::string task_id{};                      ///< Hex task id.
+    std::int64_t attempt_number = 0;          ///< Attempt (retries add rows).
+    std::string name{};                         ///< Task name.
+    std::string state{};                        ///< e.g. `FINISHED`, `RUNNING`, `FAILED`.
+    std::string job_id{};                       ///< Hex job id.
+    std::optional<std::string> actor_id{};      ///< Actor, for actor tasks.
+    std::string type{};                         ///< e.g. `NORMAL_TASK`, `ACTOR_TASK`.
+    std::string func_or_class_name{};           ///< Function or class name.
+    std::optional<std::string> parent_task_id{};  ///< Parent task.
+    std::optional<std::string> node_id{};       ///< Node it ran on.
+    std::optional<std::string> worker_id{};     ///< Worker it ran on.
+    std::optional<std::int64_t> worker_pid{};   ///< Worker process id.
+    std::optional<std::string> error_type{};    ///< Error type, if failed.
+    std::optional<std::string> error_message{}; ///< With detail.
+    boost::json::object raw{};                  ///< The whole object as received.
+};
+
+/// @brief One actor (state API).
+struct actor_info {
+    std::string actor_id{};                     ///< Hex actor id.
+    std::string class_name{};                   ///< Actor class.
+    std::string state{};                        ///< e.g. `ALIVE`, `DEAD`.
+    std::string job_id{};                       ///< Hex job id.
+    std::optional<std::string> name{};          ///< Name, if named.
+    std::optional<std::string> node_id{};       ///< Node it runs on.
+    std::optional<std::int64_t> pid{};          ///< Process id.
+    std::optional<std::string> ray_namespace{}; ///< Namespace.
+    std::optional<std::int64_t> num_restarts{}; ///< With detail.
+    boost::json::object raw{};                  ///< The whole object as received.
+};
+
+/// @brief A list from Ray's state API, with the numbers that tell whether it was truncated.
+template <class T>
+struct list_result {
+    std::vector<T> items{};                 ///< The rows returned.
+    std::int64_t total = 0;               ///< Rows the cluster holds in all (before limit and filters).
+    std::int64_t num_after_truncation = 0;  ///< Rows left after the server's source-side limit.
+    std::int64_t num_filtered = 0;        ///< Rows that matched the filters.
+    std::string partial_failure_warning{};  ///< Ray's warning when some sources failed.
+    std::vector<std::string> warnings{};    ///< Ray's other warnings.
+
+    /// @brief True when the cluster holds rows matching the query that were not returned
+    /// (the limit cut the list, or the server truncated its sources).
+    bool truncated() const noexcept {
+        return num_after_truncation < total ||
+               static_cast<std::int64_t>(items.size()) < num_filtered;
+    }
+};
+
+/// @brief A state-API filter: `key predicate value`, predicate `=` or `!=`.
+struct list_filter {
+    std::string key{};            ///< Column, e.g. `state` or `job_id`.
+    std::string predicate = "=";  ///< `=` or `!=`.
+    std::string value{};          ///< Value (Ray compares case-insensitively).
+};
+
+/// @brief Options of state-API list calls.
+struct list_options {
+    /// @brief Maximum rows (1..10000); unset uses Ray's default of 100.
+    std::optional<int> limit{};
+    /// @brief Ask for detailed rows (`detail=true`).
+    bool detail = false;
+    /// @brief Filters, all of which must match.
+    std::vector<list_filter> filters{};
+    /// @brief Server-side timeout of the query (`timeout`), in (0, 300] seconds.
+    std::optional<double> server_timeout_seconds{};
+};
+
+/// @brief Status of a Serve application.
+enum class serve_app_status { not_started, deploying, deploy_failed, running, unhealthy, deleting, unknown };
+
+/// @brief Parses Ray Serve's application status name (unknown names give `unknown`).
+serve_app_status parse_serve_app_status(std::string_view text) noexcept;
+/// @brief Ray Serve's upper-case name of an application status.
+std::string_view to_string(serve_app_status status) noexcept;
+
+/// @brief One deployment of a Serve application.
+struct serve_deployment {
+    std::string name{};           ///< Deployment name.
+    std::string status{};         ///< e.g. `HEALTHY`, `UPDATING`, `UNHEALTHY`.
+    std::string status_trigger{}; ///< Why it is in that status.
+    std::string message{};        ///< Status message.
+    std::size_t replica_count = 0;  ///< Replicas listed.
+    boost::json::object raw{};    ///< The whole object as received.
+};
+
+/// @brief One Serve application.
+struct serve_application {
+    std::string name{};                        ///< Application name.
+    std::optional<std::string> route_prefix{}; ///< HTTP route prefix.
+    std::optional<std::string> docs_path{};    ///< Docs path.
+    serve_app_status status = serve_app_status::unknown;  ///< Status.
+    std::string status_text{};                 ///< Status exactly as Ray sent it.
+    std::string message{};                     ///< Status message.
+    std::optional<double> last_deployed_time_s{};  ///< Unix seconds.
+    std::optional<boost::json::object> deployed_app_config{};  ///< Declarative config, if any.
+    std::string source{};                      ///< `declarative`, `imperative` or `unknown`.
+    std::vector<serve_deployment> deployments{};  ///< Deployments, sorted by name.
+    boost::json::object raw{};                 ///< The whole object as received.
+};
+
+/// @brief `GET /api/serve/applications/`: the Serve instance and its applications.
+struct serve_instance {
+    std::vector<serve_application> applications{};  ///< Applications, sorted by name.
+    std::optional<std::string> proxy_location{};    ///< e.g. `EveryNode`.
+    boost::json::object http_options{};             ///< HTTP proxy options (may be empty).
+    boost::json::object controller_info{};          ///< Empty when Serve is not running.
+    boost::json::object raw{};                      ///< The whole object as received.
+
+    /// @brief The application with this name, or nullptr.
+    const serve_application* find(std::string_view name) const noexcept;
+};
+
+}  // namespace raycl

@@ -1,0 +1,103 @@
+/// @file
+/// @brief Configuration of a raycl client and of single calls.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace raycl {
+
+/// @brief Seconds as a floating-point duration. Validation rejects NaN, infinities,
+/// values <= 0 and values above 300 s with a 400 `client_error` before any I/O.
+using seconds = std::chrono::duration<double>;
+
+/// @brief Connect and read timeouts (the seed's `{connect, read}`).
+struct timeouts {
+    /// @brief Bound on name resolution + TCP connect + TLS handshake. Default 5 s.
+    seconds connect{5.0};
+    /// @brief Bound on sending a request and receiving its whole response. Default 15 s.
+    seconds read{15.0};
+};
+
+/// @brief TLS settings, used for `https://` addresses.
+struct tls_options {
+    /// @brief Verify the server certificate and host name (default). Turning this off
+    /// accepts any certificate, including an attacker's: only for throw-away test clusters.
+    bool verify_peer = true;
+    /// @brief A PEM file of trusted CA certificates, in addition to the system's.
+    std::string ca_file{};
+};
+
+/// @brief Which header carries the bearer token.
+enum class token_header {
+    authorization,        ///< `Authorization: Bearer <token>` (Ray's default).
+    x_ray_authorization,  ///< `X-Ray-Authorization: Bearer <token>` (behind proxies, KubeRay).
+};
+
+/// @brief Capped exponential back-off with jitter for requests that are safe to repeat.
+struct retry_policy {
+    /// @brief Total attempts including the first; 1 disables retries. Default 3.
+    int max_attempts = 3;
+    /// @brief Delay before the first retry. Default 200 ms.
+    std::chrono::milliseconds initial_backoff{200};
+    /// @brief Upper bound of any single delay. Default 5 s.
+    std::chrono::milliseconds max_backoff{5000};
+    /// @brief Growth factor between attempts. Default 2.
+    double multiplier = 2.0;
+    /// @brief Randomise each delay in [delay/2, delay] ("equal jitter"). Default on.
+    bool jitter = true;
+};
+
+/// @brief Settings of one client. All fields have working defaults.
+struct client_options {
+    /// @brief Dashboard URL (`http://host:8265` or `https://...`). When empty: `RAY_ADDRESS`,
+    /// else `http://127.0.0.1:8265`. A missing scheme means `http://`.
+    std::string address{};
+    /// @brief Bearer token. When empty and `discover_token` is set: `RAY_AUTH_TOKEN`, then the
+    /// file named by `RAY_AUTH_TOKEN_PATH`, then `~/.ray/auth_token`, as Ray's own clients do.
+    std::string token{};
+    /// @brief Look for a token in the environment and files when `token` is empty. Default on.
+    bool discover_token = true;
+    /// @brief The header the token is sent in.
+    raycl::token_header token_header = raycl::token_header::authorization;
+    /// @brief Extra request headers (name, value). CR/LF in either is rejected.
+    std::vector<std::pair<std::string, std::string>> headers{};
+    /// @brief Cookies (name, value) sent with every request.
+    std::vector<std::pair<std::string, std::string>> cookies{};
+    /// @brief Default timeouts of every call.
+    timeouts timeout{};
+    /// @brief TLS verification settings.
+    tls_options tls{};
+    /// @brief Retry policy of idempotent requests.
+    retry_policy retry{};
+    /// @brief Idle keep-alive connections kept per strand (five strands per client). Default 4.
+    std::size_t max_idle_connections_per_strand = 4;
+    /// @brief Largest response body accepted; a larger one fails with 429. Default 64 MiB.
+    std::size_t max_response_bytes = std::size_t{64} << 20;
+};
+
+/// @brief Per-call overrides of the client's defaults.
+struct call_options {
+    /// @brief Overrides `client_options::timeout.connect` for this call.
+    std::optional<seconds> connect_timeout{};
+    /// @brief Overrides `client_options::timeout.read` for this call.
+    std::optional<seconds> read_timeout{};
+    /// @brief Overrides `client_options::retry` for this call.
+    std::optional<retry_policy> retry{};
+};
+
+/// @brief How long `client::wait_for_job` waits and how often it polls.
+struct wait_options {
+    /// @brief Give up with a 408 `client_error` after this long; unset waits forever.
+    std::optional<std::chrono::steady_clock::duration> deadline{};
+    /// @brief First polling interval. Default 250 ms.
+    std::chrono::milliseconds initial_interval{250};
+    /// @brief Longest polling interval (the interval doubles up to it). Default 2 s.
+    std::chrono::milliseconds max_interval{2000};
+};
+
+}  // namespace raycl

@@ -1,0 +1,9 @@
+/// @file
+/// @brief Umbrella header of raycl, the C++20 coroutine client of the Ray dashboard API.
+#pragma once
+
+#include <raycl/client.hpp>
+#include <raycl/error.hpp>
+#include <raycl/models.hpp>
+#include <raycl/options.hpp>
+#include <raycl/version.hpp>

@@ -1,0 +1,477 @@
+#include "core/models_json.hpp"
+
+#include "core/sanitize.hpp"
+
+#include <raycl/error.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace raycl::core {
+namespace json = boost::json;
+namespace {
+
+std::string_view kind_name(json::kind kind) noexcept {
+    switch (kind) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "a number";
+    case json::kind::string: return "a string";
+    case json::kind::array: return "an array";
+    case json::kind::object: return "an object";
+    }
+    return "an unknown value";
+}
+
+[[noreturn]] void protocol_failure(std::string message) {
+    throw client_error(error_kind::protocol_error, "unexpected JSON from Ray: " + message);
+}
+
+const json::object& as_object(const json::value& value, std::string_view what) {
+    if (const json::object* object = value.if_object()) return *object;
+    protocol_failure(std::string(what) + " must be an object, got " + std::string(kind_name(value.kind())));
+}
+
+// Integers arrive as int64, uint64 or double (JSON has one number type) and, for protobuf
+// int64 fields, as decimal strings.
+std::optional<std::int64_t> to_int64(const json::value& value) {
+    switch (value.kind()) {
+    case json::kind::int64: return value.get_int64();
+    case json::kind::uint64:
+        if (value.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+            return static_cast<std::int64_t>(value.get_uint64());
+        return std::nullopt;
+    case json::kind::double_: {
+        double d = value.get_double();
+        // 2^63 is exactly representable; anything at or above it does not fit.
+        if (std::isfinite(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+            return static_cast<std::int64_t>(d);
+        return std::nullopt;
+    }
+    case json::kind::string: {
+        const json::string& text = value.get_string();
+        std::int64_t parsed = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+        if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) return parsed;
+        return std::nullopt;
+    }
+    default: return std::nullopt;
+    }
+}
+
+std::optional<double> to_double(const json::value& value) {
+    switch (value.kind()) {
+    case json::kind::int64: return static_cast<double>(value.get_int64());
+    case json::kind::uint64: return static_cast<double>(value.get_uint64());
+    case json::kind::double_: return value.get_double();
+    default: return std::nullopt;
+    }
+}
+
+// Reads the fields of one JSON object; every error names the field and the object.
+// Missing and null are the same; a present field of the wrong type is a protocol error.
+class object_reader {
+public:
+    object_reader(const json::value& value, std::string_view what)
+        : object_(as_object(value, what)), what_(what) {}
+
+    const json::object& object() const noexcept { return object_; }
+
+    const json::value* find(std::string_view key) const noexcept {
+        auto it = object_.find(key);
+        return it == object_.end() || it->value().is_null() ? nullptr : &it->value();
+    }
+
+    const json::value& required(std::string_view key) const {
+        if (const json::value* value = find(key)) return *value;
+        fail(key, "is missing");
+    }
+
+    std::optional<std::string> optional_string(std::string_view key) const {
+        const json::value* value = find(key);
+        if (!value) return std::nullopt;
+        if (!value->is_string()) wrong_type(key, "a string", *value);
+        return std::string(value->get_string());
+    }
+
+    std::string string_or_empty(std::string_view key) const { return optional_string(key).value_or(""); }
+
+    std::string required_string(std::string_view key) const {
+        required(key);
+        return *optional_string(key);
+    }
+
+    std::optional<std::int64_t> optional_int(std::string_view key) const {
+        const json::value* value = find(key);
+        if (!value) return std::nullopt;
+        if (auto number = to_int64(*value)) return number;
+        wrong_type(key, "an integer", *value);
+    }
+
+    std::optional<double> optional_number(std::string_view key) const {
+        const json::value* value = find(key);
+        if (!value) return std::nullopt;
+        if (auto number = to_double(*value)) return number;
+        wrong_type(key, "a number", *value);
+    }
+
+    std::optional<bool> optional_bool(std::string_view key) const {
+        const json::value* value = find(key);
+        if (!value) return std::nullopt;
+        if (!value->is_bool()) wrong_type(key, "a boolean", *value);
+        return value->get_bool();
+    }
+
+    bool required_bool(std::string_view key) const {
+        required(key);
+        return *optional_bool(key);
+    }
+
+    const json::object* object_field(std::string_view key) const {
+        const json::value* value = find(key);
+        if (!value) return nullptr;
+        if (!value->is_object()) wrong_type(key, "an object", *value);
+        return &value->get_object();
+    }
+
+    const json::array* array_field(std::string_view key) const {
+        const json::value* value = find(key);
+        if (!value) return nullptr;
+        if (!value->is_array()) wrong_type(key, "an array", *value);
+        return &value->get_array();
+    }
+
+    std::map<std::string, std::string> string_map(std::string_view key) const {
+        std::map<std::string, std::string> out;
+        if (const json::object* map = object_field(key)) {
+            for (const auto& entry : *map) {
+                if (!entry.value().is_string()) wrong_type(key, "an object of strings", entry.value());
+                out.emplace(entry.key(), entry.value().get_string());
+            }
+        }
+        return out;
+    }
+
+    std::map<std::string, double> number_map(std::string_view key) const {
+        std::map<std::string, double> out;
+        if (const json::object* map = object_field(key)) {
+            for (const auto& entry : *map) {
+                auto number = to_double(entry.value());
+                if (!number) wrong_type(key, "an object of numbers", entry.value());
+                out.emplace(entry.key(), *number);
+            }
+        }
+        return out;
+    }
+
+    std::vector<std::string> string_list(std::string_view key) const {
+        std::vector<std::string> out;
+        if (const json::array* list = array_field(key)) {
+            for (const json::value& item : *list) {
+                if (!item.is_string()) wrong_type(key, "an array of strings", item);
+                out.emplace_back(item.get_string());
+            }
+        }
+        return out;
+    }
+
+    [[noreturn]] void fail(std::string_view key, std::string_view problem) const {
+        protocol_failure("field '" + std::string(key) + "' of " + what_ + " " + std::string(problem));
+    }
+
+private:
+    [[noreturn]] void wrong_type(std::string_view key, std::string_view expected,
+                                 const json::value& got) const {
+        fail(key, "must be " + std::string(expected) + ", got " + std::string(kind_name(got.kind())));
+    }
+
+    const json::object& object_;
+    std::string what_;
+};
+
+job_type parse_job_type(std::string_view text) noexcept {
+    if (text == "SUBMISSION") return job_type::submission;
+    if (text == "DRIVER") return job_type::driver;
+    return job_type::unknown;
+}
+
+raycl::driver_info decode_driver_info(const json::value& value) {
+    object_reader fields(value, "driver_info");
+    raycl::driver_info info;
+    info.id = fields.string_or_empty("id");
+    info.node_ip_address = fields.string_or_empty("node_ip_address");
+    // Ray sends the pid as a string; accept a number as well.
+    if (const json::value* pid = fields.find("pid"); pid && !pid->is_string()) {
+        auto number = fields.optional_int("pid");
+        info.pid = std::to_string(*number);
+    } else {
+        info.pid = fields.string_or_empty("pid");
+    }
+    return info;
+}
+
+serve_deployment decode_serve_deployment(const json::value& value, std::string_view key) {
+    object_reader fields(value, "Serve deployment '" + sanitize(key, {}, 128) + "'");
+    serve_deployment deployment;
+    deployment.name = fields.optional_string("name").value_or(std::string(key));
+    deployment.status = fields.string_or_empty("status");
+    deployment.status_trigger = fields.string_or_empty("status_trigger");
+    deployment.message = fields.string_or_empty("message");
+    if (const json::array* replicas = fields.array_field("replicas")) deployment.replica_count = replicas->size();
+    deployment.raw = fields.object();
+    return deployment;
+}
+
+serve_application decode_serve_application(const json::value& value, std::string_view key) {
+    object_reader fields(value, "Serve application '" + sanitize(key, {}, 128) + "'");
+    serve_application app;
+    app.name = fields.optional_string("name").value_or(std::string(key));
+    app.route_prefix = fields.optional_string("route_prefix");
+    app.docs_path = fields.optional_string("docs_path");
+    app.status_text = fields.string_or_empty("status");
+    app.status = parse_serve_app_status(app.status_text);
+    app.message = fields.string_or_empty("message");
+    app.last_deployed_time_s = fields.optional_number("last_deployed_time_s");
+    if (const json::object* config = fields.object_field("deployed_app_config")) app.deployed_app_config = *config;
+    app.source = fields.optional_string("source").value_or("unknown");
+    if (const json::object* deployments = fields.object_field("deployments")) {
+        for (const auto& entry : *deployments)
+            app.deployments.push_back(decode_serve_deployment(entry.value(), entry.key()));
+    }
+    std::sort(app.deployments.begin(), app.deployments.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    app.raw = fields.object();
+    return app;
+}
+
+}  // namespace
+
+version_info decode_version(const json::value& body) {
+    object_reader fields(body, "version info");
+    version_info info;
+    info.version = fields.required_string("version");
+    info.ray_version = fields.string_or_empty("ray_version");
+    info.ray_commit = fields.string_or_empty("ray_commit");
+    info.session_name = fields.string_or_empty("session_name");
+    info.raw = fields.object();
+    return info;
+}
+
+job_details decode_job_details(const json::value& body) {
+    object_reader fields(body, "job details");
+    job_details job;
+    job.type = parse_job_type(fields.string_or_empty("type"));
+    job.job_id = fields.optional_string("job_id");
+    job.submission_id = fields.optional_string("submission_id");
+    if (const json::value* driver = fields.find("driver_info")) job.driver_info = decode_driver_info(*driver);
+    job.status_text = fields.required_string("status");
+    job.status = parse_job_status(job.status_text);
+    job.entrypoint = fields.required_string("entrypoint");
+    job.message = fields.optional_string("message");
+    job.error_type = fields.optional_string("error_type");
+    job.start_time = fields.optional_int("start_time");
+    job.end_time = fields.optional_int("end_time");
+    job.metadata = fields.string_map("metadata");
+    if (const json::object* env = fields.object_field("runtime_env")) job.runtime_env = *env;
+    job.driver_agent_http_address = fields.optional_string("driver_agent_http_address");
+    job.driver_node_id = fields.optional_string("driver_node_id");
+    job.driver_exit_code = fields.optional_int("driver_exit_code");
+    job.raw = fields.object();
+    return job;
+}
+
+std::vector<job_details> decode_job_list(const json::value& body) {
+    const json::array* rows = body.if_array();
+    if (!rows) protocol_failure("the job list must be an array, got " + std::string(kind_name(body.kind())));
+    std::vector<job_details> jobs;
+    jobs.reserve(rows->size());
+    for (const json::value& row : *rows) jobs.push_back(decode_job_details(row));
+    return jobs;
+}
+
+std::string decode_job_logs(const json::value& body) {
+    return object_reader(body, "job logs").required_string("logs");
+}
+
+bool decode_stopped(const json::value& body) {
+    return object_reader(body, "stop response").required_bool("stopped");
+}
+
+bool decode_deleted(const json::value& body) {
+    return object_reader(body, "delete response").required_bool("deleted");
+}
+
+std::string decode_submission_id(const json::value& body) {
+    object_reader fields(body, "submit response");
+    // Servers before Ray 2.0 answered with `job_id` only, holding the submission id.
+    if (auto id = fields.optional_string("submission_id")) return *id;
+    if (auto id = fields.optional_string("job_id")) return *id;
+    fields.fail("submission_id", "is missing");
+}
+
+node_info decode_node(const json::value& row) {
+    object_reader fields(row, "node");
+    node_info node;
+    node.node_id = fields.required_string("node_id");
+    node.node_ip = fields.string_or_empty("node_ip");
+    node.is_head_node = fields.optional_bool("is_head_node").value_or(false);
+    node.state = fields.string_or_empty("state");
+    node.state_message = fields.string_or_empty("state_message");
+    node.node_name = fields.string_or_empty("node_name");
+    node.resources_total = fields.number_map("resources_total");
+    node.labels = fields.string_map("labels");
+    node.start_time_ms = fields.optional_int("start_time_ms");
+    node.end_time_ms = fields.optional_int("end_time_ms");
+    node.raw = fields.object();
+    return node;
+}
+
+task_info decode_task(const json::value& row) {
+    object_reader fields(row, "task");
+    task_info task;
+    task.task_id = fields.required_string("task_id");
+    task.attempt_number = fields.optional_int("attempt_number").value_or(0);
+    task.name = fields.string_or_empty("name");
+    task.state = fields.string_or_empty("state");
+    task.job_id = fields.string_or_empty("job_id");
+    task.actor_id = fields.optional_string("actor_id");
+    task.type = fields.string_or_empty("type");
+    task.func_or_class_name = fields.string_or_empty("func_or_class_name");
+    task.parent_task_id = fields.optional_string("parent_task_id");
+    task.node_id = fields.optional_string("node_id");
+    task.worker_id = fields.optional_string("worker_id");
+    task.worker_pid = fields.optional_int("worker_pid");
+    task.error_type = fields.optional_string("error_type");
+    task.error_message = fields.optional_string("error_message");
+    task.raw = fields.object();
+    return task;
+}
+
+actor_info decode_actor(const json::value& row) {
+    object_reader fields(row, "actor");
+    actor_info actor;
+    actor.actor_id = fields.required_string("actor_id");
+    actor.class_name = fields.string_or_empty("class_name");
+    actor.state = fields.string_or_empty("state");
+    actor.job_id = fields.string_or_empty("job_id");
+    actor.name = fields.optional_string("name");
+    actor.node_id = fields.optional_string("node_id");
+    actor.pid = fields.optional_int("pid");
+    actor.ray_namespace = fields.optional_string("ray_namespace");
+    actor.num_restarts = fields.optional_int("num_restarts");
+    actor.raw = fields.object();
+    return actor;
+}
+
+template <class T>
+list_result<T> decode_state_list(const json::value& body, T (*decode_row)(const json::value&)) {
+    object_reader envelope(body, "state API response");
+    if (auto ok = envelope.optional_bool("result"); ok && !*ok) {
+        std::string msg = sanitize(envelope.string_or_empty("msg"), {}, 512);
+        throw client_error(error_kind::server_error,
+                           "the state API query failed" + (msg.empty() ? std::string() : ": " + msg));
+    }
+    object_reader data(envelope.required("data"), "state API data");
+    object_reader result(data.required("result"), "state API result");
+    const json::array* rows = result.array_field("result");
+    if (!rows) result.fail("result", "is missing");
+
+    list_result<T> list;
+    list.items.reserve(rows->size());
+    for (const json::value& row : *rows) list.items.push_back(decode_row(row));
+    // Older servers omit some counters: fall back to "nothing was cut".
+    auto returned = static_cast<std::int64_t>(list.items.size());
+    list.total = result.optional_int("total").value_or(returned);
+    list.num_after_truncation = result.optional_int("num_after_truncation").value_or(list.total);
+    list.num_filtered = result.optional_int("num_filtered").value_or(returned);
+    list.partial_failure_warning = result.string_or_empty("partial_failure_warning");
+    list.warnings = result.string_list("warnings");
+    return list;
+}
+
+template list_result<node_info> decode_state_list<node_info>(const json::value&,
+                                                             node_info (*)(const json::value&));
+template list_result<task_info> decode_state_list<task_info>(const json::value&,
+                                                             task_info (*)(const json::value&));
+template list_result<actor_info> decode_state_list<actor_info>(const json::value&,
+                                                               actor_info (*)(const json::value&));
+
+serve_instance decode_serve_instance(const json::value& body) {
+    object_reader fields(body, "Serve instance details");
+    serve_instance instance;
+    if (const json::object* apps = fields.object_field("applications")) {
+        for (const auto& entry : *apps)
+            instance.applications.push_back(decode_serve_application(entry.value(), entry.key()));
+    }
+    std::sort(instance.applications.begin(), instance.applications.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    instance.proxy_location = fields.optional_string("proxy_location");
+    if (const json::object* http = fields.object_field("http_options")) instance.http_options = *http;
+    if (const json::object* controller = fields.object_field("controller_info"))
+        instance.controller_info = *controller;
+    instance.raw = fields.object();
+    return instance;
+}
+
+json::object encode_submission(const job_submission& submission, std::string_view submission_id) {
+    json::object body;
+    body["entrypoint"] = submission.entrypoint;
+    body["submission_id"] = submission_id;
+    if (submission.runtime_env) body["runtime_env"] = *submission.runtime_env;
+    if (submission.metadata) {
+        json::object metadata;
+        for (const auto& [key, value] : *submission.metadata) metadata[key] = value;
+        body["metadata"] = std::move(metadata);
+    }
+    if (submission.entrypoint_num_cpus) body["entrypoint_num_cpus"] = *submission.entrypoint_num_cpus;
+    if (submission.entrypoint_num_gpus) body["entrypoint_num_gpus"] = *submission.entrypoint_num_gpus;
+    if (submission.entrypoint_memory) body["entrypoint_memory"] = *submission.entrypoint_memory;
+    if (submission.entrypoint_resources) {
+        json::object resources;
+        for (const auto& [name, amount] : *submission.entrypoint_resources) resources[name] = amount;
+        body["entrypoint_resources"] = std::move(resources);
+    }
+    return body;
+}
+
+json::object serve_config_without(const serve_instance& instance, std::string_view app_name) {
+    std::string quoted = "'" + sanitize(app_name, {}, 256) + "'";
+    const serve_application* target = instance.find(app_name);
+    if (!target)
+        throw client_error(error_kind::not_found, "Serve application " + quoted + " does not exist");
+    if (target->source != "declarative")
+        throw client_error(error_kind::invalid_argument,
+                           "Serve application " + quoted + " was not deployed declaratively (source: " +
+                               sanitize(target->source, {}, 64) +
+                               "); only declaratively deployed applications can be deleted one by one");
+
+    // Applications missing from the PUT are deleted: every other declarative app must be kept.
+    json::array applications;
+    for (const serve_application& app : instance.applications) {
+        if (app.name == app_name || app.source != "declarative") continue;
+        if (!app.deployed_app_config)
+            throw client_error(error_kind::protocol_error,
+                               "Serve application '" + sanitize(app.name, {}, 256) +
+                                   "' is declarative but has no deployed_app_config; refusing to "
+                                   "write a config that would delete it");
+        applications.push_back(*app.deployed_app_config);
+    }
+
+    json::object config;
+    config["applications"] = std::move(applications);
+    if (instance.proxy_location) config["proxy_location"] = *instance.proxy_location;
+    // A config accepts only these keys of the instance's http_options.
+    json::object http_options;
+    for (std::string_view key : {"host", "port", "root_path", "request_timeout_s", "keep_alive_timeout_s"}) {
+        auto it = instance.http_options.find(key);
+        if (it != instance.http_options.end() && !it->value().is_null()) http_options[key] = it->value();
+    }
+    if (!http_options.empty()) config["http_options"] = std::move(http_options);
+    return config;
+}
+
+}  // namespace raycl::core

@@ -1,0 +1,51 @@
+// Hand-written Boost.JSON decoders/encoders of Ray's payloads (pure).
+// Every decoder throws client_error(protocol_error, 500) naming the field when a present field
+// has a wrong type or a required one is missing; unknown keys are ignored; null == missing.
+// Integer fields accept int64, uint64 (<= INT64_MAX), double and decimal strings (Ray sends
+// protobuf int64 fields such as actor num_restarts as strings); driver_info.pid accepts a
+// number as well as Ray's string. Required: job status + entrypoint, version "version",
+// the id of node/task/actor rows, and the single field of logs/stop/delete/submit answers.
+#pragma once
+
+#include <raycl/models.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace raycl::core {
+
+version_info decode_version(const boost::json::value& body);
+job_details decode_job_details(const boost::json::value& body);
+std::vector<job_details> decode_job_list(const boost::json::value& body);  ///< a JSON array
+std::string decode_job_logs(const boost::json::value& body);               ///< {"logs": "..."}
+bool decode_stopped(const boost::json::value& body);                       ///< {"stopped": bool}
+bool decode_deleted(const boost::json::value& body);                       ///< {"deleted": bool}
+std::string decode_submission_id(const boost::json::value& body);          ///< {"submission_id": ...}
+
+node_info decode_node(const boost::json::value& row);
+task_info decode_task(const boost::json::value& row);
+actor_info decode_actor(const boost::json::value& row);
+
+/// Decodes the state-API envelope {"result": bool, "msg": str, "data": {"result": {...}}}.
+/// `result: false` -> client_error server_error (500) with msg (sanitized).
+/// `decode_row` is applied to each row.
+template <class T>
+list_result<T> decode_state_list(const boost::json::value& body, T (*decode_row)(const boost::json::value&));
+
+serve_instance decode_serve_instance(const boost::json::value& body);
+
+/// The JSON body of a submit: only the set fields plus `submission_id`.
+boost::json::object encode_submission(const job_submission& submission, std::string_view submission_id);
+
+/// The declarative config to PUT so that `app_name` is removed and every other declaratively
+/// deployed application stays: {"applications": [deployed_app_config of each other declarative
+/// app, in name order], "proxy_location": ..., "http_options": ...} (the last two copied from
+/// the instance when present, with http_options reduced to the keys a config accepts).
+/// Throws client_error 404 when the app is absent, 400 when it is imperatively deployed.
+boost::json::object serve_config_without(const serve_instance& instance, std::string_view app_name);
+
+}  // namespace raycl::core

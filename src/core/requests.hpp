@@ -1,0 +1,66 @@
+// Building the HTTP requests of each operation (pure: no I/O). Builders validate what they
+// put into a target or body (ids, list options, submissions) and throw client_error 400.
+#pragma once
+
+#include <raycl/models.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace raycl::core {
+
+enum class http_method { get, post, put, delete_ };
+
+/// Stable name, e.g. "GET".
+std::string_view to_string(http_method method) noexcept;
+
+/// One request to send, before base path, headers and auth are added.
+struct request_spec {
+    http_method method = http_method::get;
+    std::string target;        ///< path + query, percent-encoded, e.g. "/api/jobs/abc"
+    std::string body;          ///< JSON text or empty
+    bool json_body = false;    ///< send Content-Type: application/json
+    bool idempotent = true;    ///< safe to send again after it may have reached the server
+
+    /// "METHOD target" for messages.
+    std::string describe() const;
+};
+
+/// Percent-encodes a path segment: unreserved characters (RFC 3986) stay, everything else
+/// (including '/', '%', '?', '#', space, non-ASCII bytes) becomes %XX.
+std::string percent_encode_segment(std::string_view text);
+
+/// Percent-encodes a query value (same set as a segment).
+std::string percent_encode_query(std::string_view text);
+
+request_spec version_request();
+request_spec list_jobs_request();                      ///< GET /api/jobs/ (slash required)
+request_spec get_job_request(std::string_view id);     ///< GET /api/jobs/{id}
+request_spec job_logs_request(std::string_view id);    ///< GET /api/jobs/{id}/logs
+request_spec stop_job_request(std::string_view id);    ///< POST /api/jobs/{id}/stop (not idempotent)
+request_spec delete_job_request(std::string_view id);  ///< DELETE /api/jobs/{id}
+/// POST /api/jobs/ with only the set fields; `submission_id` is always sent (idempotent=true
+/// because the id makes a repeat detectable).
+request_spec submit_job_request(const job_submission& submission, std::string_view submission_id);
+
+/// GET /api/v0/{resource}?limit=..&detail=..&timeout=..&filter_keys=..&filter_predicates=..&filter_values=..
+/// `resource` is a fixed name ("nodes", "tasks", "actors"). Ray parses `timeout` with int(), so
+/// it is sent in whole seconds, rounded up. Filters go out as key/predicate/value triples in order.
+request_spec state_list_request(std::string_view resource, const list_options& options);
+/// A single-row lookup: list with filter `id_key = id`, detail=true.
+request_spec state_get_request(std::string_view resource, std::string_view id_key, std::string_view id);
+
+/// GET /api/serve/applications/ (optionally ?api_type=declarative|imperative)
+request_spec serve_list_request(std::optional<std::string_view> api_type = std::nullopt);
+/// PUT /api/serve/applications/ with the config
+request_spec serve_deploy_request(const boost::json::object& config);
+/// DELETE /api/serve/applications/
+request_spec serve_shutdown_request();
+
+/// Generates a submission id "raycl_" + 16 random lowercase hex characters.
+std::string generate_submission_id();
+
+}  // namespace raycl::core

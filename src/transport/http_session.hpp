@@ -1,0 +1,119 @@
+// HTTP/1.1 transport over Beast: keep-alive connections (plain or TLS) owned by one strand.
+// This header stays free of Beast; the heavy code lives in http_session.cpp.
+#pragma once
+
+#include "core/requests.hpp"
+#include "core/responses.hpp"
+#include "core/validation.hpp"
+
+#include <raycl/options.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace raycl::transport {
+
+using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
+
+/// A request as the transport sends it (target already includes the base path).
+struct http_request {
+    core::http_method method = core::http_method::get;
+    std::string target;
+    std::string body;
+    bool json_body = false;
+};
+
+/// A complete response.
+struct http_response {
+    int status = 0;
+    std::string body;
+    std::string content_type;
+};
+
+/// One attempt failed below HTTP; `failure` drives retry decisions and the error mapping.
+class attempt_error : public std::exception {
+public:
+    attempt_error(core::transport_failure failure, std::string detail)
+        : failure_(failure), detail_(std::move(detail)) {}
+    core::transport_failure failure() const noexcept { return failure_; }
+    const std::string& detail() const noexcept { return detail_; }
+    const char* what() const noexcept override { return detail_.c_str(); }
+
+private:
+    core::transport_failure failure_;
+    std::string detail_;
+};
+
+/// Opaque TLS client context (OpenSSL), shared by every connection of a client.
+class tls_context;
+
+/// Builds the TLS context: system CAs, the optional CA file, peer verification on unless
+/// disabled. Throws client_error 400 when the CA file cannot be loaded.
+std::shared_ptr<tls_context> make_tls_context(const tls_options& options);
+
+/// Everything a connection needs to talk to one dashboard; immutable once built.
+struct session_settings {
+    core::endpoint endpoint;
+    /// Headers sent with every request (User-Agent, auth, cookies, extra headers).
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::size_t max_response_bytes = 0;
+    std::size_t max_idle_connections = 0;
+    std::shared_ptr<tls_context> tls;  ///< set for https
+};
+
+class connection;
+
+/// The connections of one strand: an idle keep-alive pool and the set in use.
+/// Every member function must be called on `strand()`.
+class strand_session {
+public:
+    /// `opened_counter`, when given, is incremented for every connection opened (shared by
+    /// the strands of one client).
+    strand_session(strand_type strand, std::shared_ptr<const session_settings> settings,
+                   std::atomic<std::uint64_t>* opened_counter = nullptr);
+    ~strand_session();
+    strand_session(const strand_session&) = delete;
+    strand_session& operator=(const strand_session&) = delete;
+
+    const strand_type& strand() const noexcept { return strand_; }
+
+    /// Sends one request and reads its response on a pooled or new connection.
+    /// `reused` tells the caller whether a pooled connection was used. Throws attempt_error.
+    /// Honours the awaiting coroutine's cancellation: the connection is then closed.
+    boost::asio::awaitable<http_response> send(const http_request& request, seconds connect_timeout,
+                                               seconds read_timeout);
+
+    /// Closes idle and in-use connections; later sends fail with `cancelled`.
+    void shutdown();
+
+    /// Idle pooled connections (for tests and stats).
+    std::size_t idle_connections() const noexcept { return idle_.size(); }
+    /// Connections currently serving a request.
+    std::size_t active_connections() const noexcept { return in_use_.size(); }
+    /// Connections opened so far.
+    std::size_t connections_opened() const noexcept { return opened_; }
+
+private:
+    boost::asio::awaitable<std::unique_ptr<connection>> acquire(seconds connect_timeout, bool& reused);
+    void release(std::unique_ptr<connection> conn);
+
+    strand_type strand_;
+    std::shared_ptr<const session_settings> settings_;
+    std::list<std::unique_ptr<connection>> idle_;
+    std::list<connection*> in_use_;
+    std::size_t opened_ = 0;
+    std::atomic<std::uint64_t>* opened_counter_ = nullptr;
+    bool shut_down_ = false;
+};
+
+}  // namespace raycl::transport

@@ -1,0 +1,108 @@
+// Shared helpers of the integration suite: the running cluster's settings (from the env file
+// scripts/ray-cluster.sh writes), a synchronous runner, and job entrypoints.
+#pragma once
+
+#include "support/test_printing.hpp"
+
+#include <raycl/raycl.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace raycl::test {
+
+namespace asio = boost::asio;
+
+/// Settings of the cluster under test, read from $RAYCL_TEST_ENV_FILE (KEY=VALUE lines).
+struct cluster_settings {
+    std::string address;   ///< RAYCL_TEST_ADDRESS
+    std::string auth;      ///< RAYCL_TEST_AUTH: "token" or "disabled"
+    std::string token;     ///< RAYCL_TEST_TOKEN
+    std::string serve_port;  ///< RAYCL_TEST_SERVE_PORT
+    std::string venv;      ///< RAYCL_TEST_VENV
+
+    bool token_auth() const { return auth == "token"; }
+    std::string python() const { return venv + "/bin/python"; }
+};
+
+inline const cluster_settings& cluster() {
+    static const cluster_settings settings = [] {
+        const char* path = std::getenv("RAYCL_TEST_ENV_FILE");
+        if (!path) throw std::runtime_error("RAYCL_TEST_ENV_FILE is not set: run through ctest");
+        std::ifstream file(path);
+        if (!file) throw std::runtime_error(std::string("cannot read the cluster env file ") + path +
+                                            ": did scripts/ray-cluster.sh up succeed?");
+        std::map<std::string, std::string> values;
+        for (std::string line; std::getline(file, line);) {
+            if (line.rfind("export ", 0) == 0) line = line.substr(7);
+            const auto eq = line.find('=');
+            if (eq == std::string::npos || line[0] == '#') continue;
+            std::string value = line.substr(eq + 1);
+            if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"')) value = value.substr(1, value.size() - 2);
+            values[line.substr(0, eq)] = value;
+        }
+        cluster_settings s{values["RAYCL_TEST_ADDRESS"], values["RAYCL_TEST_AUTH"], values["RAYCL_TEST_TOKEN"],
+                           values["RAYCL_TEST_SERVE_PORT"], values["RAYCL_TEST_VENV"]};
+        if (s.address.empty()) throw std::runtime_error(std::string("no RAYCL_TEST_ADDRESS in ") + path);
+        return s;
+    }();
+    return settings;
+}
+
+/// Client options for the cluster under test, with its token when auth is on.
+inline client_options cluster_options() {
+    client_options options;
+    options.address = cluster().address;
+    options.discover_token = false;
+    options.token = cluster().token;
+    options.timeout.read = seconds(60.0);
+    return options;
+}
+
+/// Runs `operation` on a fresh io_context in this thread; rethrows.
+template <class T>
+T run_sync(asio::awaitable<T> operation) {
+    asio::io_context context;
+    auto result = asio::co_spawn(context, std::move(operation), asio::use_future);
+    context.run();
+    return result.get();
+}
+
+/// Runs `operation` and returns the client_error it threw (fails the test if none).
+template <class T>
+client_error expect_error(asio::awaitable<T> operation) {
+    try {
+        run_sync(std::move(operation));
+    } catch (const client_error& error) {
+        return error;
+    }
+    BOOST_FAIL("expected a client_error");
+    throw std::logic_error("unreachable");
+}
+
+/// `<venv python> <test/integration/python/script> args`
+inline std::string python_entrypoint(const std::string& script, const std::string& args = "") {
+    return cluster().python() + " " + RAYCL_TEST_PYTHON_DIR "/" + script + (args.empty() ? "" : " " + args);
+}
+
+/// Waits (bounded) for the job to reach `wanted` or a terminal status; returns the job.
+inline job_details wait_for_status(client& ray, const std::string& id, job_status wanted,
+                                   std::chrono::seconds limit = std::chrono::seconds(120)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        auto job = run_sync(ray.get_job(id));
+        if (job.status == wanted || job.is_terminal() || std::chrono::steady_clock::now() > deadline) return job;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+}
+
+}  // namespace raycl::test

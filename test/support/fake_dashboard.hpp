@@ -1,0 +1,257 @@
+// A scripted, in-process Ray dashboard for raycl's component tests.
+//
+// In the spirit of Boost.MQTT5's fake broker: each test says which requests it expects and how
+// the "dashboard" answers them, including the bad days (delays, dropped connections, truncated
+// or dripping bodies, garbage instead of HTTP):
+//
+//     raycl::test::fake_dashboard dashboard;
+//     dashboard.expect("GET", "/api/jobs/raysubmit_1").reply_with(reply::json(200, job_json), after(50ms));
+//     ... drive the client against dashboard.address() ...
+//
+// The server is HTTP/1.1 (keep-alive by default) on 127.0.0.1 with an ephemeral port,
+// optionally TLS with the committed test certificates (test/fixtures/tls). It runs its own
+// io_context on its own thread, so a test drives the client on another io_context (or
+// synchronously) without sharing executors. Every public member is thread-safe, except where
+// noted. This header deliberately includes no Beast/Asio: the server lives in fake_dashboard.cpp.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace raycl::test {
+
+/// One HTTP request as the fake dashboard received it.
+struct recorded_request {
+  std::string method;  ///< "GET", "POST", ...
+  std::string target;  ///< path and query exactly as sent, e.g. "/api/jobs/?limit=5"
+  std::string body;    ///< the complete request body
+  /// Header fields with lower-case names; repeated fields are joined with ", ".
+  std::map<std::string, std::string> headers;
+  std::size_t connection_id = 0;  ///< 1 for the first accepted connection, 2 for the next, ...
+
+  /// The header's value, or "" when absent. `name` is lower-case.
+  std::string header(const std::string& name) const;
+};
+
+/// How the fake dashboard misbehaves when it answers.
+enum class fault {
+  none,
+  close_before_headers,   ///< read the request, then close the socket (FIN) without answering
+  reset_before_headers,   ///< same, but with a TCP reset (SO_LINGER 0)
+  close_mid_body,         ///< send the header and `fault_after_bytes` bytes of the body, then close
+  stall_before_headers,   ///< read the request and never answer (until the client closes or stop())
+  stall_mid_body,         ///< send the header and `fault_after_bytes` bytes of the body, then stall
+  stall_before_end,       ///< send everything but the end of the body (the last chunk of a
+                          ///< chunked body, else the last byte), then stall: a stream that never ends
+  drip_body,              ///< send the body `drip_bytes` at a time, every `drip_interval`
+  malformed_status_line,  ///< send garbage instead of an HTTP response, then close
+};
+
+/// What the fake dashboard answers. Body positions (`fault_after_bytes`, drips) count the
+/// bytes of the body as they go on the wire, after chunked encoding.
+struct reply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;  ///< extra header fields
+  std::chrono::milliseconds delay{0};                         ///< wait before sending anything
+
+  fault fault_kind = fault::none;
+  std::size_t fault_after_bytes = 0;              ///< for close_mid_body and stall_mid_body
+  std::size_t drip_bytes = 1;                     ///< for drip_body
+  std::chrono::milliseconds drip_interval{10};    ///< for drip_body
+
+  /// Send the body with `Transfer-Encoding: chunked`: as `chunks` when not empty, else `body`
+  /// as one chunk. `chunk_interval` is waited before each chunk after the first.
+  bool chunked = false;
+  std::vector<std::string> chunks;
+  std::chrono::milliseconds chunk_interval{0};
+
+  bool close_connection = false;  ///< answer with `Connection: close`, then close (FIN)
+
+  /// A JSON reply: `reply::json(200, R"({"stopped": true})")`.
+  static reply json(int status, std::string body);
+  /// A plain-text reply, as Ray sends its errors: `reply::text(404, "Job x does not exist")`.
+  static reply text(int status, std::string body);
+  /// A chunked reply made of exactly these chunks (`text/plain`, like Ray's log stream).
+  static reply chunked_text(int status, std::vector<std::string> chunks,
+                            std::chrono::milliseconds interval = std::chrono::milliseconds{0});
+
+  reply& after(std::chrono::milliseconds d) { delay = d; return *this; }
+  reply& with_fault(fault kind, std::size_t after_bytes = 0) {
+    fault_kind = kind;
+    fault_after_bytes = after_bytes;
+    return *this;
+  }
+  reply& dripping(std::size_t bytes, std::chrono::milliseconds interval) {
+    fault_kind = fault::drip_body;
+    drip_bytes = bytes == 0 ? 1 : bytes;
+    drip_interval = interval;
+    return *this;
+  }
+  reply& with_header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+  reply& as_chunked() { chunked = true; return *this; }
+  reply& closing() { close_connection = true; return *this; }
+};
+
+/// A delay before a reply, as in `reply_with(reply::json(200, "{}"), after(20ms))`.
+struct reply_delay {
+  std::chrono::milliseconds value;
+};
+inline reply_delay after(std::chrono::milliseconds d) { return reply_delay{d}; }
+
+namespace detail {
+struct expectation_access;
+}
+
+/// A scripted answer to the next request(s) matching a method and a target.
+/// Made by fake_dashboard::expect(); lives as long as the fake dashboard. Thread-safe.
+class expectation {
+public:
+  /// The answer (default: 200 with an empty body).
+  expectation& reply_with(reply r);
+  expectation& reply_with(reply r, reply_delay delay);
+  /// Answer `n` matching requests (default 1), then step aside for later expectations.
+  expectation& times(std::size_t n);
+  /// Answer every matching request; never reported as unmet.
+  expectation& repeatedly();
+  /// An extra condition on the request, e.g. on its body. Called on the server thread with the
+  /// fake's lock held: it must not call the fake dashboard. A throw counts as no match.
+  expectation& matching(std::function<bool(const recorded_request&)> predicate);
+
+  /// How many requests it answered so far.
+  std::size_t match_count() const;
+  /// True when it answered as many requests as expected (always true for repeatedly()).
+  bool satisfied() const;
+
+  expectation(const expectation&) = delete;
+  expectation& operator=(const expectation&) = delete;
+
+private:
+  friend struct detail::expectation_access;
+  expectation(std::mutex& mutex, std::string method, std::string target)
+      : mutex_(mutex), method_(std::move(method)), target_(std::move(target)) {}
+
+  std::mutex& mutex_;  // the fake dashboard's: guards everything below
+  std::string method_;
+  std::string target_;
+  std::function<bool(const recorded_request&)> predicate_;
+  reply reply_;
+  std::size_t expected_ = 1;
+  bool unlimited_ = false;
+  std::size_t matched_ = 0;
+};
+
+/// The path of a file of test/fixtures/tls, e.g. tls_fixture("ca.pem").
+std::string tls_fixture(std::string_view file_name);
+
+/// A scripted Ray dashboard on 127.0.0.1. See the top of this file.
+///
+/// Request dispatch, in order:
+///  1. with `options::required_token` set, every request except `GET /api/authentication_mode`
+///     must carry the token like Ray 2.52+ expects it (`Authorization: Bearer`, else
+///     `X-Ray-Authorization: Bearer`, else cookie `ray-authentication-token`; the first one
+///     present is the one checked): missing -> 401, wrong -> 403, plain text;
+///  2. the first unconsumed expectation matching method, target and predicate;
+///  3. the first route matching method and target;
+///  4. built in: `GET /api/authentication_mode` -> {"authentication_mode": "token"|"disabled"};
+///  5. else 599 "unexpected request: METHOD TARGET" (text), recorded in unmatched().
+/// A target matches when equal to the request's path and query, or, when it ends in '*', when it
+/// is a prefix of it ("/api/jobs/*"). Every complete request is recorded (requests()) before it
+/// is answered. Requests that cannot be read get an answer and a closed connection, and are not
+/// recorded: a body above `options::request_body_limit` 413, a malformed request 400; a client
+/// that disconnects mid-request just ends its connection. The 401/403 texts are close to Ray's,
+/// not byte-exact: assert on the status.
+class fake_dashboard {
+public:
+  struct options {
+    bool tls = false;
+    std::string cert_name = "server";  ///< test/fixtures/tls/<cert_name>.{pem,key}: "server" or "wrong_host"
+    std::string required_token;        ///< when not empty, require this token (see above)
+    std::size_t request_body_limit = 16 * 1024 * 1024;
+
+    // Fluent setters: `fake_dashboard dashboard(fake_dashboard::options{}.use_tls());`. (g++ 12
+    // warns -Wmissing-field-initializers on designated initializers such as {.tls = true}.)
+    options& use_tls(std::string cert = "server") {
+      tls = true;
+      cert_name = std::move(cert);
+      return *this;
+    }
+    options& require_token(std::string token) {
+      required_token = std::move(token);
+      return *this;
+    }
+    options& limit_request_body(std::size_t bytes) {
+      request_body_limit = bytes;
+      return *this;
+    }
+  };
+  using route_handler = std::function<reply(const recorded_request&)>;
+
+  /// Starts listening at once. Throws boost::system::system_error (port, certificate files).
+  fake_dashboard();
+  explicit fake_dashboard(options opts);
+  /// stop().
+  ~fake_dashboard();
+  fake_dashboard(const fake_dashboard&) = delete;
+  fake_dashboard& operator=(const fake_dashboard&) = delete;
+
+  /// "http://127.0.0.1:<port>" or "https://127.0.0.1:<port>".
+  std::string address() const;
+  unsigned short port() const;
+
+  /// Scripts the answer to the next request with this method and target (see the class comment).
+  /// The reference stays valid as long as this object.
+  expectation& expect(std::string method, std::string target);
+
+  /// A persistent handler for matching requests not taken by an expectation: for stateful fakes
+  /// (a job whose status moves on with each poll). Called on the server thread, without any lock
+  /// held: it may call this object's accessors, but not stop() or close_idle_connections(). An
+  /// exception from it is answered 500 and kept in server_errors().
+  void route(std::string method, std::string target, route_handler handler);
+
+  /// Every request received, in order (a copy).
+  std::vector<recorded_request> requests() const;
+  /// The requests answered 599 because nothing matched them.
+  std::vector<recorded_request> unmatched() const;
+  /// "METHOD TARGET (answered k of n)" for each expectation not yet satisfied.
+  std::vector<std::string> unmet_expectations() const;
+  /// Problems inside the fake itself (a throwing route handler, an unexpected exception).
+  std::vector<std::string> server_errors() const;
+
+  std::size_t connections_accepted() const;
+  /// Accepted connections not yet closed by either side (as far as the server has noticed).
+  std::size_t open_connections() const;
+
+  /// Closes (FIN) every connection waiting for its next request, as an idle timeout of a real
+  /// server would: a client's pooled connection becomes stale. Returns once they are closed.
+  void close_idle_connections();
+
+  /// Waits until at least `n` requests were received. Returns false on timeout.
+  bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;
+  /// Waits until exactly `n` connections are open. Returns false on timeout.
+  bool wait_for_open_connections(std::size_t n, std::chrono::milliseconds timeout) const;
+  /// Waits until at least `n` connections were accepted. Returns false on timeout.
+  bool wait_for_connections_accepted(std::size_t n, std::chrono::milliseconds timeout) const;
+
+  /// Stops accepting, closes every connection (stalled ones too) and joins the server thread.
+  /// Idempotent; returns promptly. Must not be called from a route handler.
+  void stop();
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace raycl::test

@@ -1,0 +1,444 @@
+// Tests the fake dashboard itself, with a raw blocking Beast client: if the fake lies, every
+// component test built on it lies too. No sleeps: waits are event-driven (wait_for_*), and
+// each case has a watchdog timeout so a bug shows as a failure, not a hung ctest.
+#define BOOST_TEST_MODULE raycl_fake_dashboard_self_test
+#include <boost/test/unit_test.hpp>
+
+#include "support/fake_dashboard.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <string>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+namespace utf = boost::unit_test;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+using raycl::test::after;
+using raycl::test::fake_dashboard;
+using raycl::test::fault;
+using raycl::test::reply;
+using namespace std::chrono_literals;
+using response = http::response<http::string_body>;
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+const auto watchdog = utf::timeout(30);
+
+// As error_code values, which Boost.Test can print.
+const error_code eof = asio::error::eof;
+const error_code connection_reset = asio::error::connection_reset;
+const error_code partial_message = http::error::partial_message;
+const error_code end_of_stream = http::error::end_of_stream;
+
+long milliseconds_since(std::chrono::steady_clock::time_point start) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - start)
+                               .count());
+}
+
+template <class Stream>
+void write_request(Stream& stream, std::string_view method, std::string_view target,
+                   std::string body = {}, const header_list& headers = {}) {
+  http::request<http::string_body> request{http::string_to_verb(method), target, 11};
+  request.set(http::field::host, "127.0.0.1");
+  request.set(http::field::user_agent, "raycl-self-test");
+  for (const auto& [name, value] : headers) request.set(name, value);
+  request.body() = std::move(body);
+  request.prepare_payload();
+  http::write(stream, request);
+}
+
+template <class Stream>
+response read_response(Stream& stream, beast::flat_buffer& buffer, error_code& ec) {
+  http::response_parser<http::string_body> parser;
+  http::read(stream, buffer, parser, ec);
+  return parser.release();
+}
+
+// One blocking keep-alive connection to the fake.
+class client {
+public:
+  explicit client(unsigned short port) : socket_(io_) {
+    socket_.connect({asio::ip::make_address_v4("127.0.0.1"), port});
+  }
+
+  void send(std::string_view method, std::string_view target, std::string body = {},
+            const header_list& headers = {}) {
+    write_request(socket_, method, target, std::move(body), headers);
+  }
+  response read(error_code& ec) { return read_response(socket_, buffer_, ec); }
+  response read() {
+    error_code ec;
+    auto r = read(ec);
+    BOOST_REQUIRE_MESSAGE(!ec, "reading the response failed: " << ec.message());
+    return r;
+  }
+  response request(std::string_view method, std::string_view target, std::string body = {},
+                   const header_list& headers = {}) {
+    send(method, target, std::move(body), headers);
+    return read();
+  }
+  // Every byte until the server closes; `ec` says how it closed.
+  std::string read_until_closed(error_code& ec) {
+    std::string out(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    buffer_.clear();
+    std::array<char, 4096> scratch;
+    for (;;) {
+      const auto n = socket_.read_some(asio::buffer(scratch), ec);
+      out.append(scratch.data(), n);
+      if (ec) return out;
+    }
+  }
+  void write_raw(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes.data(), bytes.size())); }
+  void close() {
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+private:
+  asio::io_context io_;
+  tcp::socket socket_;
+  beast::flat_buffer buffer_;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(fake_dashboard_self_test)
+
+BOOST_AUTO_TEST_CASE(expectations_answer_in_order_then_599, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/api/jobs/a").reply_with(reply::json(200, R"({"n": 1})"));
+  dashboard.expect("GET", "/api/jobs/a").reply_with(reply::json(200, R"({"n": 2})"));
+  dashboard.expect("GET", "/api/version").reply_with(reply::json(200, "{}"));  // never requested
+
+  client c(dashboard.port());
+  BOOST_TEST(c.request("GET", "/api/jobs/a").body() == R"({"n": 1})");
+  BOOST_TEST(c.request("GET", "/api/jobs/a").body() == R"({"n": 2})");
+  const auto third = c.request("GET", "/api/jobs/a");
+  BOOST_TEST(third.result_int() == 599);
+  BOOST_TEST(third.body() == "unexpected request: GET /api/jobs/a");
+
+  BOOST_TEST(dashboard.requests().size() == 3u);
+  BOOST_REQUIRE(dashboard.unmatched().size() == 1u);
+  BOOST_TEST(dashboard.unmatched()[0].target == "/api/jobs/a");
+  const auto unmet = dashboard.unmet_expectations();
+  BOOST_REQUIRE(unmet.size() == 1u);
+  BOOST_TEST(unmet[0] == "GET /api/version (answered 0 of 1)");
+}
+
+BOOST_AUTO_TEST_CASE(times_prefix_and_predicate_select_expectations, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("POST", "/api/jobs/")
+      .matching([](const auto& r) { return r.body.find("retry") != std::string::npos; })
+      .reply_with(reply::text(500, "Please use a different submission_id"));
+  dashboard.expect("POST", "/api/jobs/").times(2).reply_with(reply::json(200, R"({"submission_id": "s"})"));
+  dashboard.expect("GET", "/api/jobs/*").repeatedly().reply_with(reply::text(404, "no such job"));
+
+  client c(dashboard.port());
+  BOOST_TEST(c.request("POST", "/api/jobs/", R"({"entrypoint": "first"})").result_int() == 200);
+  BOOST_TEST(c.request("POST", "/api/jobs/", R"({"entrypoint": "retry"})").result_int() == 500);
+  BOOST_TEST(c.request("POST", "/api/jobs/", R"({"entrypoint": "second"})").result_int() == 200);
+  BOOST_TEST(c.request("POST", "/api/jobs/", R"({"entrypoint": "third"})").result_int() == 599);
+  BOOST_TEST(c.request("GET", "/api/jobs/x?y=1").result_int() == 404);
+  BOOST_TEST(c.request("GET", "/api/jobs/z").result_int() == 404);
+  BOOST_TEST(c.request("GET", "/api/jobs").result_int() == 599);  // not a prefix match
+  BOOST_TEST(dashboard.unmet_expectations().empty());
+}
+
+BOOST_AUTO_TEST_CASE(keep_alive_serves_requests_on_one_connection_and_records_them, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("POST", "/api/jobs/").reply_with(reply::json(200, R"({"job_id": "j"})"));
+  dashboard.expect("GET", "/api/jobs/j").reply_with(reply::json(200, R"({"status": "PENDING"})"));
+
+  const std::string big_body(200'000, 'b');
+  client c(dashboard.port());
+  const auto first = c.request("POST", "/api/jobs/", big_body, {{"X-Custom-Thing", "v"}});
+  BOOST_TEST(first.keep_alive());
+  BOOST_TEST(first[http::field::content_type] == "application/json");
+  BOOST_TEST(c.request("GET", "/api/jobs/j").body() == R"({"status": "PENDING"})");
+
+  BOOST_TEST(dashboard.connections_accepted() == 1u);
+  BOOST_TEST(dashboard.open_connections() == 1u);
+  const auto seen = dashboard.requests();
+  BOOST_REQUIRE(seen.size() == 2u);
+  BOOST_TEST(seen[0].method == "POST");
+  BOOST_TEST(seen[0].body == big_body);
+  BOOST_TEST(seen[0].header("x-custom-thing") == "v");
+  BOOST_TEST(seen[0].header("user-agent") == "raycl-self-test");
+  BOOST_TEST(seen[0].connection_id == seen[1].connection_id);
+
+  client other(dashboard.port());
+  BOOST_TEST(other.request("GET", "/nothing").result_int() == 599);
+  BOOST_TEST(dashboard.requests().back().connection_id != seen[0].connection_id);
+  BOOST_TEST(dashboard.connections_accepted() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(route_handler_keeps_state_after_expectations, *watchdog) {
+  std::atomic<int> polls = 0;  // the handler runs on the server thread (and must not use BOOST_TEST)
+  fake_dashboard dashboard;
+  dashboard.route("GET", "/api/jobs/*", [&](const raycl::test::recorded_request&) {
+    return reply::json(200, ++polls < 3 ? R"({"status": "RUNNING"})" : R"({"status": "SUCCEEDED"})");
+  });
+  dashboard.expect("GET", "/api/jobs/j").reply_with(reply::json(200, R"({"status": "PENDING"})"));
+
+  client c(dashboard.port());
+  BOOST_TEST(c.request("GET", "/api/jobs/j").body() == R"({"status": "PENDING"})");  // expectation first
+  BOOST_TEST(c.request("GET", "/api/jobs/j").body() == R"({"status": "RUNNING"})");
+  BOOST_TEST(c.request("GET", "/api/jobs/j").body() == R"({"status": "RUNNING"})");
+  BOOST_TEST(c.request("GET", "/api/jobs/j").body() == R"({"status": "SUCCEEDED"})");
+  BOOST_TEST(polls == 3);
+  BOOST_TEST(dashboard.unmatched().empty());
+}
+
+BOOST_AUTO_TEST_CASE(close_mid_body_truncates_the_body, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/api/jobs/")
+      .reply_with(reply::json(200, std::string(100, 'x')).with_fault(fault::close_mid_body, 10));
+  dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, std::string(100, 'x')).with_fault(fault::close_mid_body, 10));
+
+  client raw(dashboard.port());
+  raw.send("GET", "/api/jobs/");
+  error_code ec;
+  const auto bytes = raw.read_until_closed(ec);
+  BOOST_TEST(ec == eof);
+  BOOST_TEST(bytes.find("Content-Length: 100\r\n") != std::string::npos);
+  BOOST_TEST(bytes.substr(bytes.find("\r\n\r\n") + 4) == std::string(10, 'x'));
+
+  client parsed(dashboard.port());
+  parsed.send("GET", "/api/jobs/");
+  parsed.read(ec);
+  BOOST_TEST(ec == partial_message);
+}
+
+BOOST_AUTO_TEST_CASE(close_and_reset_before_headers, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/a").reply_with(reply::json(200, "{}").with_fault(fault::close_before_headers));
+  dashboard.expect("GET", "/b").reply_with(reply::json(200, "{}").with_fault(fault::reset_before_headers));
+
+  error_code ec;
+  client closing(dashboard.port());
+  closing.send("GET", "/a");
+  BOOST_TEST(closing.read_until_closed(ec).empty());
+  BOOST_TEST(ec == eof);
+
+  client resetting(dashboard.port());
+  resetting.send("GET", "/b");
+  BOOST_TEST(resetting.read_until_closed(ec).empty());
+  BOOST_TEST(ec == connection_reset);
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+}
+
+BOOST_AUTO_TEST_CASE(delay_holds_the_reply_back, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/api/version").reply_with(reply::json(200, "{}"), after(150ms));
+
+  client c(dashboard.port());
+  const auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(c.request("GET", "/api/version").result_int() == 200);
+  BOOST_TEST(milliseconds_since(start) >= 150);
+}
+
+BOOST_AUTO_TEST_CASE(chunked_and_dripping_bodies_arrive_whole, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/api/v0/logs/file").reply_with(reply::chunked_text(200, {"ab", "cd", "ef"}));
+  dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, R"({"x": 1})").as_chunked());
+  dashboard.expect("GET", "/drip").reply_with(reply::json(200, std::string(30, 'd')).dripping(3, 5ms));
+  dashboard.expect("GET", "/raw").reply_with(reply::chunked_text(200, {"ab", "cd"}).closing());
+
+  client c(dashboard.port());
+  const auto logs = c.request("GET", "/api/v0/logs/file");
+  BOOST_TEST(logs.chunked());
+  BOOST_TEST(logs.body() == "abcdef");
+  BOOST_TEST(logs[http::field::content_type] == "text/plain; charset=utf-8");
+  const auto json = c.request("GET", "/api/jobs/");
+  BOOST_TEST(json.chunked());
+  BOOST_TEST(json.body() == R"({"x": 1})");
+
+  const auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(c.request("GET", "/drip").body() == std::string(30, 'd'));
+  BOOST_TEST(milliseconds_since(start) >= 9 * 5);  // 10 pieces, 9 pauses
+
+  c.send("GET", "/raw");  // chunk framing on the wire, then Connection: close
+  error_code ec;
+  const auto bytes = c.read_until_closed(ec);
+  BOOST_TEST(ec == eof);
+  BOOST_TEST(bytes.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
+  BOOST_TEST(bytes.find("Connection: close\r\n") != std::string::npos);
+  BOOST_TEST(bytes.substr(bytes.find("\r\n\r\n") + 4) == "2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_status_line_fails_the_parser, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/api/version").reply_with(reply::json(200, "{}").with_fault(fault::malformed_status_line));
+  client c(dashboard.port());
+  c.send("GET", "/api/version");
+  error_code ec;
+  c.read(ec);
+  BOOST_TEST(ec.failed());
+  BOOST_TEST(ec != eof);
+  BOOST_TEST(ec != end_of_stream);
+}
+
+BOOST_AUTO_TEST_CASE(stall_ends_when_the_client_gives_up, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/a").reply_with(reply::json(200, "{}").with_fault(fault::stall_before_headers));
+  dashboard.expect("GET", "/b").reply_with(reply::chunked_text(200, {"line 1\n", "line 2\n"}).with_fault(fault::stall_before_end));
+
+  client stalled(dashboard.port());
+  stalled.send("GET", "/a");
+  client streaming(dashboard.port());
+  streaming.send("GET", "/b");
+  BOOST_REQUIRE(dashboard.wait_for_requests(2, 5s));
+  BOOST_TEST(dashboard.open_connections() == 2u);
+  stalled.close();
+  BOOST_TEST(dashboard.wait_for_open_connections(1, 5s));
+  streaming.close();
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+  BOOST_TEST(dashboard.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(token_is_required_like_ray, *watchdog) {
+  fake_dashboard dashboard(fake_dashboard::options{}.require_token("s3cret"));
+  dashboard.expect("GET", "/api/version").repeatedly().reply_with(reply::json(200, R"({"version": "4"})"));
+
+  client c(dashboard.port());
+  const auto missing = c.request("GET", "/api/version");
+  BOOST_TEST(missing.result_int() == 401);
+  BOOST_TEST(missing[http::field::content_type].starts_with("text/plain"));
+  BOOST_TEST(c.request("GET", "/api/version", {}, {{"Authorization", "Bearer wrong"}}).result_int() == 403);
+  BOOST_TEST(c.request("GET", "/api/version", {}, {{"Authorization", "s3cret"}}).result_int() == 403);
+  BOOST_TEST(c.request("GET", "/api/version", {}, {{"Authorization", "Bearer s3cret"}}).result_int() == 200);
+  BOOST_TEST(c.request("GET", "/api/version", {}, {{"X-Ray-Authorization", "Bearer s3cret"}}).result_int() == 200);
+  BOOST_TEST(c.request("GET", "/api/version", {}, {{"Cookie", "a=b; ray-authentication-token=s3cret"}}).result_int() == 200);
+  // The first header present decides, as in Ray.
+  BOOST_TEST(c.request("GET", "/api/version", {},
+                       {{"Authorization", "Bearer wrong"}, {"X-Ray-Authorization", "Bearer s3cret"}})
+                 .result_int() == 403);
+  const auto mode = c.request("GET", "/api/authentication_mode");
+  BOOST_TEST(mode.result_int() == 200);
+  BOOST_TEST(mode.body() == R"({"authentication_mode": "token"})");
+  BOOST_TEST(dashboard.unmatched().empty());
+
+  fake_dashboard open_dashboard;
+  client d(open_dashboard.port());
+  BOOST_TEST(d.request("GET", "/api/authentication_mode").body() == R"({"authentication_mode": "disabled"})");
+}
+
+BOOST_AUTO_TEST_CASE(tls_handshake_with_the_test_ca, *watchdog) {
+  fake_dashboard dashboard(fake_dashboard::options{}.use_tls());
+  dashboard.expect("GET", "/api/version").times(2).reply_with(reply::json(200, R"({"version": "4"})"));
+  BOOST_TEST(dashboard.address() == "https://127.0.0.1:" + std::to_string(dashboard.port()));
+
+  ssl::context context(ssl::context::tls_client);
+  context.load_verify_file(raycl::test::tls_fixture("ca.pem"));
+  context.set_verify_mode(ssl::verify_peer);
+  asio::io_context io;
+  for (const std::string host : {"127.0.0.1", "localhost"}) {
+    ssl::stream<tcp::socket> stream(io, context);
+    stream.set_verify_callback(ssl::host_name_verification(host));
+    stream.next_layer().connect({asio::ip::make_address_v4("127.0.0.1"), dashboard.port()});
+    stream.handshake(ssl::stream_base::client);
+    write_request(stream, "GET", "/api/version");
+    beast::flat_buffer buffer;
+    error_code ec;
+    const auto r = read_response(stream, buffer, ec);
+    BOOST_TEST(!ec);
+    BOOST_TEST(r.body() == R"({"version": "4"})");
+  }
+
+  // Same CA, other name: the chain is fine, the host name is not.
+  fake_dashboard wrong(fake_dashboard::options{}.use_tls("wrong_host"));
+  for (const auto& [host, should_pass] : {std::pair{"127.0.0.1", false}, std::pair{"wrong.example", true}}) {
+    ssl::stream<tcp::socket> stream(io, context);
+    stream.set_verify_callback(ssl::host_name_verification(host));
+    stream.next_layer().connect({asio::ip::make_address_v4("127.0.0.1"), wrong.port()});
+    error_code ec;
+    stream.handshake(ssl::stream_base::client, ec);
+    BOOST_TEST(!ec.failed() == should_pass, host << ": " << ec.message());
+  }
+  BOOST_TEST(wrong.wait_for_open_connections(0, 5s));  // the rejected sessions ended quietly
+  BOOST_TEST(wrong.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(stop_returns_promptly_with_stalled_connections, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/stall").reply_with(reply::json(200, "{}").with_fault(fault::stall_before_headers));
+  dashboard.expect("GET", "/slow").reply_with(reply::json(200, "{}"), after(1h));
+  dashboard.expect("GET", "/drip").reply_with(reply::json(200, std::string(100, 'd')).dripping(1, 1h));
+
+  client stalled(dashboard.port()), slow(dashboard.port()), dripping(dashboard.port());
+  client idle(dashboard.port());
+  stalled.send("GET", "/stall");
+  slow.send("GET", "/slow");
+  dripping.send("GET", "/drip");
+  BOOST_REQUIRE(dashboard.wait_for_requests(3, 5s));
+  BOOST_REQUIRE(dashboard.wait_for_connections_accepted(4, 5s));
+
+  const auto start = std::chrono::steady_clock::now();
+  dashboard.stop();
+  BOOST_TEST(milliseconds_since(start) < 1000);
+  BOOST_TEST(dashboard.open_connections() == 0u);
+  BOOST_TEST(dashboard.server_errors().empty());
+  error_code ec;
+  stalled.read_until_closed(ec);
+  BOOST_TEST(ec == eof);
+  dashboard.stop();  // idempotent
+}
+
+BOOST_AUTO_TEST_CASE(close_idle_connections_closes_only_idle_ones, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/api/version").reply_with(reply::json(200, "{}"));
+  dashboard.expect("GET", "/stall").reply_with(reply::json(200, "{}").with_fault(fault::stall_before_headers));
+
+  client pooled(dashboard.port());
+  BOOST_TEST(pooled.request("GET", "/api/version").result_int() == 200);
+  client busy(dashboard.port());
+  busy.send("GET", "/stall");
+  BOOST_REQUIRE(dashboard.wait_for_requests(2, 5s));
+
+  dashboard.close_idle_connections();
+  BOOST_TEST(dashboard.open_connections() == 1u);
+  error_code ec;
+  BOOST_TEST(pooled.read_until_closed(ec).empty());
+  BOOST_TEST(ec == eof);
+}
+
+BOOST_AUTO_TEST_CASE(survives_bad_and_abandoned_requests, *watchdog) {
+  fake_dashboard dashboard(fake_dashboard::options{}.limit_request_body(1024));
+  dashboard.expect("GET", "/api/version").reply_with(reply::json(200, "{}"));
+
+  {
+    client quitter(dashboard.port());
+    quitter.write_raw("POST /api/jobs/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc");
+    BOOST_REQUIRE(dashboard.wait_for_connections_accepted(1, 5s));
+  }  // gone mid-body
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+
+  client garbage(dashboard.port());
+  garbage.write_raw("NOT HTTP AT ALL\r\n\r\n");
+  BOOST_TEST(garbage.read().result_int() == 400);
+
+  client too_big(dashboard.port());
+  too_big.send("POST", "/api/jobs/", std::string(1025, 'z'));
+  error_code ec;
+  BOOST_TEST(too_big.read(ec).result_int() == 413);
+
+  client c(dashboard.port());
+  BOOST_TEST(c.request("GET", "/api/version").result_int() == 200);
+  BOOST_TEST(dashboard.requests().size() == 1u);  // only complete, valid requests are recorded
+  BOOST_TEST(dashboard.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

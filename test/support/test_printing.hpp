@@ -1,0 +1,20 @@
+// Printers found by Boost.Test through ADL, so raycl's enums can be compared in BOOST_TEST.
+#pragma once
+
+#include <raycl/error.hpp>
+#include <raycl/models.hpp>
+
+#include <ostream>
+
+namespace raycl {
+
+inline std::ostream& boost_test_print_type(std::ostream& out, error_kind kind) { return out << to_string(kind); }
+inline std::ostream& boost_test_print_type(std::ostream& out, job_status status) { return out << to_string(status); }
+inline std::ostream& boost_test_print_type(std::ostream& out, serve_app_status status) {
+    return out << to_string(status);
+}
+inline std::ostream& boost_test_print_type(std::ostream& out, job_type type) {
+    return out << (type == job_type::submission ? "SUBMISSION" : type == job_type::driver ? "DRIVER" : "unknown");
+}
+
+}  // namespace raycl
