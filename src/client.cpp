@@ -344,16 +344,52 @@ namespace {
 using detail::client_impl;
 using detail::request_result;
 
-/// Returns the single-row result of a state-API get, preferring the highest attempt_number.
+/// A state-API resource: its route, the column that holds its id, and its row decoder.
 template <class T>
-T single_row(list_result<T>&& list, const core::request_spec& request, std::string_view kind,
-             std::string_view id, const std::vector<std::string>& secrets) {
-    if (list.items.empty()) {
-        throw client_error(error_kind::not_found,
-                           core::sanitize(std::string(kind) + " " + std::string(id) + " not found", secrets),
-                           core::sanitize(request.describe(), secrets), {}, 200);
-    }
-    return std::move(list.items.back());
+struct state_resource {
+    const char* kind;
+    const char* route;
+    const char* id_key;
+    T (*decode_row)(const json::value&);
+};
+
+const state_resource<node_info> nodes{"node", "nodes", "node_id", &core::decode_node};
+const state_resource<task_info> tasks{"task", "tasks", "task_id", &core::decode_task};
+const state_resource<actor_info> actors{"actor", "actors", "actor_id", &core::decode_actor};
+
+/// Lists a state-API resource (options already validated).
+template <class T>
+asio::awaitable<list_result<T>> list_state(const std::shared_ptr<client_impl>& impl, const state_resource<T>& resource,
+                                           const list_options& options, call_options call) {
+    return impl->run<list_result<T>>(core::state_list_request(resource.route, options), std::move(call),
+        [impl, decode_row = resource.decode_row](const core::request_spec& request, const request_result& result) {
+            return core::decode_state_list(impl->parse(request, result.response), decode_row);
+        });
+}
+
+/// Looks one row up by id (id already validated): Ray has no get-by-id route, so this lists
+/// with an `id = <id>` filter; no row is a 404. Tasks may return one row per attempt: the
+/// highest attempt_number wins.
+template <class T>
+asio::awaitable<T> get_state_row(const std::shared_ptr<client_impl>& impl, const state_resource<T>& resource,
+                                 std::string id, call_options call) {
+    return impl->run<T>(core::state_get_request(resource.route, resource.id_key, id), std::move(call),
+        [impl, id, kind = resource.kind, decode_row = resource.decode_row](const core::request_spec& request,
+                                                                          const request_result& result) {
+            auto list = core::decode_state_list(impl->parse(request, result.response), decode_row);
+            if (list.items.empty()) {
+                throw client_error(error_kind::not_found,
+                                   core::sanitize(std::string(kind) + " " + id + " not found", impl->secrets()),
+                                   core::sanitize(request.describe(), impl->secrets()), {}, 200);
+            }
+            if constexpr (std::is_same_v<T, task_info>) {
+                return *std::max_element(list.items.begin(), list.items.end(), [](const T& a, const T& b) {
+                    return a.attempt_number < b.attempt_number;
+                });
+            } else {
+                return std::move(list.items.front());
+            }
+        });
 }
 
 }  // namespace
@@ -499,66 +535,37 @@ asio::awaitable<job_details> client::wait_for_job(std::string id, wait_options w
 
 asio::awaitable<node_info> client::get_node(std::string id, call_options call) {
     core::validate_resource_id("node", id);
-    auto impl = impl_;
-    auto operation = impl->run<node_info>(core::state_get_request("nodes", "node_id", id), std::move(call),
-        [impl, id](const core::request_spec& request, const request_result& result) {
-            return single_row(core::decode_state_list(impl->parse(request, result.response), &core::decode_node),
-                              request, "node", id, impl->secrets());
-        });
+    auto operation = get_state_row(impl_, nodes, std::move(id), std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<list_result<node_info>> client::list_nodes(list_options options, call_options call) {
     core::validate_list_options(options);
-    auto impl = impl_;
-    auto operation = impl->run<list_result<node_info>>(core::state_list_request("nodes", options), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            return core::decode_state_list(impl->parse(request, result.response), &core::decode_node);
-        });
+    auto operation = list_state(impl_, nodes, options, std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<task_info> client::get_task(std::string id, call_options call) {
     core::validate_resource_id("task", id);
-    auto impl = impl_;
-    auto operation = impl->run<task_info>(core::state_get_request("tasks", "task_id", id), std::move(call),
-        [impl, id](const core::request_spec& request, const request_result& result) {
-            auto list = core::decode_state_list(impl->parse(request, result.response), &core::decode_task);
-            std::stable_sort(list.items.begin(), list.items.end(),
-                             [](const task_info& a, const task_info& b) { return a.attempt_number < b.attempt_number; });
-            return single_row(std::move(list), request, "task", id, impl->secrets());
-        });
+    auto operation = get_state_row(impl_, tasks, std::move(id), std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<list_result<task_info>> client::list_tasks(list_options options, call_options call) {
     core::validate_list_options(options);
-    auto impl = impl_;
-    auto operation = impl->run<list_result<task_info>>(core::state_list_request("tasks", options), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            return core::decode_state_list(impl->parse(request, result.response), &core::decode_task);
-        });
+    auto operation = list_state(impl_, tasks, options, std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<actor_info> client::get_actor(std::string id, call_options call) {
     core::validate_resource_id("actor", id);
-    auto impl = impl_;
-    auto operation = impl->run<actor_info>(core::state_get_request("actors", "actor_id", id), std::move(call),
-        [impl, id](const core::request_spec& request, const request_result& result) {
-            return single_row(core::decode_state_list(impl->parse(request, result.response), &core::decode_actor),
-                              request, "actor", id, impl->secrets());
-        });
+    auto operation = get_state_row(impl_, actors, std::move(id), std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<list_result<actor_info>> client::list_actors(list_options options, call_options call) {
     core::validate_list_options(options);
-    auto impl = impl_;
-    auto operation = impl->run<list_result<actor_info>>(core::state_list_request("actors", options), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            return core::decode_state_list(impl->parse(request, result.response), &core::decode_actor);
-        });
+    auto operation = list_state(impl_, actors, options, std::move(call));
     co_return co_await std::move(operation);
 }
 

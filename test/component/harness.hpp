@@ -3,6 +3,7 @@
 #pragma once
 
 #include "support/fake_dashboard.hpp"
+#include "support/run_sync.hpp"
 #include "support/test_printing.hpp"
 
 #include <raycl/raycl.hpp>
@@ -22,15 +23,6 @@ namespace raycl::test {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-/// Runs `operation` on a fresh io_context in this thread until it completes; rethrows.
-template <class T>
-T run_sync(asio::awaitable<T> operation) {
-    asio::io_context context;
-    auto result = asio::co_spawn(context, std::move(operation), asio::use_future);
-    context.run();
-    return result.get();
-}
-
 /// Options for a client of `dashboard`: no token discovery, short timeouts, fast retries.
 inline client_options options_for(const fake_dashboard& dashboard) {
     client_options options;
@@ -41,18 +33,6 @@ inline client_options options_for(const fake_dashboard& dashboard) {
     options.retry.initial_backoff = std::chrono::milliseconds(5);
     options.retry.max_backoff = std::chrono::milliseconds(20);
     return options;
-}
-
-/// Runs `operation` and returns the client_error it threw (fails the test if none).
-template <class T>
-client_error expect_error(asio::awaitable<T> operation) {
-    try {
-        run_sync(std::move(operation));
-    } catch (const client_error& error) {
-        return error;
-    }
-    BOOST_FAIL("expected a client_error");
-    throw std::logic_error("unreachable");
 }
 
 /// A recorded real-Ray payload from test/fixtures/ray.

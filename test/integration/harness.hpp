@@ -2,6 +2,7 @@
 // scripts/ray-cluster.sh writes), a synchronous runner, and job entrypoints.
 #pragma once
 
+#include "support/run_sync.hpp"
 #include "support/test_printing.hpp"
 
 #include <raycl/raycl.hpp>
@@ -68,30 +69,28 @@ inline client_options cluster_options() {
     return options;
 }
 
-/// Runs `operation` on a fresh io_context in this thread; rethrows.
-template <class T>
-T run_sync(asio::awaitable<T> operation) {
-    asio::io_context context;
-    auto result = asio::co_spawn(context, std::move(operation), asio::use_future);
-    context.run();
-    return result.get();
-}
-
-/// Runs `operation` and returns the client_error it threw (fails the test if none).
-template <class T>
-client_error expect_error(asio::awaitable<T> operation) {
-    try {
-        run_sync(std::move(operation));
-    } catch (const client_error& error) {
-        return error;
-    }
-    BOOST_FAIL("expected a client_error");
-    throw std::logic_error("unreachable");
-}
 
 /// `<venv python> <test/integration/python/script> args`
 inline std::string python_entrypoint(const std::string& script, const std::string& args = "") {
     return cluster().python() + " " + RAYCL_TEST_PYTHON_DIR "/" + script + (args.empty() ? "" : " " + args);
+}
+
+/// Ray 2.60's job supervisor writes two lines of its own at the top of every driver log:
+/// "<date> <time>,<ms>\tINFO job_manager.py:<n> -- Runtime env is setting up.\n" and
+/// "Running entrypoint for job <id>: <entrypoint>\n". Checks that exactly these come first and
+/// returns what the entrypoint itself printed.
+inline std::string entrypoint_output(const std::string& logs, const std::string& id,
+                                     const std::string& entrypoint) {
+    const auto first_end = logs.find('\n');
+    BOOST_TEST_REQUIRE(first_end != std::string::npos, "no preamble in: " << logs);
+    const std::string first = logs.substr(0, first_end);
+    BOOST_TEST(first.find("INFO job_manager.py:") != std::string::npos, first);
+    const std::string suffix = " -- Runtime env is setting up.";
+    BOOST_TEST((first.size() > suffix.size() && first.compare(first.size() - suffix.size(), suffix.size(), suffix) == 0), first);
+    const std::string second = "Running entrypoint for job " + id + ": " + entrypoint + "\n";
+    BOOST_TEST_REQUIRE(logs.compare(first_end + 1, second.size(), second) == 0,
+                       "second line is not '" << second << "' in: " << logs.substr(0, 400));
+    return logs.substr(first_end + 1 + second.size());
 }
 
 /// Waits (bounded) for the job to reach `wanted` or a terminal status; returns the job.
