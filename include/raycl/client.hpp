@@ -3,6 +3,7 @@
 #pragma once
 
 #include <raycl/error.hpp>
+#include <raycl/log_stream.hpp>
 #include <raycl/models.hpp>
 #include <raycl/options.hpp>
 
@@ -120,6 +121,28 @@ public:
     /// @return the terminal job. 408 when `wait.deadline` passes first.
     boost::asio::awaitable<job_details> wait_for_job(std::string id, wait_options wait = {},
                                                      call_options call = {});
+
+    // ---- Live logs ---------------------------------------------------------------------------
+
+    /// @brief Starts a live tail of a job's log; see `log_stream` for consuming it.
+    ///
+    /// Checks first that the job exists (404) and was submitted through the Jobs API (a DRIVER
+    /// job is 400), then reads with `options.protocol` on one of the client's strands. Lines are
+    /// delivered exactly once and in order, across reconnects (abnormal closes, resets, and a
+    /// normal close while the job still runs) and protocol switches (`automatic`); once the job
+    /// is terminal, lines the tail missed are taken from the static log. The channel between
+    /// reader and consumer holds at most `limits.queue_size` lines: a slow consumer slows the
+    /// reader, which stops reading the socket.
+    /// @throws client_error 400 for invalid id/options (before any I/O), 404, 401/403.
+    boost::asio::awaitable<log_stream> tail_job_logs(std::string id, tail_options options = {});
+
+    /// @brief The seed's WebSocket tail: `tail_job_logs` with `tail_protocol::websocket`.
+    boost::asio::awaitable<log_stream> websocket_tail_job_logs(std::string id,
+                                                               std::optional<seconds> stream_timeout = seconds(10.0));
+
+    /// @brief The seed's HTTP stream tail: `tail_job_logs` with `tail_protocol::stream`.
+    boost::asio::awaitable<log_stream> stream_tail_job_logs(std::string id,
+                                                            std::optional<seconds> stream_timeout = seconds(10.0));
 
     // ---- Nodes, tasks, actors (state API) --------------------------------------------------
 

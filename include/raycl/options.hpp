@@ -52,6 +52,27 @@ struct retry_policy {
     bool jitter = true;
 };
 
+/// @brief What happens to a line longer than `stream_limits::max_message_size`.
+enum class oversize_policy {
+    split,     ///< Delivered in pieces of at most max_message_size bytes (default). Nothing is lost.
+    truncate,  ///< The first max_message_size bytes, then the marker `" [raycl: N bytes truncated]"`.
+    fail,      ///< The stream ends with a 429 `client_error` after the lines before it.
+};
+
+/// @brief Bounds of one log stream (the seed's defaults). Exceeding max_messages, max_lines or
+/// max_bytes ends the stream with a 429 `client_error`, after every line before the limit was
+/// delivered.
+struct stream_limits {
+    std::size_t max_messages = 10'000;           ///< WebSocket frames / HTTP chunks with new data.
+    std::size_t max_lines = 50'000;              ///< Lines (and pieces) delivered.
+    std::size_t max_bytes = std::size_t{50} << 20;  ///< Log bytes delivered.
+    std::size_t max_message_size = 10 * 1024;    ///< Longest line delivered whole.
+    /// @brief Capacity of the channel between the socket reader and the consumer. When it is
+    /// full the reader stops reading the socket (TCP back-pressure); nothing is dropped.
+    std::size_t queue_size = 1'000;
+    oversize_policy oversize = oversize_policy::split;  ///< Policy for long lines.
+};
+
 /// @brief Settings of one client. All fields have working defaults.
 struct client_options {
     /// @brief Dashboard URL (`http://host:8265` or `https://...`). When empty: `RAY_ADDRESS`,
@@ -78,6 +99,8 @@ struct client_options {
     std::size_t max_idle_connections_per_strand = 4;
     /// @brief Largest response body accepted; a larger one fails with 429. Default 64 MiB.
     std::size_t max_response_bytes = std::size_t{64} << 20;
+    /// @brief Default limits of log tails (per call: `tail_options::limits`).
+    raycl::stream_limits stream_limits{};
 };
 
 /// @brief Per-call overrides of the client's defaults.

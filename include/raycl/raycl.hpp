@@ -4,6 +4,7 @@
 
 #include <raycl/client.hpp>
 #include <raycl/error.hpp>
+#include <raycl/log_stream.hpp>
 #include <raycl/models.hpp>
 #include <raycl/options.hpp>
 #include <raycl/version.hpp>

@@ -1,5 +1,6 @@
 // Beast HTTP/1.1 client connections, TLS, and the per-strand keep-alive pool.
 #include "transport/http_session.hpp"
+#include "transport/beast_streams.hpp"
 
 #include "core/sanitize.hpp"
 
@@ -33,10 +34,6 @@ namespace {
 
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-std::chrono::steady_clock::duration to_steady(seconds value) {
-    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(value);
-}
-
 http::verb to_verb(core::http_method method) {
     switch (method) {
         case core::http_method::get: return http::verb::get;
@@ -47,14 +44,6 @@ http::verb to_verb(core::http_method method) {
     return http::verb::get;
 }
 
-std::string host_header(const core::endpoint& endpoint) {
-    const bool ipv6 = endpoint.host.find(':') != std::string::npos;
-    std::string host = ipv6 ? "[" + endpoint.host + "]" : endpoint.host;
-    const bool default_port = (endpoint.tls && endpoint.port == "443") ||
-                              (!endpoint.tls && endpoint.port == "80");
-    return default_port ? host : host + ":" + endpoint.port;
-}
-
 bool is_ip_literal(const std::string& host) {
     boost::system::error_code ec;
     asio::ip::make_address(host, ec);
@@ -63,32 +52,91 @@ bool is_ip_literal(const std::string& host) {
 
 }  // namespace
 
-class tls_context {
-public:
-    explicit tls_context(const tls_options& options) : context_(ssl::context::tls_client) {
-        context_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                             ssl::context::no_tlsv1_1);
-        boost::system::error_code ec;
-        context_.set_default_verify_paths(ec);  // missing system CAs only matter if used
-        if (!options.ca_file.empty()) {
-            context_.load_verify_file(options.ca_file, ec);
-            if (ec) {
-                throw client_error(error_kind::invalid_argument,
-                                   "cannot load the CA file " + core::sanitize(options.ca_file) +
-                                       ": " + ec.message());
-            }
-        }
-        verify_peer_ = options.verify_peer;
-        context_.set_verify_mode(verify_peer_ ? ssl::verify_peer : ssl::verify_none);
-    }
-    ssl::context& native() noexcept { return context_; }
-    bool verify_peer() const noexcept { return verify_peer_; }
+std::chrono::steady_clock::duration to_steady(seconds value) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(value);
+}
 
-private:
-    ssl::context context_;
-    bool verify_peer_ = true;
-};
+std::string host_header(const core::endpoint& endpoint) {
+    const bool ipv6 = endpoint.host.find(':') != std::string::npos;
+    std::string host = ipv6 ? "[" + endpoint.host + "]" : endpoint.host;
+    const bool default_port = (endpoint.tls && endpoint.port == "443") ||
+                              (!endpoint.tls && endpoint.port == "80");
+    return default_port ? host : host + ":" + endpoint.port;
+}
+
+tls_context::tls_context(const tls_options& options) : context_(ssl::context::tls_client) {
+    context_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    boost::system::error_code ec;
+    context_.set_default_verify_paths(ec);  // missing system CAs only matter if used
+    if (!options.ca_file.empty()) {
+        context_.load_verify_file(options.ca_file, ec);
+        if (ec) {
+            throw client_error(error_kind::invalid_argument,
+                               "cannot load the CA file " + core::sanitize(options.ca_file) + ": " + ec.message());
+        }
+    }
+    verify_peer_ = options.verify_peer;
+    context_.set_verify_mode(verify_peer_ ? ssl::verify_peer : ssl::verify_none);
+}
+
+asio::awaitable<void> connect_tcp(beast::tcp_stream& stream, tcp::resolver& resolver,
+                                  const session_settings& settings,
+                                  std::chrono::steady_clock::time_point deadline) {
+    const auto& endpoint = settings.endpoint;
+    // The resolver has no timeout of its own; the deadline is checked right after it
+    // (loopback names and IP literals resolve without a lookup).
+    auto [resolve_ec, results] = co_await resolver.async_resolve(endpoint.host, endpoint.port, as_tuple_awaitable);
+    if (resolve_ec) {
+        if (resolve_ec == asio::error::operation_aborted)
+            throw attempt_error(transport_failure::cancelled, "cancelled while resolving");
+        throw attempt_error(transport_failure::resolve_failed,
+                            "cannot resolve " + endpoint.host + ": " + resolve_ec.message());
+    }
+    const auto remaining = deadline - std::chrono::steady_clock::now();
+    if (remaining <= std::chrono::steady_clock::duration::zero())
+        throw attempt_error(transport_failure::connect_timeout, "connect timed out while resolving");
+    stream.expires_after(remaining);
+    auto [connect_ec, connected] = co_await stream.async_connect(results, as_tuple_awaitable);
+    (void)connected;
+    if (connect_ec) {
+        if (connect_ec == beast::error::timeout)
+            throw attempt_error(transport_failure::connect_timeout, "connect to " + endpoint.display + " timed out");
+        if (connect_ec == asio::error::operation_aborted)
+            throw attempt_error(transport_failure::cancelled, "cancelled while connecting");
+        throw attempt_error(transport_failure::connect_refused,
+                            "cannot connect to " + endpoint.display + ": " + connect_ec.message());
+    }
+    stream.socket().set_option(tcp::no_delay(true));
+    stream.expires_never();
+}
+
+asio::awaitable<void> handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream,
+                                    const session_settings& settings,
+                                    std::chrono::steady_clock::time_point deadline) {
+    const auto& host = settings.endpoint.host;
+    if (!is_ip_literal(host) && !SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()))
+        throw attempt_error(transport_failure::tls_failed, "cannot set TLS SNI host name");
+    if (settings.tls->verify_peer()) stream.set_verify_callback(ssl::host_name_verification(host));
+    beast::get_lowest_layer(stream).expires_at(deadline);
+    auto [ec] = co_await stream.async_handshake(ssl::stream_base::client, as_tuple_awaitable);
+    if (ec) {
+        if (ec == beast::error::timeout)
+            throw attempt_error(transport_failure::connect_timeout, "TLS handshake timed out");
+        if (ec == asio::error::operation_aborted)
+            throw attempt_error(transport_failure::cancelled, "cancelled during TLS handshake");
+        std::string reason = ec.message();
+        if (ec.category() == asio::error::get_ssl_category()) {
+            char text[256];
+            ERR_error_string_n(static_cast<unsigned long>(ec.value()), text, sizeof text);
+            reason = text;
+        }
+        throw attempt_error(transport_failure::tls_failed,
+                            "TLS handshake with " + settings.endpoint.display + " failed: " + reason);
+    }
+    beast::get_lowest_layer(stream).expires_never();
+}
+
 
 std::shared_ptr<tls_context> make_tls_context(const tls_options& options) {
     return std::make_shared<tls_context>(options);
@@ -110,36 +158,9 @@ public:
 
     /// Resolves, connects and (for https) handshakes within `timeout`.
     asio::awaitable<void> open(const session_settings& settings, seconds timeout) {
-        const auto& endpoint = settings.endpoint;
         const auto deadline = std::chrono::steady_clock::now() + to_steady(timeout);
-        // The resolver has no timeout of its own: race it against nothing but the deadline
-        // checked below (loopback and IP literals resolve synchronously in practice).
-        auto [resolve_ec, results] =
-            co_await resolver_.async_resolve(endpoint.host, endpoint.port, as_tuple_awaitable);
-        if (resolve_ec) {
-            if (resolve_ec == asio::error::operation_aborted)
-                throw attempt_error(transport_failure::cancelled, "cancelled while resolving");
-            throw attempt_error(transport_failure::resolve_failed,
-                                "cannot resolve " + endpoint.host + ": " + resolve_ec.message());
-        }
-        const auto remaining = deadline - std::chrono::steady_clock::now();
-        if (remaining <= std::chrono::steady_clock::duration::zero())
-            throw attempt_error(transport_failure::connect_timeout, "connect timed out while resolving");
-        tcp().expires_after(remaining);
-        auto [connect_ec, connected] = co_await tcp().async_connect(results, as_tuple_awaitable);
-        (void)connected;
-        if (connect_ec) {
-            if (connect_ec == beast::error::timeout)
-                throw attempt_error(transport_failure::connect_timeout,
-                                    "connect to " + endpoint.display + " timed out");
-            if (connect_ec == asio::error::operation_aborted)
-                throw attempt_error(transport_failure::cancelled, "cancelled while connecting");
-            throw attempt_error(transport_failure::connect_refused,
-                                "cannot connect to " + endpoint.display + ": " + connect_ec.message());
-        }
-        tcp().socket().set_option(tcp::no_delay(true));
-        if (tls_) co_await handshake(settings, deadline);
-        tcp().expires_never();
+        co_await connect_tcp(tcp(), resolver_, settings, deadline);
+        if (tls_) co_await handshake_tls(*tls_, settings, deadline);
     }
 
     /// Writes the request and reads the whole response (bounded by `read_timeout`).
@@ -196,31 +217,6 @@ public:
     bool is_open() noexcept { return tcp().socket().is_open(); }
 
 private:
-    asio::awaitable<void> handshake(const session_settings& settings,
-                                    std::chrono::steady_clock::time_point deadline) {
-        const auto& host = settings.endpoint.host;
-        if (!is_ip_literal(host) && !SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str()))
-            throw attempt_error(transport_failure::tls_failed, "cannot set TLS SNI host name");
-        if (settings.tls->verify_peer()) tls_->set_verify_callback(ssl::host_name_verification(host));
-        tcp().expires_at(deadline);
-        auto [ec] = co_await tls_->async_handshake(ssl::stream_base::client, as_tuple_awaitable);
-        if (ec) {
-            if (ec == beast::error::timeout)
-                throw attempt_error(transport_failure::connect_timeout, "TLS handshake timed out");
-            if (ec == asio::error::operation_aborted)
-                throw attempt_error(transport_failure::cancelled, "cancelled during TLS handshake");
-            std::string reason = ec.message();
-            if (ec.category() == asio::error::get_ssl_category()) {
-                char text[256];
-                ERR_error_string_n(static_cast<unsigned long>(ec.value()), text, sizeof text);
-                reason = text;
-            }
-            throw attempt_error(transport_failure::tls_failed, "TLS handshake with " +
-                                                                   settings.endpoint.display +
-                                                                   " failed: " + reason);
-        }
-    }
-
     [[noreturn]] void fail_exchange(boost::system::error_code ec, bool got_response_bytes) {
         if (ec == beast::error::timeout)
             throw attempt_error(transport_failure::read_timeout, "no complete response within the read timeout");

@@ -1,5 +1,8 @@
 // The fake dashboard's server: Beast HTTP/1.1 over TCP or TLS, C++20 coroutines, one io_context
-// on its own thread. This is the only file of the fake that includes Beast.
+// on its own thread. This is the only file of the fake that includes Beast. The WebSocket side
+// is written by hand (RFC 6455 server frames are a few header bytes; the server never parses
+// what the client sends, like Ray): it keeps this TU free of beast::websocket, gives exact
+// control over close codes, drops and resets, and lets frames be batched in one reused buffer.
 //
 // Threading: everything below `impl::mutex` is shared with the test thread and guarded by it;
 // the connection registry, the acceptor and the sessions are touched on the server thread
@@ -24,9 +27,12 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -128,6 +134,7 @@ wire_reply encode(const reply& r, bool keep_alive, bool head_request) {
   w.head += "\r\n";
   if (head_request) return w;
 
+  if (r.next_chunk) return w;  // streamed: see send_stream
   if (r.chunked && !framing_by_test) {
     std::vector<std::string> chunks = r.chunks;
     if (chunks.empty() && !r.body.empty()) chunks.push_back(r.body);
@@ -172,6 +179,66 @@ std::string cookie_value(std::string_view cookies, std::string_view name) {
   }
   return {};
 }
+
+// A comma-separated header value holds this token (case-insensitive), as "keep-alive, Upgrade".
+bool has_token(std::string_view list, std::string_view token) {
+  const std::string lowered = lower(list);
+  std::string_view rest(lowered);
+  while (!rest.empty()) {
+    auto end = rest.find(',');
+    auto item = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item == token) return true;
+  }
+  return false;
+}
+
+bool is_websocket_upgrade(const recorded_request& rec) {
+  return rec.method == "GET" && has_token(rec.header("connection"), "upgrade") &&
+         has_token(rec.header("upgrade"), "websocket");
+}
+
+// Sec-WebSocket-Accept: base64(SHA-1(key + GUID)) (RFC 6455 section 4.2.2).
+std::string websocket_accept(std::string_view key) {
+  std::string input(key);
+  input += "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int digest_size = 0;
+  if (EVP_Digest(input.data(), input.size(), digest.data(), &digest_size, EVP_sha1(), nullptr) != 1)
+    throw std::runtime_error("SHA-1 failed");
+  std::array<unsigned char, 4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1> encoded{};
+  const int size = EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(digest_size));
+  return std::string(reinterpret_cast<const char*>(encoded.data()), static_cast<std::size_t>(size));
+}
+
+// A server frame (FIN set, unmasked) header for a payload of `size` bytes.
+void append_frame_header(std::string& out, unsigned opcode, std::uint64_t size) {
+  out.push_back(static_cast<char>(0x80 | opcode));
+  if (size < 126) {
+    out.push_back(static_cast<char>(size));
+  } else if (size <= 0xffff) {
+    out.push_back(static_cast<char>(126));
+    out.push_back(static_cast<char>(size >> 8));
+    out.push_back(static_cast<char>(size & 0xff));
+  } else {
+    out.push_back(static_cast<char>(127));
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((size >> shift) & 0xff));
+  }
+}
+
+constexpr unsigned opcode_text = 0x1;
+constexpr unsigned opcode_close = 0x8;
+constexpr std::size_t websocket_batch_bytes = 64 * 1024;  // frames gathered per write
+
+// The session's side of the task that watches a WebSocket connection for the client closing.
+struct close_watch {
+  explicit close_watch(asio::io_context& ioc) : done(ioc, asio::steady_timer::time_point::max()) {}
+  bool running = true;
+  bool close_sent = false;  // then the client's next bytes (its close reply) also cancel `done`
+  asio::steady_timer done;  // cancelled when the watch ends
+};
 
 }  // namespace
 
@@ -286,6 +353,16 @@ struct fake_dashboard::impl {
     std::string method;
     std::string target;
     std::shared_ptr<route_handler> handler;
+  };
+  struct websocket_route_entry {
+    std::string target;
+    std::shared_ptr<websocket_handler> handler;
+  };
+  // What an upgrade request gets: nothing special (no websocket route), an HTTP answer, or a script.
+  struct websocket_decision {
+    bool matched = false;
+    std::optional<reply> answer;
+    websocket_script script;
   };
 
   // Closes the connection when a session ends, however it ends (also when its suspended frame
@@ -434,6 +511,48 @@ struct fake_dashboard::impl {
     }
   }
 
+  websocket_decision decide_websocket(const recorded_request& rec) {
+    websocket_decision d;
+    if (!is_websocket_upgrade(rec)) return d;
+    std::shared_ptr<websocket_handler> handler;
+    {
+      std::lock_guard lock(mutex);
+      for (const auto& route : websocket_routes) {
+        if (target_matches(route.target, rec.target)) {
+          handler = route.handler;
+          break;
+        }
+      }
+      if (!handler) return d;
+      d.matched = true;
+      received.push_back(rec);
+      changed.notify_all();
+      if (auto denied = check_token(rec)) {
+        d.answer = std::move(*denied);
+        return d;
+      }
+    }
+    if (rec.header("sec-websocket-key").empty() || rec.header("sec-websocket-version") != "13") {
+      d.answer = reply::text(400, "bad WebSocket handshake: Sec-WebSocket-Key and Sec-WebSocket-Version: 13 required");
+      return d;
+    }
+    try {
+      d.script = (*handler)(rec);  // without the lock, like a route handler
+    } catch (const std::exception& e) {
+      note_error("websocket route handler for " + rec.target + " threw: " + e.what());
+      d.answer = reply::text(500, std::string("websocket route handler threw: ") + e.what());
+      return d;
+    }
+    if (d.script.declined()) d.answer = *d.script.decline_reply();
+    return d;
+  }
+
+  void count_websocket_bytes(std::size_t n) {
+    std::lock_guard lock(mutex);
+    websocket_bytes += n;
+    changed.notify_all();
+  }
+
   // -- sessions ---------------------------------------------------------------------------------
 
   asio::awaitable<void> accept_loop() {
@@ -505,10 +624,12 @@ struct fake_dashboard::impl {
       }
       const auto& request = parser.get();
       const recorded_request rec = to_record(request, conn.id);
-      // WebSocket routes (log tails) go here: when websocket::is_upgrade(request) and one
-      // matches, build a websocket::stream<Stream> from std::move(stream), accept it with
-      // parser.release() and hand it to the route's handler; the HTTP loop ends there.
-      const reply r = respond_to(rec);
+      auto websocket = decide_websocket(rec);
+      if (websocket.matched && !websocket.answer) {  // accepted: the HTTP loop ends here
+        co_await serve_websocket(stream, conn, rec, websocket.script);
+        co_return;
+      }
+      const reply r = websocket.matched ? std::move(*websocket.answer) : respond_to(rec);
       const bool keep_alive = request.keep_alive() && !r.close_connection;
       const bool head_request = request.method() == http::verb::head;
       switch (co_await send_reply(stream, conn, r, keep_alive, head_request)) {
@@ -544,6 +665,7 @@ struct fake_dashboard::impl {
       default:
         break;
     }
+    if (r.next_chunk && !head_request) co_return co_await send_stream(stream, conn, r, keep_alive);
     const wire_reply wire = encode(r, keep_alive, head_request);
     const bool paced = std::any_of(wire.body.begin(), wire.body.end(),
                                    [](const auto& piece) { return piece.first.count() > 0; });
@@ -558,7 +680,7 @@ struct fake_dashboard::impl {
     std::size_t limit = no_limit;
     if (r.fault_kind == fault::close_mid_body || r.fault_kind == fault::stall_mid_body)
       limit = r.fault_after_bytes;
-    else if (r.fault_kind == fault::stall_before_end)
+    else if (r.fault_kind == fault::stall_before_end || r.fault_kind == fault::close_before_end)
       limit = wire.body_size - wire.end_size;
     const bool drip = r.fault_kind == fault::drip_body;
     const std::size_t piece = drip ? std::max<std::size_t>(r.drip_bytes, 1) : no_limit;
@@ -567,6 +689,7 @@ struct fake_dashboard::impl {
 
     switch (r.fault_kind) {
       case fault::close_mid_body:
+      case fault::close_before_end:
         co_return next_step::close;
       case fault::stall_mid_body:
       case fault::stall_before_end:
@@ -574,6 +697,73 @@ struct fake_dashboard::impl {
       default:
         co_return keep_alive ? next_step::keep_open : next_step::close;
     }
+  }
+
+  // A reply::stream body: one chunk per next_chunk() call, each write awaited before the next
+  // call (back-pressure), `limit` wire bytes at most (close_mid_body, stall_mid_body).
+  template <class Stream>
+  asio::awaitable<next_step> send_stream(Stream& stream, connection& conn, const reply& r, bool keep_alive) {
+    const wire_reply wire = encode(r, keep_alive, false);
+    if (!co_await write_all(stream, wire.head)) co_return next_step::close;
+    const bool cut = r.fault_kind == fault::close_mid_body || r.fault_kind == fault::stall_mid_body;
+    const std::size_t limit = cut ? r.fault_after_bytes : no_limit;
+    const next_step at_limit = r.fault_kind == fault::stall_mid_body ? next_step::stall : next_step::close;
+    std::size_t sent = 0;
+    std::optional<milliseconds> wait_before;
+    for (;;) {
+      if (wait_before && !co_await pause(conn, *wait_before)) co_return next_step::close;
+      std::optional<std::string> chunk;
+      try {
+        chunk = r.next_chunk();
+      } catch (const std::exception& e) {
+        note_error(std::string("reply::stream source threw: ") + e.what());
+        co_return next_step::close;
+      }
+      if (!chunk) break;
+      if (chunk->empty()) {  // nothing yet: ask again later
+        wait_before = std::max(r.chunk_interval, milliseconds{5});
+        continue;
+      }
+      const std::string size_line = hex(chunk->size()) + "\r\n";
+      if (!co_await write_limited(stream, {size_line, *chunk, std::string_view("\r\n")}, sent, limit))
+        co_return sent >= limit ? at_limit : next_step::close;
+      wait_before.reset();
+      if (r.chunk_interval.count() > 0) wait_before = r.chunk_interval;
+    }
+    switch (r.fault_kind) {
+      case fault::stall_before_end:
+        co_return next_step::stall;
+      case fault::close_before_end:
+        co_return next_step::close;
+      default:
+        break;
+    }
+    if (!co_await write_limited(stream, {std::string_view("0\r\n\r\n"), {}, {}}, sent, limit))
+      co_return sent >= limit ? at_limit : next_step::close;
+    co_return keep_alive ? next_step::keep_open : next_step::close;
+  }
+
+  // Writes the pieces in one gathered write, or only what fits below `limit`; false when it did
+  // not write them all (limit reached or write failed).
+  template <class Stream>
+  asio::awaitable<bool> write_limited(Stream& stream, std::array<std::string_view, 3> pieces,
+                                      std::size_t& sent, std::size_t limit) {
+    std::size_t total = 0;
+    for (auto piece : pieces) total += piece.size();
+    if (limit - sent >= total) {
+      const std::array<asio::const_buffer, 3> buffers{asio::buffer(pieces[0].data(), pieces[0].size()),
+                                                      asio::buffer(pieces[1].data(), pieces[1].size()),
+                                                      asio::buffer(pieces[2].data(), pieces[2].size())};
+      auto [ec, ignored] = co_await asio::async_write(stream, buffers, use_tuple);
+      if (ec) co_return false;
+      sent += total;
+      co_return true;
+    }
+    std::string head;  // rare: only the bytes up to the limit
+    for (auto piece : pieces) head += piece;
+    head.resize(limit - sent);
+    if (co_await write_all(stream, head)) sent = limit;
+    co_return false;
   }
 
   // Writes at most `limit` body bytes, `piece` bytes at a time with `interval` between pieces.
@@ -640,6 +830,152 @@ struct fake_dashboard::impl {
     }
   }
 
+  // -- WebSocket --------------------------------------------------------------------------------
+
+  // After the upgrade request was accepted: 101, then the script, while a second task watches
+  // for the client closing (the server never reads otherwise, like Ray). The session ends only
+  // once both are done: the watch uses `stream`.
+  template <class Stream>
+  asio::awaitable<void> serve_websocket(Stream& stream, connection& conn, const recorded_request& rec,
+                                        const websocket_script& script) {
+    const std::string head =
+        "HTTP/1.1 101 Switching Protocols\r\nServer: raycl-fake-dashboard\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+        websocket_accept(rec.header("sec-websocket-key")) + "\r\n\r\n";
+    if (!co_await write_all(stream, head)) co_return;
+    close_watch watch(ioc);
+    asio::co_spawn(ioc, watch_for_close(stream, conn, watch), [this](std::exception_ptr e) { note_exception(e); });
+    try {
+      co_await run_script(stream, conn, script, watch);
+    } catch (...) {
+      note_exception(std::current_exception());
+    }
+    close_connection(conn, false);  // no-op when the script reset or dropped it already
+    while (watch.running) {         // the watch sees the close at once
+      watch.done.expires_at(asio::steady_timer::time_point::max());
+      co_await watch.done.async_wait(use_tuple);
+    }
+  }
+
+  template <class Stream>
+  asio::awaitable<void> watch_for_close(Stream& stream, connection& conn, close_watch& watch) {
+    std::array<char, 4096> scratch;
+    for (;;) {
+      auto [ec, ignored] = co_await stream.async_read_some(asio::buffer(scratch), use_tuple);
+      if (ec || conn.closed) break;
+      if (watch.close_sent) watch.done.cancel();  // the client answered our close frame
+    }
+    close_connection(conn, false);  // the client went away: end the script's writes and waits
+    watch.running = false;
+    watch.done.cancel();
+  }
+
+  // The steps, in one coroutine: it awaits only write_all(), pause() and the watch's timer.
+  // (Kept flat on purpose: with g++ 12.2, helper coroutines called from here with reference
+  // parameters received them shifted by one slot, at -O0 and -O2.)
+  template <class Stream>
+  asio::awaitable<void> run_script(Stream& stream, connection& conn, const websocket_script& script,
+                                   close_watch& watch) {
+    using action = websocket_script::action;
+    std::string buffer;   // reused for every frame and batch of frames
+    std::string payload;  // send_lines: the frame being built
+    std::string carry;    // send_lines: the rest of a line cut at max_frame_bytes
+    for (const auto& item : script.steps()) {
+      if (conn.closed) co_return;
+      const auto kind = item.kind;
+      if (kind == action::text || kind == action::raw || kind == action::close) {
+        buffer.clear();
+        if (kind == action::text) {
+          append_frame_header(buffer, opcode_text, item.data.size());
+          buffer += item.data;
+        } else if (kind == action::raw) {
+          buffer = item.data;
+        } else {
+          payload.clear();
+          if (item.code != 0) {
+            payload.push_back(static_cast<char>(item.code >> 8));
+            payload.push_back(static_cast<char>(item.code & 0xff));
+            payload += std::string_view(item.data).substr(0, 123);
+          }
+          append_frame_header(buffer, opcode_close, payload.size());
+          buffer += payload;
+        }
+        if (kind == action::close) watch.close_sent = true;
+        const bool sent = co_await write_all(stream, buffer);
+        if (!sent) co_return;
+        count_websocket_bytes(buffer.size());
+        if (kind == action::close) {
+          if (watch.running && !conn.closed) {  // up to 200 ms for the client's close reply or FIN
+            watch.done.expires_after(milliseconds{200});
+            co_await watch.done.async_wait(use_tuple);
+          }
+          co_return;
+        }
+      } else if (kind == action::lines) {
+        // Frames of generated lines, gathered into writes of about websocket_batch_bytes.
+        const std::size_t max_bytes = item.max_frame_bytes;
+        std::uint64_t next = item.first;
+        const std::uint64_t end = item.first + item.count;
+        carry.clear();
+        buffer.clear();
+        while (next < end || !carry.empty() || !buffer.empty()) {
+          if (next < end || !carry.empty()) {
+            payload.clear();
+            std::size_t lines = 0;
+            if (!carry.empty()) {
+              payload.swap(carry);
+              carry.clear();
+              lines = 1;
+            }
+            while (lines < item.lines_per_frame && next < end && (max_bytes == 0 || payload.size() < max_bytes)) {
+              append_generated_log_line(payload, next++);
+              ++lines;
+            }
+            if (max_bytes != 0 && payload.size() > max_bytes) {
+              carry.assign(payload, max_bytes);
+              payload.resize(max_bytes);
+            }
+            append_frame_header(buffer, opcode_text, payload.size());
+            buffer += payload;
+            if (buffer.size() < websocket_batch_bytes && (next < end || !carry.empty())) continue;
+          }
+          const bool sent = co_await write_all(stream, buffer);
+          if (!sent || conn.closed) co_return;
+          count_websocket_bytes(buffer.size());
+          buffer.clear();
+        }
+      } else if (kind == action::wait) {
+        const bool waited = co_await pause(conn, item.duration);
+        if (!waited) co_return;
+      } else if (kind == action::wait_until) {
+        for (;;) {
+          bool ready = false;
+          try {
+            ready = !item.condition || item.condition();
+          } catch (const std::exception& e) {
+            note_error(std::string("websocket_script::wait_until condition threw: ") + e.what());
+            co_return;
+          }
+          if (ready) break;
+          const bool waited = co_await pause(conn, milliseconds{5});
+          if (!waited) co_return;
+        }
+      } else if (kind == action::reset) {
+        close_connection(conn, true);
+        co_return;
+      } else if (kind == action::drop) {
+        co_return;  // serve_websocket closes (FIN)
+      } else {
+        break;  // stall
+      }
+    }
+    // After the last step, or stall(): until the client closes or stop().
+    while (watch.running) {
+      watch.done.expires_at(asio::steady_timer::time_point::max());
+      co_await watch.done.async_wait(use_tuple);
+    }
+  }
+
   // -- state --------------------------------------------------------------------------------------
 
   const options opts;
@@ -649,6 +985,8 @@ struct fake_dashboard::impl {
   mutable std::condition_variable changed;
   std::deque<std::unique_ptr<expectation>> expectations;
   std::vector<route_entry> routes;
+  std::vector<websocket_route_entry> websocket_routes;
+  std::uint64_t websocket_bytes = 0;
   std::vector<recorded_request> received;
   std::vector<recorded_request> unmatched;
   std::vector<std::string> errors;
@@ -706,6 +1044,22 @@ void fake_dashboard::route(std::string method, std::string target, route_handler
   std::lock_guard lock(impl_->mutex);
   impl_->routes.push_back(
       {std::move(method), std::move(target), std::make_shared<route_handler>(std::move(handler))});
+}
+
+void fake_dashboard::websocket_route(std::string target, websocket_handler handler) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->websocket_routes.push_back(
+      {std::move(target), std::make_shared<websocket_handler>(std::move(handler))});
+}
+
+std::uint64_t fake_dashboard::websocket_bytes_sent() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->websocket_bytes;
+}
+
+bool fake_dashboard::wait_for_websocket_bytes_sent(std::uint64_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->changed.wait_for(lock, timeout, [&] { return impl_->websocket_bytes >= n; });
 }
 
 std::vector<recorded_request> fake_dashboard::requests() const {

@@ -13,14 +13,29 @@
 // io_context on its own thread, so a test drives the client on another io_context (or
 // synchronously) without sharing executors. Every public member is thread-safe, except where
 // noted. This header deliberately includes no Beast/Asio: the server lives in fake_dashboard.cpp.
+//
+// Log tails (see docs/ray-api-notes.md, "Log over HTTP" and "WebSocket tail"):
+//  - WebSocket: websocket_route() answers upgrade requests with a websocket_script (frames,
+//    waits, close codes, drops, resets, stalls), or declines the upgrade with an HTTP reply;
+//  - HTTP stream: reply::stream() produces a chunked body on the fly, optionally never ending;
+//  - generated_log_line()/generated_log() make deterministic logs of any size, so a test can
+//    send hundreds of MiB and check what the client got line by line without storing it.
+//
+//     dashboard.websocket_route("/api/jobs/raysubmit_1/logs/tail", [](const recorded_request&) {
+//       return websocket_script{}.send_lines(0, 2'000).wait(50ms).close(1000);
+//     });
+//     dashboard.expect("GET", "/api/v0/logs/stream*").reply_with(
+//         reply::stream(generated_chunks(0, 100)).never_ending());
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,7 +68,11 @@ enum class fault {
                           ///< chunked body, else the last byte), then stall: a stream that never ends
   drip_body,              ///< send the body `drip_bytes` at a time, every `drip_interval`
   malformed_status_line,  ///< send garbage instead of an HTTP response, then close
+  close_before_end,       ///< like stall_before_end, but then close (FIN): a stream cut short
 };
+
+/// Produces a streamed body one chunk at a time (see reply::stream).
+using chunk_source = std::function<std::optional<std::string>()>;
 
 /// What the fake dashboard answers. Body positions (`fault_after_bytes`, drips) count the
 /// bytes of the body as they go on the wire, after chunked encoding.
@@ -76,6 +95,9 @@ struct reply {
   std::chrono::milliseconds chunk_interval{0};
 
   bool close_connection = false;  ///< answer with `Connection: close`, then close (FIN)
+
+  /// A streamed chunked body (see reply::stream); when set, `body` and `chunks` are ignored.
+  chunk_source next_chunk;
 
   /// A JSON reply: `reply::json(200, R"({"stopped": true})")`.
   static reply json(int status, std::string body);
@@ -101,8 +123,104 @@ struct reply {
     headers.emplace_back(std::move(name), std::move(value));
     return *this;
   }
+  /// A chunked `text/plain` body produced on the fly, as Ray's /api/v0/logs/{file,stream}:
+  /// the fake calls `next_chunk()` on the server thread and sends each chunk it returns (one
+  /// HTTP chunk each), waiting `interval` between calls, and ends the body when it returns
+  /// std::nullopt. An empty string means "nothing yet": nothing is sent and it is asked again
+  /// after `interval` (at least 5 ms), like Ray polling the log file. Each write is awaited
+  /// before the next call, so a slow client slows the source down (TCP back-pressure) and
+  /// nothing is queued. Ends instead of ending the body: never_ending() (stall, like
+  /// /logs/stream), with_fault(fault::close_before_end) (FIN), with_fault(close_mid_body or
+  /// stall_mid_body, n) after n body bytes on the wire. `delay` and the faults before the
+  /// headers apply; drip_body does not. An exception from `next_chunk` closes the connection
+  /// (no last chunk) and is kept in server_errors(). The function is copied with the reply:
+  /// each request an expectation answers starts from the state it was scripted with; share
+  /// state between answers through a std::shared_ptr.
+  static reply stream(chunk_source next_chunk,
+                      std::chrono::milliseconds interval = std::chrono::milliseconds{0});
+
   reply& as_chunked() { chunked = true; return *this; }
   reply& closing() { close_connection = true; return *this; }
+  /// Send everything but the end of the body, then stall until the client (or stop()) closes.
+  reply& never_ending() { return with_fault(fault::stall_before_end); }
+};
+
+/// Line `i` of the fake's deterministic log: "line <i> " followed by a filler that depends only
+/// on `i`, printable ASCII without newline, 20 to 200 bytes in all (the number makes it longer
+/// for i of 15 digits and more). Fast: a test can generate hundreds of MiB.
+std::string generated_log_line(std::uint64_t i);
+/// Appends generated_log_line(i) and '\n' to `out` (no temporary string).
+void append_generated_log_line(std::string& out, std::uint64_t i);
+/// Lines first .. first+count-1, each followed by '\n'.
+std::string generated_log(std::uint64_t first, std::uint64_t count);
+/// generated_log(first, count).size(), without building it.
+std::uint64_t generated_log_size(std::uint64_t first, std::uint64_t count);
+/// A reply::stream source of generated lines first .. first+count-1, `lines_per_chunk` lines per
+/// chunk, then std::nullopt.
+chunk_source generated_chunks(std::uint64_t first, std::uint64_t count, std::size_t lines_per_chunk = 10);
+
+/// What the fake does with a WebSocket upgrade request (see fake_dashboard::websocket_route):
+/// decline it with an HTTP reply, or accept it and run these steps in order. After the last
+/// step the connection stays open, sending nothing, until the client closes it or stop()
+/// (as stall()); end a script with close(), drop() or reset() to end the connection.
+///
+/// Like Ray, the server never answers anything the client sends (not even a close frame: a
+/// client's close handshake is not answered, so a client must bound it with a timeout); it
+/// only watches for the client closing the TCP connection, which ends the script at once.
+class websocket_script {
+public:
+  enum class action { text, lines, raw, wait, wait_until, close, drop, reset, stall };
+  struct step {
+    action kind = action::stall;
+    std::string data;                       ///< text: the frame; raw: the bytes; close: the reason
+    std::uint64_t first = 0, count = 0;     ///< lines
+    std::size_t lines_per_frame = 10;       ///< lines
+    std::size_t max_frame_bytes = 0;        ///< lines: 0 = no limit
+    std::chrono::milliseconds duration{0};  ///< wait
+    std::function<bool()> condition;        ///< wait_until
+    std::uint16_t code = 1000;              ///< close
+  };
+
+  /// Accept the upgrade (101) and run no step yet.
+  websocket_script() = default;
+  /// Answer the upgrade request with this HTTP reply instead (no upgrade), e.g.
+  /// `websocket_script::decline(reply::text(404, "Job x does not exist"))`.
+  static websocket_script decline(reply r);
+
+  /// One TEXT frame with this payload (may be empty).
+  websocket_script& send_text(std::string frame);
+  /// The generated lines first .. first+count-1 (generated_log), as TEXT frames of up to
+  /// `lines_per_frame` lines each (Ray: 10). With `max_frame_bytes` > 0 a frame also ends after
+  /// that many bytes, in the middle of a line if need be (Ray: about 20,000), and the rest of the
+  /// line starts the next frame. Built in a reused buffer, several frames per write: fast.
+  websocket_script& send_lines(std::uint64_t first, std::uint64_t count, std::size_t lines_per_frame = 10,
+                               std::size_t max_frame_bytes = 0);
+  /// These bytes as they are, e.g. a malformed frame.
+  websocket_script& send_raw(std::string bytes);
+  /// Send nothing for `duration`.
+  websocket_script& wait(std::chrono::milliseconds duration);
+  /// Send nothing until `condition()` holds, asked every ~5 ms on the server thread without any
+  /// lock held (it may call the fake's accessors, not stop()). A throw is kept in
+  /// server_errors() and drops the connection.
+  websocket_script& wait_until(std::function<bool()> condition);
+  /// A close frame with this code (1000 normal; 1011, 4000, ... as a test needs) and reason,
+  /// then wait up to 200 ms for the client's close reply (any bytes) or FIN, then close (FIN).
+  /// Code 0 sends a close frame without a code (the client reports 1005, "no status").
+  websocket_script& close(std::uint16_t code = 1000, std::string reason = {});
+  /// Close the TCP connection (FIN) without a close frame: the client sees an abnormal close (1006).
+  websocket_script& drop();
+  /// Reset the TCP connection (SO_LINGER 0).
+  websocket_script& reset();
+  /// Send nothing more until the client closes the connection or stop().
+  websocket_script& stall();
+
+  bool declined() const { return declined_.has_value(); }
+  const std::optional<reply>& decline_reply() const { return declined_; }
+  const std::vector<step>& steps() const { return steps_; }
+
+private:
+  std::optional<reply> declined_;
+  std::vector<step> steps_;
 };
 
 /// A delay before a reply, as in `reply_with(reply::json(200, "{}"), after(20ms))`.
@@ -167,6 +285,12 @@ std::string tls_fixture(std::string_view file_name);
 ///  3. the first route matching method and target;
 ///  4. built in: `GET /api/authentication_mode` -> {"authentication_mode": "token"|"disabled"};
 ///  5. else 599 "unexpected request: METHOD TARGET" (text), recorded in unmatched().
+/// A WebSocket upgrade request (GET with `Connection: upgrade` and `Upgrade: websocket`) whose
+/// target matches a websocket_route() is recorded, token-checked as in 1 (401/403 without
+/// upgrade), checked for `Sec-WebSocket-Key` and `Sec-WebSocket-Version: 13` (else 400), then
+/// handed to that route; upgrade requests no websocket route matches go through 2-5 like any
+/// request (so an expectation can decline them too), and so do plain requests to a WebSocket
+/// target.
 /// A target matches when equal to the request's path and query, or, when it ends in '*', when it
 /// is a prefix of it ("/api/jobs/*"). Every complete request is recorded (requests()) before it
 /// is answered. Requests that cannot be read get an answer and a closed connection, and are not
@@ -198,6 +322,7 @@ public:
     }
   };
   using route_handler = std::function<reply(const recorded_request&)>;
+  using websocket_handler = std::function<websocket_script(const recorded_request&)>;
 
   /// Starts listening at once. Throws boost::system::system_error (port, certificate files).
   fake_dashboard();
@@ -220,6 +345,19 @@ public:
   /// held: it may call this object's accessors, but not stop() or close_idle_connections(). An
   /// exception from it is answered 500 and kept in server_errors().
   void route(std::string method, std::string target, route_handler handler);
+
+  /// Answers WebSocket upgrade requests to `target` (matched as for routes; the first matching
+  /// websocket route wins) with the script `handler` returns for each upgrade request. Called
+  /// on the server thread without any lock held, like a route handler; a throw is answered 500
+  /// (no upgrade) and kept in server_errors(). Works over TLS too (wss). The connection counts
+  /// in connections_accepted()/open_connections() until either side closes it.
+  void websocket_route(std::string target, websocket_handler handler);
+
+  /// Bytes written so far on accepted WebSocket connections (101 response excluded, frame
+  /// headers included), all connections together; counted when each write completes.
+  std::uint64_t websocket_bytes_sent() const;
+  /// Waits until websocket_bytes_sent() >= n. Returns false on timeout.
+  bool wait_for_websocket_bytes_sent(std::uint64_t n, std::chrono::milliseconds timeout) const;
 
   /// Every request received, in order (a copy).
   std::vector<recorded_request> requests() const;

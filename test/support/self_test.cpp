@@ -9,12 +9,18 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <optional>
 #include <string>
 
 namespace {
@@ -22,6 +28,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
 namespace utf = boost::unit_test;
 using tcp = asio::ip::tcp;
@@ -29,7 +36,11 @@ using boost::system::error_code;
 using raycl::test::after;
 using raycl::test::fake_dashboard;
 using raycl::test::fault;
+using raycl::test::generated_log;
+using raycl::test::generated_log_line;
+using raycl::test::recorded_request;
 using raycl::test::reply;
+using raycl::test::websocket_script;
 using namespace std::chrono_literals;
 using response = http::response<http::string_body>;
 using header_list = std::vector<std::pair<std::string, std::string>>;
@@ -102,6 +113,15 @@ public:
     }
   }
   void write_raw(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes.data(), bytes.size())); }
+  // Reads a response's header and its body until it holds at least `size` bytes (a body that
+  // may never end).
+  response read_body_prefix(std::size_t size) {
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(boost::none);
+    http::read_header(socket_, buffer_, parser);
+    while (parser.get().body().size() < size && !parser.is_done()) http::read_some(socket_, buffer_, parser);
+    return parser.release();
+  }
   void close() {
     error_code ignored;
     socket_.close(ignored);
@@ -112,6 +132,68 @@ private:
   tcp::socket socket_;
   beast::flat_buffer buffer_;
 };
+
+const std::string tail_target = "/api/jobs/raysubmit_1/logs/tail";
+
+// A blocking Beast WebSocket client (over TCP, or TLS with the test CA).
+template <class NextLayer>
+class basic_ws_client {
+public:
+  template <class... Args>
+  explicit basic_ws_client(Args&&... args) : ws_(io_, std::forward<Args>(args)...) {}
+
+  // Connects and upgrades; returns the handshake's error (upgrade_declined: see `declined`).
+  error_code connect(unsigned short port, std::string_view target = tail_target,
+                     const header_list& headers = {}, std::optional<int> receive_buffer = std::nullopt) {
+    auto& socket = beast::get_lowest_layer(ws_);
+    socket.open(tcp::v4());
+    if (receive_buffer) socket.set_option(asio::socket_base::receive_buffer_size(*receive_buffer));
+    socket.connect({asio::ip::make_address_v4("127.0.0.1"), port});
+    if constexpr (!std::is_same_v<NextLayer, tcp::socket>) ws_.next_layer().handshake(ssl::stream_base::client);
+    ws_.set_option(websocket::stream_base::decorator([headers](websocket::request_type& request) {
+      for (const auto& [name, value] : headers) request.set(name, value);
+    }));
+    error_code ec;
+    ws_.handshake(declined, "127.0.0.1", target, ec);
+    return ec;
+  }
+  // One message; "" with `ec` set when the connection ended.
+  std::string read(error_code& ec) {
+    buffer_.clear();
+    ws_.read(buffer_, ec);
+    return beast::buffers_to_string(buffer_.data());
+  }
+  std::string read() {
+    error_code ec;
+    auto message = read(ec);
+    BOOST_REQUIRE_MESSAGE(!ec, "reading a message failed: " << ec.message());
+    return message;
+  }
+  websocket::close_reason reason() const { return ws_.reason(); }
+  void close_socket() {
+    error_code ignored;
+    beast::get_lowest_layer(ws_).close(ignored);
+  }
+
+  websocket::response_type declined;
+
+private:
+  asio::io_context io_;
+  websocket::stream<NextLayer> ws_;
+  beast::flat_buffer buffer_;
+};
+using ws_client = basic_ws_client<tcp::socket>;
+
+const error_code ws_closed = websocket::error::closed;
+const error_code upgrade_declined = websocket::error::upgrade_declined;
+
+std::size_t resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("VmRSS:")) return std::stoul(line.substr(6));
+  return 0;
+}
 
 }  // namespace
 
@@ -438,6 +520,295 @@ BOOST_AUTO_TEST_CASE(survives_bad_and_abandoned_requests, *watchdog) {
   client c(dashboard.port());
   BOOST_TEST(c.request("GET", "/api/version").result_int() == 200);
   BOOST_TEST(dashboard.requests().size() == 1u);  // only complete, valid requests are recorded
+  BOOST_TEST(dashboard.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(generated_log_is_deterministic_and_varied, *watchdog) {
+  BOOST_TEST(generated_log_line(0) == generated_log_line(0));
+  BOOST_TEST(generated_log_line(123456).starts_with("line 123456 "));
+  BOOST_TEST(generated_log(5, 3) == generated_log_line(5) + "\n" + generated_log_line(6) + "\n" +
+                                        generated_log_line(7) + "\n");
+  BOOST_TEST(raycl::test::generated_log_size(999, 1000) == generated_log(999, 1000).size());
+  BOOST_TEST(generated_log(7, 0).empty());
+  std::size_t shortest = 1000, longest = 0;
+  bool printable = true;
+  for (std::uint64_t i = 0; i < 20'000; ++i) {
+    const auto line = generated_log_line(i);
+    shortest = std::min(shortest, line.size());
+    longest = std::max(longest, line.size());
+    for (const char c : line) printable = printable && c >= 0x20 && c < 0x7f;
+  }
+  BOOST_TEST(shortest >= 20u);
+  BOOST_TEST(shortest < 30u);
+  BOOST_TEST(longest <= 200u);
+  BOOST_TEST(longest > 190u);
+  BOOST_TEST(printable);
+  BOOST_TEST(generated_log_line(18446744073709551615ULL).starts_with("line 18446744073709551615 "));
+  BOOST_TEST(generated_log_line(1) != generated_log_line(2));
+}
+
+BOOST_AUTO_TEST_CASE(websocket_sends_frames_then_closes_normally, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.websocket_route(tail_target, [](const recorded_request&) {
+    return websocket_script{}.send_text("hello\n").send_lines(0, 25).send_lines(100, 50, 10, 300).close(1000);
+  });
+  ws_client ws;
+  BOOST_REQUIRE(!ws.connect(dashboard.port()));
+  BOOST_TEST(ws.read() == "hello\n");
+  BOOST_TEST(ws.read() == generated_log(0, 10));
+  BOOST_TEST(ws.read() == generated_log(10, 10));
+  BOOST_TEST(ws.read() == generated_log(20, 5));
+  std::string cut;  // frames of at most 300 bytes, cut mid-line
+  bool mid_line = false;
+  error_code ec;
+  for (;;) {
+    const auto frame = ws.read(ec);
+    if (ec) break;
+    BOOST_TEST(frame.size() <= 300u);
+    mid_line = mid_line || frame.back() != '\n';
+    cut += frame;
+  }
+  BOOST_TEST(cut == generated_log(100, 50));
+  BOOST_TEST(mid_line);
+  BOOST_TEST(ec == ws_closed);
+  BOOST_TEST(ws.reason().code == 1000);
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+
+  const auto seen = dashboard.requests();
+  BOOST_REQUIRE(seen.size() == 1u);
+  BOOST_TEST(seen[0].target == tail_target);
+  BOOST_TEST(seen[0].header("upgrade") == "websocket");
+  BOOST_TEST(dashboard.connections_accepted() == 1u);
+  BOOST_TEST(dashboard.websocket_bytes_sent() > generated_log(0, 25).size() + generated_log(100, 50).size());
+  BOOST_TEST(dashboard.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(websocket_close_codes_drop_and_reset, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.websocket_route("/close/4000", [](const recorded_request&) {
+    return websocket_script{}.send_text("x").close(4000, "bye");
+  });
+  dashboard.websocket_route("/close/*", [](const recorded_request&) { return websocket_script{}.close(1011); });
+  dashboard.websocket_route("/drop", [](const recorded_request&) { return websocket_script{}.send_text("x").drop(); });
+  dashboard.websocket_route("/reset", [](const recorded_request&) { return websocket_script{}.send_text("x").reset(); });
+
+  for (const auto& [target, code, reason] :
+       {std::tuple{"/close/4000", 4000, "bye"}, std::tuple{"/close/1011", 1011, ""}}) {
+    ws_client ws;
+    BOOST_REQUIRE(!ws.connect(dashboard.port(), target));
+    error_code ec;
+    if (code == 4000) BOOST_TEST(ws.read() == "x");
+    ws.read(ec);
+    BOOST_TEST(ec == ws_closed);
+    BOOST_TEST(ws.reason().code == code);
+    BOOST_TEST(std::string(ws.reason().reason.c_str()) == reason);
+  }
+  for (const std::string target : {"/drop", "/reset"}) {
+    ws_client ws;
+    BOOST_REQUIRE(!ws.connect(dashboard.port(), target));
+    BOOST_TEST(ws.read() == "x");
+    error_code ec;
+    ws.read(ec);
+    BOOST_TEST(ec.failed());
+    BOOST_TEST(ec != ws_closed, target << ": " << ec.message());  // no close frame: abnormal (1006)
+    if (target == "/reset") BOOST_TEST(ec == connection_reset);
+  }
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+  BOOST_TEST(dashboard.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(websocket_upgrade_declined_or_denied, *watchdog) {
+  fake_dashboard dashboard(fake_dashboard::options{}.require_token("s3cret"));
+  dashboard.websocket_route("/api/jobs/*", [](const recorded_request& request) {
+    if (request.target != tail_target) return websocket_script::decline(reply::text(404, "Job raycl-nope does not exist"));
+    return websocket_script{}.send_text("ok").close();
+  });
+  const header_list token{{"Authorization", "Bearer s3cret"}};
+
+  ws_client missing;
+  BOOST_TEST(missing.connect(dashboard.port()) == upgrade_declined);
+  BOOST_TEST(missing.declined.result_int() == 401);
+  ws_client wrong;
+  BOOST_TEST(wrong.connect(dashboard.port(), tail_target, {{"Authorization", "Bearer nope"}}) == upgrade_declined);
+  BOOST_TEST(wrong.declined.result_int() == 403);
+  ws_client unknown;
+  BOOST_TEST(unknown.connect(dashboard.port(), "/api/jobs/raycl-nope/logs/tail", token) == upgrade_declined);
+  BOOST_TEST(unknown.declined.result_int() == 404);
+  BOOST_TEST(unknown.declined.body() == "Job raycl-nope does not exist");
+  ws_client good;
+  BOOST_REQUIRE(!good.connect(dashboard.port(), tail_target, token));
+  BOOST_TEST(good.read() == "ok");
+
+  // An upgrade no websocket route takes goes through expectations like any request.
+  dashboard.expect("GET", "/other").reply_with(reply::text(400, "not a submission job"));
+  ws_client other;
+  BOOST_TEST(other.connect(dashboard.port(), "/other", token) == upgrade_declined);
+  BOOST_TEST(other.declined.result_int() == 400);
+  // A broken handshake (no Sec-WebSocket-Key) is a 400.
+  client raw(dashboard.port());
+  raw.send("GET", tail_target, {}, {{"Connection", "Upgrade"}, {"Upgrade", "websocket"}, {"Authorization", "Bearer s3cret"}});
+  BOOST_TEST(raw.read().result_int() == 400);
+
+  BOOST_TEST(dashboard.requests().size() == 6u);  // upgrade requests are recorded, denied ones too
+  BOOST_TEST(dashboard.unmet_expectations().empty());
+  BOOST_TEST(dashboard.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(websocket_wait_until_and_client_close, *watchdog) {
+  std::atomic<bool> go = false;
+  fake_dashboard dashboard;
+  dashboard.websocket_route(tail_target, [&](const recorded_request&) {
+    return websocket_script{}.send_text("before").wait_until([&] { return go.load(); }).send_text("after");  // then stalls
+  });
+  ws_client ws;
+  BOOST_REQUIRE(!ws.connect(dashboard.port()));
+  BOOST_TEST(ws.read() == "before");
+  BOOST_REQUIRE(dashboard.wait_for_websocket_bytes_sent(8, 5s));
+  BOOST_TEST(dashboard.websocket_bytes_sent() == 8u);  // "after" waits for the test
+  go = true;
+  BOOST_TEST(ws.read() == "after");
+  BOOST_TEST(dashboard.open_connections() == 1u);  // stalled after its last step
+  ws.close_socket();  // a cancelled tail: the server notices although it never reads
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+  BOOST_TEST(dashboard.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(websocket_over_tls, *watchdog) {
+  fake_dashboard dashboard(fake_dashboard::options{}.use_tls());
+  dashboard.websocket_route(tail_target, [](const recorded_request&) {
+    return websocket_script{}.send_lines(0, 3).close(1000);
+  });
+  ssl::context context(ssl::context::tls_client);
+  context.load_verify_file(raycl::test::tls_fixture("ca.pem"));
+  context.set_verify_mode(ssl::verify_peer);
+  basic_ws_client<ssl::stream<tcp::socket>> ws(context);
+  BOOST_REQUIRE(!ws.connect(dashboard.port()));
+  BOOST_TEST(ws.read() == generated_log(0, 3));
+  error_code ec;
+  ws.read(ec);
+  // The fake closes TCP without a TLS close_notify: Beast's teardown reports the truncation.
+  BOOST_TEST((ec == ws_closed || ec == error_code(ssl::error::stream_truncated)), ec.message());
+  BOOST_TEST(ws.reason().code == 1000);
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+  BOOST_TEST(dashboard.server_errors().empty());
+}
+
+// 50 MB to a client that stops reading: the server waits for each write, so it can only get as
+// far as the socket buffers let it (the client's is pinned to 64 KiB, the server's autotunes up
+// to net.ipv4.tcp_wmem's maximum, 4 MiB by default).
+BOOST_AUTO_TEST_CASE(websocket_back_pressure_bounds_what_the_server_buffers, *watchdog) {
+  constexpr std::uint64_t lines = 470'000;
+  const std::uint64_t total = raycl::test::generated_log_size(0, lines);
+  BOOST_REQUIRE(total > 50'000'000u);
+  fake_dashboard dashboard;
+  dashboard.websocket_route(tail_target, [](const recorded_request&) {
+    return websocket_script{}.send_lines(0, lines).close(1000);
+  });
+  const auto rss_before = resident_kib();
+  ws_client ws;
+  BOOST_REQUIRE(!ws.connect(dashboard.port(), tail_target, {}, 64 * 1024));
+  const auto first = ws.read();
+  BOOST_TEST(first == generated_log(0, 10));
+
+  BOOST_TEST(!dashboard.wait_for_websocket_bytes_sent(total, 300ms));  // the client is not reading
+  const auto stuck_at = dashboard.websocket_bytes_sent();
+  const auto rss_stuck = resident_kib();
+  BOOST_TEST(stuck_at < 20'000'000u);
+  BOOST_TEST(rss_stuck < rss_before + 10 * 1024, "VmRSS grew by " << (rss_stuck - rss_before) << " KiB");
+
+  // Now read everything and check it line by line without keeping it.
+  std::uint64_t next = 10;
+  std::string partial;
+  error_code ec;
+  for (;;) {
+    const auto frame = ws.read(ec);
+    if (ec) break;
+    partial += frame;
+    std::size_t start = 0;
+    for (auto end = partial.find('\n'); end != std::string::npos; end = partial.find('\n', start)) {
+      if (std::string_view(partial).substr(start, end - start) != generated_log_line(next)) {
+        BOOST_FAIL("line " << next << " differs");
+      }
+      ++next;
+      start = end + 1;
+    }
+    partial.erase(0, start);
+  }
+  BOOST_TEST(ec == ws_closed);
+  BOOST_TEST(next == lines);
+  BOOST_TEST(partial.empty());
+  BOOST_TEST(dashboard.websocket_bytes_sent() > total);
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+}
+
+BOOST_AUTO_TEST_CASE(stop_ends_stalled_and_blocked_websockets, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.websocket_route("/stall", [](const recorded_request&) { return websocket_script{}.send_text("x").stall(); });
+  dashboard.websocket_route("/flood", [](const recorded_request&) { return websocket_script{}.send_lines(0, 1'000'000); });
+  dashboard.websocket_route("/wait", [](const recorded_request&) {
+    return websocket_script{}.wait_until([] { return false; });
+  });
+  ws_client stalled, flooding, waiting;
+  BOOST_REQUIRE(!stalled.connect(dashboard.port(), "/stall"));
+  BOOST_REQUIRE(!flooding.connect(dashboard.port(), "/flood", {}, 64 * 1024));
+  BOOST_REQUIRE(!waiting.connect(dashboard.port(), "/wait"));
+  BOOST_TEST(stalled.read() == "x");
+  BOOST_REQUIRE(dashboard.wait_for_websocket_bytes_sent(1'000'000, 5s));
+  BOOST_TEST(dashboard.open_connections() == 3u);
+
+  const auto start = std::chrono::steady_clock::now();
+  dashboard.stop();
+  BOOST_TEST(milliseconds_since(start) < 1000);
+  BOOST_TEST(dashboard.open_connections() == 0u);
+  BOOST_TEST(dashboard.server_errors().empty());
+  error_code ec;
+  stalled.read(ec);
+  BOOST_TEST(ec.failed());
+}
+
+BOOST_AUTO_TEST_CASE(http_stream_reply_ends_or_never_ends, *watchdog) {
+  fake_dashboard dashboard;
+  dashboard.expect("GET", "/api/v0/logs/file").reply_with(reply::stream(raycl::test::generated_chunks(0, 30)));
+  int calls = 0;  // runs on the server thread; read after the reply
+  dashboard.expect("GET", "/polling").reply_with(reply::stream([&calls]() -> std::optional<std::string> {
+    switch (calls++) {
+      case 0: return "a";
+      case 1: case 2: return "";  // nothing yet: asked again later
+      case 3: return "b";
+      default: return std::nullopt;
+    }
+  }));
+  dashboard.expect("GET", "/api/v0/logs/stream*")
+      .reply_with(reply::stream(raycl::test::generated_chunks(0, 3, 1)).never_ending());
+  dashboard.expect("GET", "/endless").reply_with(reply::stream([n = std::uint64_t{0}]() mutable {
+    return std::optional<std::string>(generated_log(n++, 1));
+  }));
+  dashboard.expect("GET", "/cut").reply_with(reply::stream(raycl::test::generated_chunks(0, 3, 1)).with_fault(fault::close_before_end));
+
+  client c(dashboard.port());
+  const auto file = c.request("GET", "/api/v0/logs/file");
+  BOOST_TEST(file.chunked());
+  BOOST_TEST(file[http::field::content_type].starts_with("text/plain"));
+  BOOST_TEST(file.body() == generated_log(0, 30));
+  BOOST_TEST(c.request("GET", "/polling").body() == "ab");  // keep-alive after a finished stream
+  BOOST_TEST(calls == 5);
+
+  client streaming(dashboard.port());
+  streaming.send("GET", "/api/v0/logs/stream?submission_id=s&node_id=x&lines=-1");
+  BOOST_TEST(streaming.read_body_prefix(generated_log(0, 3).size()).body() == generated_log(0, 3));
+  client endless(dashboard.port());
+  endless.send("GET", "/endless");
+  BOOST_TEST(endless.read_body_prefix(1'000'000).body().starts_with(generated_log(0, 100)));
+  BOOST_TEST(dashboard.open_connections() == 3u);
+  streaming.close();
+  endless.close();
+  BOOST_TEST(dashboard.wait_for_open_connections(1, 5s));
+
+  client cut(dashboard.port());
+  cut.send("GET", "/cut");
+  error_code ec;
+  cut.read(ec);
+  BOOST_TEST(ec == partial_message);
   BOOST_TEST(dashboard.server_errors().empty());
 }
 

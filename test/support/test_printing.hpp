@@ -2,6 +2,7 @@
 #pragma once
 
 #include <raycl/error.hpp>
+#include <raycl/log_stream.hpp>
 #include <raycl/models.hpp>
 
 #include <ostream>
@@ -15,6 +16,13 @@ inline std::ostream& boost_test_print_type(std::ostream& out, serve_app_status s
 }
 inline std::ostream& boost_test_print_type(std::ostream& out, job_type type) {
     return out << (type == job_type::submission ? "SUBMISSION" : type == job_type::driver ? "DRIVER" : "unknown");
+}
+
+inline std::ostream& boost_test_print_type(std::ostream& out, tail_protocol protocol) {
+    return out << to_string(protocol);
+}
+inline std::ostream& boost_test_print_type(std::ostream& out, line_kind kind) {
+    return out << (kind == line_kind::whole ? "whole" : kind == line_kind::piece ? "piece" : "truncated");
 }
 
 }  // namespace raycl

@@ -1,0 +1,447 @@
+// Component tests of live log tails against the scripted fake dashboard: reassembly, exactly
+// once across reconnects and protocol switches, completion from the static log, limits,
+// timeouts, declined upgrades, cancellation, concurrency and back-pressure.
+#include "component/harness.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+namespace raycl::test {
+namespace {
+
+namespace json = boost::json;
+
+const std::string job_id = "raysubmit_tail";
+const std::string tail_target = "/api/jobs/raysubmit_tail/logs/tail";
+const std::string stream_target = "/api/v0/logs/stream?submission_id=raysubmit_tail&node_id=node1&lines=-1";
+
+std::string job_json(const std::string& status) {
+    return R"({"type": "SUBMISSION", "job_id": "02000000", "submission_id": "raysubmit_tail", "status": ")" +
+           status + R"(", "entrypoint": "python job.py", "driver_node_id": "node1"})";
+}
+
+/// A job whose status the test moves on, and whose static log the test sets.
+struct scripted_job {
+    std::shared_ptr<std::atomic<int>> polls_until_done = std::make_shared<std::atomic<int>>(0);
+    std::shared_ptr<std::string> static_log = std::make_shared<std::string>();
+    std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
+
+    /// The job stays RUNNING for the first `running_polls` status requests, then SUCCEEDED.
+    void install(fake_dashboard& dashboard, int running_polls, std::string log) {
+        polls_until_done->store(running_polls);
+        *static_log = std::move(log);
+        dashboard.route("GET", "/api/jobs/" + job_id, [counter = polls_until_done](const recorded_request&) {
+            return reply::json(200, job_json(counter->fetch_sub(1) > 0 ? "RUNNING" : "SUCCEEDED"));
+        });
+        dashboard.route("GET", "/api/jobs/" + job_id + "/logs", [log = static_log, m = mutex](const recorded_request&) {
+            std::lock_guard lock(*m);
+            return reply::json(200, json::serialize(json::object{{"logs", *log}}));
+        });
+    }
+};
+
+/// Every line of the stream, text + "\n" when it had one, concatenated.
+asio::awaitable<std::string> read_all(log_stream& stream, std::vector<log_line>* lines = nullptr) {
+    std::string text;
+    while (auto line = co_await stream.next()) {
+        text += line->text;
+        if (line->newline) text += '\n';
+        if (lines) lines->push_back(std::move(*line));
+    }
+    co_return text;
+}
+
+asio::awaitable<std::string> tail_all(client& ray, tail_options options, stream_stats* stats = nullptr,
+                                      std::vector<log_line>* lines = nullptr) {
+    auto stream = co_await ray.tail_job_logs(job_id, options);
+    auto text = co_await read_all(stream, lines);
+    if (stats) *stats = stream.stats();
+    co_return text;
+}
+
+tail_options websocket_options() {
+    tail_options options;
+    options.protocol = tail_protocol::websocket;
+    options.stream_timeout = seconds(5.0);
+    return options;
+}
+
+std::size_t resident_kib() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+    }
+    return 0;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(component_tail)
+
+BOOST_AUTO_TEST_CASE(frames_with_several_lines_and_partial_lines) {
+    fake_dashboard dashboard;
+    const std::string log = "a\nb\ncd\ne\xC3\xA9\nlast";
+    scripted_job job;
+    job.install(dashboard, 0, log);
+    // TEXT frames are valid UTF-8 each (RFC 6455; Ray sends Python strings); lines are not.
+    dashboard.websocket_route(tail_target, [](const recorded_request&) {
+        return websocket_script{}.send_text("a\nb\nc").send_text("d\ne").send_text("\xC3\xA9").send_text("\nla")
+            .send_text("st").close(1000);
+    });
+    client ray(options_for(dashboard));
+    std::vector<log_line> lines;
+    stream_stats stats;
+    BOOST_TEST(run_sync(tail_all(ray, websocket_options(), &stats, &lines)) == log);
+    BOOST_TEST_REQUIRE(lines.size() == 5u);
+    BOOST_TEST(lines[2].text == "cd");
+    BOOST_TEST(lines[3].text == "e\xC3\xA9");
+    BOOST_TEST(lines[4].text == "last");
+    BOOST_TEST(!lines[4].newline);
+    BOOST_TEST(lines[4].offset == log.size() - 4);
+    BOOST_TEST(stats.frames == 5u);
+    BOOST_TEST(stats.reconnects == 0u);
+    BOOST_TEST(stats.static_log_bytes == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(http_chunks_split_inside_utf8_sequences) {
+    fake_dashboard dashboard;
+    const std::string log = "h\xC3\xA9llo\n\xE2\x9C\x93 ok\n\xF0\x9F\x98\x80";
+    scripted_job job;
+    job.install(dashboard, 0, log);
+    dashboard.expect("GET", stream_target).reply_with(reply::chunked_text(200, {"h\xC3", "\xA9llo\n\xE2", "\x9C",
+                                                                                "\x93 ok\n\xF0\x9F", "\x98\x80"}));
+    client ray(options_for(dashboard));
+    std::vector<log_line> lines;
+    BOOST_TEST(run_sync(tail_all(ray, tail_options{}, nullptr, &lines)) == log);
+    BOOST_TEST_REQUIRE(lines.size() == 3u);
+    BOOST_TEST(lines[0].text == "h\xC3\xA9llo");
+    BOOST_TEST(lines[1].text == "\xE2\x9C\x93 ok");
+    BOOST_TEST(lines[2].text == "\xF0\x9F\x98\x80");
+}
+
+BOOST_AUTO_TEST_CASE(drop_mid_stream_then_replay_from_start_is_exactly_once) {
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 1, generated_log(0, 300));
+    auto connections = std::make_shared<std::atomic<int>>(0);
+    dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
+        if (connections->fetch_add(1) == 0) return websocket_script{}.send_lines(0, 137, 10, 700).drop();
+        return websocket_script{}.send_lines(0, 300).close(1000);
+    });
+    client ray(options_for(dashboard));
+    stream_stats stats;
+    BOOST_TEST(run_sync(tail_all(ray, websocket_options(), &stats)) == generated_log(0, 300));
+    BOOST_TEST(stats.reconnects == 1u);
+    BOOST_TEST(connections->load() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(normal_close_while_running_reconnects) {
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 2, generated_log(0, 120));  // RUNNING at the first close (ray#60665)
+    auto connections = std::make_shared<std::atomic<int>>(0);
+    dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
+        if (connections->fetch_add(1) == 0) return websocket_script{}.send_lines(0, 50).close(1000);
+        return websocket_script{}.send_lines(0, 120).close(1000);
+    });
+    client ray(options_for(dashboard));
+    stream_stats stats;
+    BOOST_TEST(run_sync(tail_all(ray, websocket_options(), &stats)) == generated_log(0, 120));
+    BOOST_TEST(stats.reconnects == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(lines_the_tail_missed_come_from_the_static_log) {
+    fake_dashboard dashboard;
+    const std::string log = generated_log(0, 52) + "final words";
+    scripted_job job;
+    job.install(dashboard, 0, log);
+    dashboard.websocket_route(tail_target, [](const recorded_request&) {
+        return websocket_script{}.send_lines(0, 50).close(1000);  // ray#46413: last lines missing
+    });
+    client ray(options_for(dashboard));
+    stream_stats stats;
+    std::vector<log_line> lines;
+    BOOST_TEST(run_sync(tail_all(ray, websocket_options(), &stats, &lines)) == log);
+    BOOST_TEST(stats.static_log_bytes == log.size() - generated_log(0, 50).size());
+    BOOST_TEST(!lines.back().newline);
+}
+
+BOOST_AUTO_TEST_CASE(idle_timeout_is_408_after_the_lines_before_it) {
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 1000, "");
+    dashboard.websocket_route(tail_target, [](const recorded_request&) {
+        return websocket_script{}.send_lines(0, 3).stall();
+    });
+    client ray(options_for(dashboard));
+    auto options = websocket_options();
+    options.stream_timeout = seconds(0.3);
+    auto consume = [&]() -> asio::awaitable<int> {
+        auto stream = co_await ray.tail_job_logs(job_id, options);
+        int received = 0;
+        try {
+            while (co_await stream.next()) ++received;
+        } catch (const client_error& error) {
+            BOOST_TEST(error.status() == 408);
+            co_return received;
+        }
+        co_return -1;
+    };
+    BOOST_TEST(run_sync(consume()) == 3);
+}
+
+BOOST_AUTO_TEST_CASE(limits_end_the_stream_with_429_after_everything_before) {
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 0, generated_log(0, 100));
+    dashboard.websocket_route(tail_target, [](const recorded_request&) {
+        return websocket_script{}.send_lines(0, 100).close(1000);
+    });
+    client ray(options_for(dashboard));
+    auto options = websocket_options();
+    stream_limits limits;
+    limits.max_lines = 25;
+    options.limits = limits;
+    auto consume = [&]() -> asio::awaitable<int> {
+        auto stream = co_await ray.tail_job_logs(job_id, options);
+        int received = 0;
+        try {
+            while (auto line = co_await stream.next()) {
+                BOOST_TEST(line->text == generated_log_line(static_cast<std::uint64_t>(received)));
+                ++received;
+            }
+        } catch (const client_error& error) {
+            BOOST_TEST(error.status() == 429);
+            BOOST_TEST(error.message().find("max_lines") != std::string::npos, error.message());
+            co_return received;
+        }
+        co_return -1;
+    };
+    BOOST_TEST(run_sync(consume()) == 25);
+}
+
+BOOST_AUTO_TEST_CASE(oversize_lines_are_split_not_dropped) {
+    fake_dashboard dashboard;
+    const std::string long_line(25 * 1024, 'x');
+    const std::string log = "short\n" + long_line + "\nend\n";
+    scripted_job job;
+    job.install(dashboard, 0, log);
+    dashboard.websocket_route(tail_target, [log](const recorded_request&) {
+        return websocket_script{}.send_text(log.substr(0, 9000)).send_text(log.substr(9000)).close(1000);
+    });
+    client ray(options_for(dashboard));
+    std::vector<log_line> lines;
+    stream_stats stats;
+    BOOST_TEST(run_sync(tail_all(ray, websocket_options(), &stats, &lines)) == log);
+    BOOST_TEST(lines.size() == 5u);  // short, 3 pieces (10+10+5 KiB), end
+    BOOST_TEST(lines[1].kind == line_kind::piece);
+    BOOST_TEST(!lines[1].newline);
+    BOOST_TEST(lines[3].newline);
+    BOOST_TEST(stats.oversize_lines == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(declined_upgrades_map_to_their_status) {
+    for (const auto& [status, expected] : std::vector<std::pair<int, int>>{{404, 404}, {400, 400}, {401, 401}, {403, 403}}) {
+        fake_dashboard dashboard;
+        scripted_job job;
+        job.install(dashboard, 10, "");
+        dashboard.websocket_route(tail_target, [status = status](const recorded_request&) {
+            return websocket_script::decline(reply::text(status, "declined for a reason"));
+        });
+        client ray(options_for(dashboard));
+        auto consume = [&]() -> asio::awaitable<void> {
+            auto stream = co_await ray.tail_job_logs(job_id, websocket_options());
+            while (co_await stream.next()) {
+            }
+        };
+        const auto error = expect_error(consume());
+        BOOST_TEST(error.status() == expected);
+        // Final statuses are not retried: one upgrade attempt only.
+        std::size_t upgrades = 0;
+        for (const auto& request : dashboard.requests()) upgrades += request.target == tail_target;
+        BOOST_TEST(upgrades == 1u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_job_is_404_before_any_tail) {
+    fake_dashboard dashboard;
+    dashboard.expect("GET", "/api/jobs/nope").reply_with(reply::text(404, "Job nope does not exist"));
+    client ray(options_for(dashboard));
+    BOOST_TEST(expect_error(ray.tail_job_logs("nope")).status() == 404);
+    BOOST_TEST(expect_error(ray.tail_job_logs("bad/id")).status() == 400);
+    tail_options bad;
+    bad.stream_timeout = seconds(0.0);
+    BOOST_TEST(expect_error(ray.tail_job_logs(job_id, bad)).status() == 400);
+    BOOST_TEST(dashboard.requests().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(http_stream_that_never_ends_stops_when_the_job_ends) {
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 1, generated_log(0, 200));
+    dashboard.expect("GET", stream_target).reply_with(reply::stream(generated_chunks(0, 200)).never_ending());
+    client ray(options_for(dashboard));
+    tail_options options;  // the seed's default protocol: the HTTP stream
+    stream_stats stats;
+    BOOST_TEST(run_sync(tail_all(ray, options, &stats)) == generated_log(0, 200));
+    BOOST_TEST(stats.protocol == tail_protocol::stream);
+    BOOST_TEST(dashboard.unmatched().empty());
+}
+
+BOOST_AUTO_TEST_CASE(automatic_falls_back_to_the_stream_without_duplicates) {
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 1, generated_log(0, 80));
+    auto connections = std::make_shared<std::atomic<int>>(0);
+    dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
+        if (connections->fetch_add(1) == 0) return websocket_script{}.send_lines(0, 33).drop();
+        return websocket_script::decline(reply::text(503, "proxy refuses upgrades"));
+    });
+    dashboard.expect("GET", stream_target).reply_with(reply::stream(generated_chunks(0, 80)).never_ending());
+    client ray(options_for(dashboard));
+    auto options = websocket_options();
+    options.protocol = tail_protocol::automatic;
+    stream_stats stats;
+    BOOST_TEST(run_sync(tail_all(ray, options, &stats)) == generated_log(0, 80));
+    BOOST_TEST(stats.protocol == tail_protocol::stream);
+    BOOST_TEST(stats.reconnects >= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(cancelling_next_closes_the_socket) {
+    using namespace boost::asio::experimental::awaitable_operators;
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 1000, "");
+    dashboard.websocket_route(tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 2).stall(); });
+    auto options = options_for(dashboard);
+    options.max_idle_connections_per_strand = 0;  // only the tail's connection stays open
+    client ray(options);
+    auto race = [&]() -> asio::awaitable<int> {
+        auto stream = co_await ray.tail_job_logs(job_id, websocket_options());
+        BOOST_TEST((co_await stream.next()).has_value());
+        BOOST_TEST((co_await stream.next()).has_value());
+        asio::steady_timer timer(co_await asio::this_coro::executor, 50ms);
+        auto winner = co_await (stream.next() || timer.async_wait(asio::use_awaitable));
+        co_return static_cast<int>(winner.index());
+    };
+    BOOST_TEST(run_sync(race()) == 1);
+    BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+}
+
+BOOST_AUTO_TEST_CASE(dropping_the_stream_and_destroying_the_client_close_everything) {
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 1000, "");
+    dashboard.websocket_route(tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 5000).stall(); });
+    auto options = options_for(dashboard);
+    options.max_idle_connections_per_strand = 0;
+    log_stream keep;  // outlives the client below
+    {
+        client ray(options);
+        auto first_line = [&]() -> asio::awaitable<std::string> {
+            auto stream = co_await ray.tail_job_logs(job_id, websocket_options());
+            co_return (co_await stream.next())->text;  // then the stream is dropped
+        };
+        BOOST_TEST(run_sync(first_line()) == generated_log_line(0));
+        BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+        // A stream still open when the client goes away is closed by the client.
+        keep = run_sync(ray.tail_job_logs(job_id, websocket_options()));
+        BOOST_TEST(run_sync(keep.next()).has_value());
+        BOOST_TEST(dashboard.wait_for_open_connections(1, 5s));
+    }
+    BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+}
+
+BOOST_AUTO_TEST_CASE(two_hundred_concurrent_tails) {
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 0, generated_log(0, 100));
+    dashboard.websocket_route(tail_target, [](const recorded_request&) {
+        return websocket_script{}.send_lines(0, 100).close(1000);
+    });
+    asio::io_context context;
+    client ray(context.get_executor(), options_for(dashboard));
+    std::atomic<int> complete{0};
+    const std::string expected = generated_log(0, 100);
+    for (int i = 0; i < 200; ++i) {
+        asio::co_spawn(context, tail_all(ray, websocket_options()), [&](std::exception_ptr error, std::string text) {
+            if (!error && text == expected) ++complete;
+        });
+    }
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 2; ++i) threads.emplace_back([&] { context.run(); });
+    for (auto& thread : threads) thread.join();
+    BOOST_TEST(complete.load() == 200);
+}
+
+BOOST_AUTO_TEST_CASE(slow_consumer_back_pressure_keeps_memory_bounded) {
+    // 2.5 million generated lines (about 250 MiB) offered as fast as the fake can write them;
+    // the consumer takes one line and stops reading for a while.
+    const std::uint64_t total_lines = 2'500'000;
+    const std::uint64_t total_bytes = generated_log_size(0, total_lines);
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 0, "");
+    dashboard.websocket_route(tail_target, [total_lines](const recorded_request&) {
+        return websocket_script{}.send_lines(0, total_lines).close(1000);
+    });
+    asio::io_context context;
+    client ray(context.get_executor(), options_for(dashboard));
+    auto options = websocket_options();
+    stream_limits limits;
+    limits.max_lines = limits.max_messages = std::numeric_limits<std::size_t>::max();
+    limits.max_bytes = std::numeric_limits<std::size_t>::max();
+    limits.queue_size = 1000;
+    options.limits = limits;
+    options.complete_from_static_log = false;
+    const auto rss_before = resident_kib();
+    std::uint64_t sent_while_paused = 0;
+    std::size_t rss_while_paused = 0;
+    std::size_t peak = 0;
+    std::uint64_t received = 0;
+    std::thread loop([&] { context.run(); });
+    auto consume = [&]() -> asio::awaitable<void> {
+        auto stream = co_await ray.tail_job_logs(job_id, options);
+        BOOST_TEST((co_await stream.next())->text == generated_log_line(0));
+        received = 1;
+        // Event-driven pause: the reader fills the channel and then stops reading the socket;
+        // wait (bounded) until the server's writes have stalled on TCP back-pressure.
+        std::uint64_t last = 0;
+        int stable = 0;
+        for (int i = 0; i < 400 && stable < 5; ++i) {
+            asio::steady_timer timer(co_await asio::this_coro::executor, 20ms);
+            co_await timer.async_wait(asio::use_awaitable);
+            const auto now = dashboard.websocket_bytes_sent();
+            stable = now == last && stream.stats().queue_peak >= limits.queue_size ? stable + 1 : 0;
+            last = now;
+        }
+        sent_while_paused = dashboard.websocket_bytes_sent();
+        rss_while_paused = resident_kib();
+        peak = stream.stats().queue_peak;
+        while (auto line = co_await stream.next()) {
+            if (line->text != generated_log_line(received)) {
+                BOOST_FAIL("line " << received << " differs");
+            }
+            ++received;
+        }
+    };
+    auto done = asio::co_spawn(context, consume(), asio::use_future);
+    done.get();
+    loop.join();
+    BOOST_TEST(received == total_lines);
+    BOOST_TEST(peak <= limits.queue_size);
+    BOOST_TEST(sent_while_paused < total_bytes / 4, "server sent " << sent_while_paused << " of " << total_bytes);
+    BOOST_TEST(rss_while_paused < rss_before + 64 * 1024, "RSS grew from " << rss_before << " to " << rss_while_paused << " KiB");
+    BOOST_TEST_MESSAGE("back-pressure: sent " << sent_while_paused << " bytes of " << total_bytes
+                       << " while paused; RSS " << rss_before << " -> " << rss_while_paused << " KiB");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace raycl::test
