@@ -19,7 +19,7 @@ asio::awaitable<int> run(raycl::client& ray, std::string entrypoint) {
     const auto version = co_await ray.get_version();
     std::cout << "Ray " << version.ray_version << " at " << ray.address() << "\n";
 
-    const auto id = co_await ray.submit_job({.entrypoint = entrypoint});
+    const auto id = co_await ray.submit_job({entrypoint});
     std::cout << "submitted " << id << ": " << entrypoint << "\n";
 
     raycl::wait_options wait;

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# The main job: build raycl, start a local two-node Ray cluster (token auth on, as Ray 2.59+
-# does by default) unless RAY_ADDRESS is set, then run example/quickstart.cpp against it:
-# submit a job, wait for it, print its log, list jobs and nodes. The local cluster is stopped
-# at the end unless RAYCL_KEEP_CLUSTER=1.
+# The main job: build the raycl CLI, start a local two-node Ray cluster with `raycl cluster up`
+# (token auth on, as Ray 2.59+ does by default) unless RAY_ADDRESS is set, then
+#   raycl version; raycl job submit -- <demo job>  (follows its log live);
+#   raycl job list; raycl node list
+# and stop the local cluster again unless RAYCL_KEEP_CLUSTER=1.
 # Usage: scripts/demo.sh [ENTRYPOINT]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${RAYCL_BUILD_DIR:-$root/build}"
-bash "$root/scripts/build.sh" raycl_quickstart
+bash "$root/scripts/build.sh" raycl_cli
+raycl="$build/src/cli/raycl"
+entrypoint=${1:-"python -c \"import ray; ray.init(); sq = ray.remote(lambda x: x * x); print('hello from raycl'); print('squares:', ray.get([sq.remote(i) for i in range(8)]))\""}
 if [ -z "${RAY_ADDRESS:-}" ]; then
   bash "$root/scripts/setup-ray.sh" >/dev/null
-  echo "raycl demo: starting a local Ray cluster (head + 1 worker, token auth) ..." >&2
-  envfile=$(RAYCL_RAY_DASHBOARD_PORT="${RAYCL_DEMO_DASHBOARD_PORT:-8385}" \
-            bash "$root/scripts/ray-cluster.sh" up --auth token --workers 1 --name demo | tail -n 1)
+  echo "+ raycl cluster up --workers 1 --auth token" >&2
+  "$raycl" cluster up --workers 1 --auth token
   if [ "${RAYCL_KEEP_CLUSTER:-0}" != 1 ]; then
-    trap 'bash "$root/scripts/ray-cluster.sh" down --name demo >&2' EXIT
+    trap 'echo "+ raycl cluster down" >&2; "$raycl" cluster down' EXIT
   fi
-  # shellcheck disable=SC1090
-  source "$envfile"
-  export RAY_ADDRESS="$RAYCL_TEST_ADDRESS" RAY_AUTH_TOKEN="$RAYCL_TEST_TOKEN"
 fi
-"$build/example/raycl_quickstart" "$@"
+set -x
+"$raycl" version
+"$raycl" job submit -- "$entrypoint"
+"$raycl" job list
+"$raycl" node list

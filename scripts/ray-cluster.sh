@@ -11,10 +11,10 @@
 # can run side by side. `down` only touches processes of that one cluster (never `ray stop`).
 #
 # Environment knobs (read by `up`; later commands read the saved state):
-#   RAYCL_RAY_DASHBOARD_PORT  dashboard port (default 8365)
+#   RAYCL_RAY_DASHBOARD_PORT  dashboard port (default 8285: beside, not on, Ray's 8265)
 #   RAYCL_RAY_SERVE_PORT      Serve HTTP proxy port written to the env file (default dashboard+100)
 #   RAYCL_RAY_PORT_BASE       start of a 200-port block for GCS/raylet/agent/worker ports
-#                             (default 20000 + (dashboard_port % 60) * 200, i.e. 25000 for 8365)
+#                             (default 20000 + (dashboard_port % 60) * 200, i.e. 21000 for 8285)
 #   RAYCL_RAY_UP_TIMEOUT      seconds to wait for health (default 120)
 #   RAYCL_RAY_OBJECT_STORE    object store bytes per node (default 150000000)
 #   RAYCL_VENV                venv to use (default: the one scripts/setup-ray.sh prints)
@@ -193,7 +193,7 @@ do_up() {
     do_down
   fi
 
-  DASH_PORT=${RAYCL_RAY_DASHBOARD_PORT:-8365}
+  DASH_PORT=${RAYCL_RAY_DASHBOARD_PORT:-8285}
   SERVE_PORT=${RAYCL_RAY_SERVE_PORT:-$((DASH_PORT + 100))}
   local pb=${RAYCL_RAY_PORT_BASE:-$((20000 + (DASH_PORT % 60) * 200))}
   GCS_PORT=$pb

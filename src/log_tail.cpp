@@ -447,6 +447,13 @@ stream_stats log_stream::stats() const { return state_ ? state_->stats() : strea
 
 namespace {
 
+tail_options tail_options_for(tail_protocol protocol, std::optional<seconds> stream_timeout) {
+    tail_options options;
+    options.protocol = protocol;
+    options.stream_timeout = stream_timeout;
+    return options;
+}
+
 void validate_tail(const tail_options& options, const stream_limits& limits) {
     if (options.stream_timeout) core::validate_timeout("stream_timeout", *options.stream_timeout);
     if (options.max_reconnects < 0 || options.max_reconnects > 100)
@@ -478,18 +485,12 @@ asio::awaitable<log_stream> client::tail_job_logs(std::string id, tail_options o
 }
 
 asio::awaitable<log_stream> client::websocket_tail_job_logs(std::string id, std::optional<seconds> stream_timeout) {
-    tail_options options;
-    options.protocol = tail_protocol::websocket;
-    options.stream_timeout = stream_timeout;
-    auto operation = tail_job_logs(std::move(id), std::move(options));
+    auto operation = tail_job_logs(std::move(id), tail_options_for(tail_protocol::websocket, stream_timeout));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<log_stream> client::stream_tail_job_logs(std::string id, std::optional<seconds> stream_timeout) {
-    tail_options options;
-    options.protocol = tail_protocol::stream;
-    options.stream_timeout = stream_timeout;
-    auto operation = tail_job_logs(std::move(id), std::move(options));
+    auto operation = tail_job_logs(std::move(id), tail_options_for(tail_protocol::stream, stream_timeout));
     co_return co_await std::move(operation);
 }
 

@@ -67,7 +67,31 @@ struct job_details {
 };
 
 /// @brief What to submit with `client::submit_job`. Only the fields that are set are sent.
+///
+/// Not an aggregate on purpose: g++ 12 destroys aggregate temporaries inside a `co_await`
+/// expression twice (heap corruption). Build it with the constructor and the `with_` setters:
+/// `co_await ray.submit_job(raycl::job_submission("python job.py").with_num_cpus(0.5))`.
 struct job_submission {
+    /// @brief An empty submission; set `entrypoint` before submitting.
+    job_submission() = default;
+    /// @brief A submission of this shell command (implicit: `ray.submit_job({"python job.py"})`).
+    job_submission(std::string entrypoint_command) : entrypoint(std::move(entrypoint_command)) {}
+
+    /// @brief Sets `submission_id`.
+    job_submission& with_submission_id(std::string id) { submission_id = std::move(id); return *this; }
+    /// @brief Sets `runtime_env`.
+    job_submission& with_runtime_env(boost::json::object env) { runtime_env = std::move(env); return *this; }
+    /// @brief Sets `metadata`.
+    job_submission& with_metadata(std::map<std::string, std::string> values) { metadata = std::move(values); return *this; }
+    /// @brief Sets `entrypoint_num_cpus`.
+    job_submission& with_num_cpus(double cpus) { entrypoint_num_cpus = cpus; return *this; }
+    /// @brief Sets `entrypoint_num_gpus`.
+    job_submission& with_num_gpus(double gpus) { entrypoint_num_gpus = gpus; return *this; }
+    /// @brief Sets `entrypoint_memory` (bytes).
+    job_submission& with_memory(std::int64_t bytes) { entrypoint_memory = bytes; return *this; }
+    /// @brief Sets `entrypoint_resources`.
+    job_submission& with_resources(std::map<std::string, double> values) { entrypoint_resources = std::move(values); return *this; }
+
     std::string entrypoint{};                           ///< Shell command; required, non-empty.
     std::optional<std::string> submission_id{};         ///< Generated when empty.
     std::optional<boost::json::object> runtime_env{};   ///< Runtime environment.
@@ -158,13 +182,39 @@ struct list_result {
 
 /// @brief A state-API filter: `key predicate value`, predicate `=` or `!=`.
 struct list_filter {
+    /// @brief An empty filter (fill in the fields).
+    list_filter() = default;
+    /// @brief `key predicate value`, e.g. `{"state", "=", "RUNNING"}`.
+    list_filter(std::string filter_key, std::string filter_predicate, std::string filter_value)
+        : key(std::move(filter_key)), predicate(std::move(filter_predicate)), value(std::move(filter_value)) {}
+
     std::string key{};            ///< Column, e.g. `state` or `job_id`.
     std::string predicate = "=";  ///< `=` or `!=`.
     std::string value{};          ///< Value (Ray compares case-insensitively).
 };
 
-/// @brief Options of state-API list calls.
+/// @brief Options of state-API list calls, e.g.
+/// `raycl::list_options().with_limit(50).where("state", "RUNNING")`.
+/// (Not an aggregate: see `job_submission` on g++ 12.)
 struct list_options {
+    /// @brief Ray's defaults: 100 rows, no detail, no filter.
+    list_options() = default;
+
+    /// @brief Sets `limit`.
+    list_options& with_limit(int rows) { limit = rows; return *this; }
+    /// @brief Asks for detailed rows.
+    list_options& with_detail(bool on = true) { detail = on; return *this; }
+    /// @brief Adds the filter `key = value`.
+    list_options& where(std::string key, std::string value) {
+        filters.emplace_back(std::move(key), "=", std::move(value));
+        return *this;
+    }
+    /// @brief Adds the filter `key != value`.
+    list_options& where_not(std::string key, std::string value) {
+        filters.emplace_back(std::move(key), "!=", std::move(value));
+        return *this;
+    }
+
     /// @brief Maximum rows (1..10000); unset uses Ray's default of 100.
     std::optional<int> limit{};
     /// @brief Ask for detailed rows (`detail=true`).

@@ -35,6 +35,15 @@ asio::awaitable<void> connect_layer(Layer& layer, tcp::resolver& resolver, const
     if constexpr (std::is_same_v<Layer, tls_stream>) co_await handshake_tls(layer, settings, deadline);
 }
 
+/// Closes at once (no WebSocket/TLS close handshake: Ray never answers one); pending
+/// operations complete with operation_aborted.
+void close_now(tcp::resolver& resolver, beast::tcp_stream& stream) noexcept {
+    boost::system::error_code ignored;
+    resolver.cancel();
+    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream.socket().close(ignored);
+}
+
 /// Maps a failed read to the attempt_error the facade understands.
 [[noreturn]] void fail_read(boost::system::error_code ec, bool closed_by_us, std::string_view what) {
     if (closed_by_us || ec == asio::error::operation_aborted)
@@ -99,11 +108,7 @@ public:
 
     void close() noexcept override {
         closed_ = true;
-        boost::system::error_code ignored;
-        resolver_.cancel();
-        auto& socket = beast::get_lowest_layer(socket_).socket();
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
-        socket.close(ignored);
+        close_now(resolver_, beast::get_lowest_layer(socket_));
     }
 
 private:
@@ -172,11 +177,7 @@ public:
 
     void close() noexcept override {
         closed_ = true;
-        boost::system::error_code ignored;
-        resolver_.cancel();
-        auto& socket = beast::get_lowest_layer(stream_).socket();
-        socket.shutdown(tcp::socket::shutdown_both, ignored);
-        socket.close(ignored);
+        close_now(resolver_, beast::get_lowest_layer(stream_));
     }
 
 private:

@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(recorded_submit_duplicate_after_a_lost_answer) {
     dashboard.expect("POST", "/api/jobs/").reply_with(reply::json(200, "{}").with_fault(fault::reset_before_headers));
     dashboard.expect("POST", "/api/jobs/").reply_with(reply::text(500, ray_fixture("error_jobs_submit_duplicate.txt")));
     client ray(options_for(dashboard));
-    BOOST_TEST(run_sync(ray.submit_job({.entrypoint = "echo hi", .submission_id = "raycl-dup"})) == "raycl-dup");
+    BOOST_TEST(run_sync(ray.submit_job(job_submission("echo hi").with_submission_id("raycl-dup"))) == "raycl-dup");
 }
 
 BOOST_AUTO_TEST_CASE(recorded_state_lists) {

@@ -83,8 +83,8 @@ BOOST_AUTO_TEST_CASE(job_lifecycle_with_tasks_actor_and_exact_logs) {
 BOOST_AUTO_TEST_CASE(stop_a_sleeping_job_and_delete_rules) {
     client ray(cluster_options());
     const auto id = run_sync(ray.submit_job(
-        {.entrypoint = cluster().python() + " -c \"import time; print('sleeping', flush=True); time.sleep(600)\"",
-         .entrypoint_num_cpus = 0.1}));
+        job_submission(cluster().python() + " -c \"import time; print('sleeping', flush=True); time.sleep(600)\"")
+            .with_num_cpus(0.1)));
     const auto running = wait_for_status(ray, id, job_status::running);
     BOOST_TEST_REQUIRE(running.status == job_status::running, "status " << running.status_text);
 
@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(stop_a_sleeping_job_and_delete_rules) {
 BOOST_AUTO_TEST_CASE(failing_job_reports_failed) {
     client ray(cluster_options());
     const std::string entrypoint = cluster().python() + " -c \"import sys; print('bye'); sys.exit(3)\"";
-    const auto id = run_sync(ray.submit_job({.entrypoint = entrypoint, .entrypoint_num_cpus = 0.1}));
+    const auto id = run_sync(ray.submit_job(job_submission(entrypoint).with_num_cpus(0.1)));
     wait_options wait;
     wait.deadline = std::chrono::minutes(2);
     const auto job = run_sync(ray.wait_for_job(id, wait));
@@ -115,8 +115,8 @@ BOOST_AUTO_TEST_CASE(failing_job_reports_failed) {
 BOOST_AUTO_TEST_CASE(duplicate_submission_id_is_refused_on_first_attempt) {
     client ray(cluster_options());
     const std::string id = "raycl_dup_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
-    run_sync(ray.submit_job({.entrypoint = "echo one", .submission_id = id}));
-    const auto error = expect_error(ray.submit_job({.entrypoint = "echo two", .submission_id = id}));
+    run_sync(ray.submit_job(job_submission("echo one").with_submission_id(id)));
+    const auto error = expect_error(ray.submit_job(job_submission("echo two").with_submission_id(id)));
     BOOST_TEST(error.status() == 500);
     BOOST_TEST(error.server_body().find("Please use a different submission_id") != std::string::npos, error.server_body());
     run_sync(ray.wait_for_job(id));

@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(missing_token_is_401_and_wrong_token_is_403) {
     const auto error = expect_error(wrong.list_jobs());
     BOOST_TEST(error.status() == 403);
     BOOST_TEST(std::string(error.what()).find(options.token) == std::string::npos);
-    BOOST_TEST(expect_error(wrong.submit_job({.entrypoint = "echo never"})).status() == 403);
+    BOOST_TEST(expect_error(wrong.submit_job({"echo never"})).status() == 403);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

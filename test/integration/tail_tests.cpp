@@ -33,7 +33,7 @@ BOOST_AUTO_TEST_CASE(each_protocol_delivers_the_log_byte_for_byte) {
     for (const auto protocol : {tail_protocol::stream, tail_protocol::websocket, tail_protocol::automatic}) {
         BOOST_TEST_CONTEXT("protocol " << to_string(protocol)) {
             const auto entrypoint = python_entrypoint("known_output_job.py");
-            const auto id = run_sync(ray.submit_job({.entrypoint = entrypoint, .entrypoint_num_cpus = 0.1}));
+            const auto id = run_sync(ray.submit_job(job_submission(entrypoint).with_num_cpus(0.1)));
             const auto tailed = run_sync(tail_to_end(ray, id, protocol));
             const auto job = run_sync(ray.get_job(id));
             BOOST_TEST(job.status == job_status::succeeded);
@@ -49,7 +49,7 @@ BOOST_AUTO_TEST_CASE(a_slowly_printing_job_is_followed_live) {
     for (const auto protocol : {tail_protocol::websocket, tail_protocol::stream}) {
         BOOST_TEST_CONTEXT("protocol " << to_string(protocol)) {
             const auto id = run_sync(ray.submit_job(
-                {.entrypoint = python_entrypoint("slow_printer_job.py", "12 0.5"), .entrypoint_num_cpus = 0.1}));
+                job_submission(python_entrypoint("slow_printer_job.py", "12 0.5")).with_num_cpus(0.1)));
             auto follow = [&]() -> asio::awaitable<std::string> {
                 tail_options options;
                 options.protocol = protocol;
@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(a_slowly_printing_job_is_followed_live) {
 BOOST_AUTO_TEST_CASE(stopping_a_job_ends_its_tail) {
     client ray(cluster_options());
     const auto id = run_sync(ray.submit_job(
-        {.entrypoint = python_entrypoint("slow_printer_job.py", "1000 0.2"), .entrypoint_num_cpus = 0.1}));
+        job_submission(python_entrypoint("slow_printer_job.py", "1000 0.2")).with_num_cpus(0.1)));
     auto follow_and_stop = [&]() -> asio::awaitable<std::string> {
         tail_options options;
         options.protocol = tail_protocol::websocket;

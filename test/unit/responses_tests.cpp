@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(no_secret_reaches_the_error) {
 }
 
 BOOST_AUTO_TEST_CASE(secret_in_the_request_target_is_redacted) {
-    request_spec spec = state_list_request("tasks", list_options{{}, false, {{"name", "=", std::string(canary)}}, {}});
+    request_spec spec = state_list_request("tasks", list_options().where("name", std::string(canary)));
     auto error = classify_status(spec, 500, "boom", {std::string(canary)});
     BOOST_REQUIRE(error.has_value());
     BOOST_TEST(free_of_canary(error->request()));
