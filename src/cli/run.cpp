@@ -251,7 +251,10 @@ asio::awaitable<int> state_command(context& ctx) {
         if (ctx.json()) ctx.print_json(raw);
         else write_out(render_object(raw, ctx.width, ctx.colour));
     };
-    auto truncated_note = [&](const auto& result) {
+    // A state-API list: the raw rows as a JSON array, or a table plus a note when truncated.
+    auto print_list = [&](const auto& result, const auto& to_table) {
+        if (ctx.json()) ctx.print_json(raw_array(result.items));
+        else write_out(render_table(to_table(result.items), ctx.width, ctx.colour));
         if (!ctx.json() && result.truncated())
             write_err("raycl: showing " + std::to_string(result.items.size()) + " of " +
                       std::to_string(std::max(result.total, result.num_filtered)) + " rows (use --limit)\n");
@@ -260,9 +263,7 @@ asio::awaitable<int> state_command(context& ctx) {
     case command_kind::node_list: {
         auto op = ctx.ray.list_nodes(list);
         const auto nodes = co_await std::move(op);
-        if (ctx.json()) ctx.print_json(raw_array(nodes.items));
-        else write_out(render_table(nodes_table(nodes.items), ctx.width, ctx.colour));
-        truncated_note(nodes);
+        print_list(nodes, [](const auto& items) { return nodes_table(items); });
         break;
     }
     case command_kind::node_get: {
@@ -274,9 +275,7 @@ asio::awaitable<int> state_command(context& ctx) {
     case command_kind::task_list: {
         auto op = ctx.ray.list_tasks(list);
         const auto tasks = co_await std::move(op);
-        if (ctx.json()) ctx.print_json(raw_array(tasks.items));
-        else write_out(render_table(tasks_table(tasks.items), ctx.width, ctx.colour));
-        truncated_note(tasks);
+        print_list(tasks, [](const auto& items) { return tasks_table(items); });
         break;
     }
     case command_kind::task_get: {
@@ -288,9 +287,7 @@ asio::awaitable<int> state_command(context& ctx) {
     case command_kind::actor_list: {
         auto op = ctx.ray.list_actors(list);
         const auto actors = co_await std::move(op);
-        if (ctx.json()) ctx.print_json(raw_array(actors.items));
-        else write_out(render_table(actors_table(actors.items), ctx.width, ctx.colour));
-        truncated_note(actors);
+        print_list(actors, [](const auto& items) { return actors_table(items); });
         break;
     }
     case command_kind::actor_get: {
