@@ -31,7 +31,6 @@ core::attempt_outcome outcome_of(core::transport_failure failure) {
     return attempt_outcome::final_error;
 }
 
-bool is_retryable_status(int status) { return status == 502 || status == 503 || status == 504; }
 
 }  // namespace
 
@@ -54,7 +53,7 @@ asio::awaitable<request_result> client_impl::perform(strand_slot& slot, const co
         try {
             ++requests_sent_;
             result.response = co_await slot.session.send(wire, connect_timeout, read_timeout);
-            if (!is_retryable_status(result.response.status)) co_return result;
+            if (!core::is_retryable_status(result.response.status)) co_return result;
             outcome = core::attempt_outcome::retryable_status;
             failure = core::classify_status(request, result.response.status, result.response.body, secrets_);
         } catch (const transport::attempt_error& error) {

@@ -12,7 +12,6 @@
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/redirect_error.hpp>
 
-#include <cmath>
 
 namespace raycl {
 

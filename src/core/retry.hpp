@@ -33,6 +33,12 @@ struct retry_step {
 retry_step decide_retry(const retry_policy& policy, int attempts_made, attempt_outcome outcome,
                         bool idempotent, int stale_retries_made, double random01);
 
+/// HTTP statuses that say "try again" (502, 503, 504): an attempt ending with one is
+/// `attempt_outcome::retryable_status`.
+constexpr bool is_retryable_status(int http_status) noexcept {
+    return http_status == 502 || http_status == 503 || http_status == 504;
+}
+
 /// Delay before retry number `retry_index` (1 = first retry): initial * multiplier^(i-1),
 /// capped at max_backoff; with jitter, uniformly in [delay/2, delay] using `random01`.
 std::chrono::milliseconds backoff_delay(const retry_policy& policy, int retry_index,

@@ -263,7 +263,6 @@ asio::awaitable<std::unique_ptr<connection>> strand_session::acquire(seconds con
     }
     reused = false;
     auto conn = std::make_unique<connection>(strand_, *settings_);
-    ++opened_;
     if (opened_counter_) ++*opened_counter_;
     in_use_.push_back(conn.get());
     auto unregister = [this, raw = conn.get()] { in_use_.remove(raw); };

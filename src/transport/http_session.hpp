@@ -96,13 +96,6 @@ public:
     /// Closes idle and in-use connections; later sends fail with `cancelled`.
     void shutdown();
 
-    /// Idle pooled connections (for tests and stats).
-    std::size_t idle_connections() const noexcept { return idle_.size(); }
-    /// Connections currently serving a request.
-    std::size_t active_connections() const noexcept { return in_use_.size(); }
-    /// Connections opened so far.
-    std::size_t connections_opened() const noexcept { return opened_; }
-
 private:
     boost::asio::awaitable<std::unique_ptr<connection>> acquire(seconds connect_timeout, bool& reused);
     void release(std::unique_ptr<connection> conn);
@@ -111,7 +104,6 @@ private:
     std::shared_ptr<const session_settings> settings_;
     std::list<std::unique_ptr<connection>> idle_;
     std::list<connection*> in_use_;
-    std::size_t opened_ = 0;
     std::atomic<std::uint64_t>* opened_counter_ = nullptr;
     bool shut_down_ = false;
 };
