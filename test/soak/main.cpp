@@ -1,7 +1,7 @@
 // raycl_soak: many concurrent log tails against the fake dashboard behind a chaos proxy.
 //
 //   raycl_soak --tails N --duration SECONDS --disconnect-rate R --protocol websocket|stream|auto
-//              --queue-size Q --lines-per-second-per-tail L --seed S --json [--threads T]
+//              --queue-size Q --lines-per-second-per-tail L --seed S --json [--threads T] [--max-reconnects M]
 //
 // The fake dashboard (test/support) and the chaos proxy (chaos_proxy.hpp) run in a forked child
 // process, so the RSS, file descriptors and CPU measured here are the client's only. Job j's log
@@ -69,6 +69,7 @@ struct settings {
   std::uint64_t seed = 1;
   bool json = false;
   unsigned threads = 2;
+  int max_reconnects = raycl::tail_options{}.max_reconnects;
 
   std::uint64_t lines_per_tail() const {
     return static_cast<std::uint64_t>(std::llround(lines_per_second * duration));
@@ -79,7 +80,7 @@ struct settings {
   std::cerr << "raycl_soak: " << problem << "\n"
             << "usage: raycl_soak --tails N --duration SECONDS --disconnect-rate R "
                "--protocol websocket|stream|auto --queue-size Q --lines-per-second-per-tail L "
-               "--seed S [--json] [--threads T]\n";
+               "--seed S [--json] [--threads T (2)] [--max-reconnects M (raycl's default)]\n";
   std::exit(2);
 }
 
@@ -101,6 +102,7 @@ settings parse(int argc, char** argv) {
       else if (flag == "--seed") s.seed = std::stoull(value());
       else if (flag == "--json") s.json = true;
       else if (flag == "--threads") s.threads = static_cast<unsigned>(std::stoul(value()));
+      else if (flag == "--max-reconnects") s.max_reconnects = std::stoi(value());
       else if (flag == "--help" || flag == "-h") usage("help");
       else usage("unknown flag " + flag);
     } catch (const std::logic_error&) {
@@ -115,6 +117,7 @@ settings parse(int argc, char** argv) {
   if (!(s.lines_per_second > 0)) usage("--lines-per-second-per-tail must be > 0");
   if (s.lines_per_tail() == 0 || s.lines_per_tail() >= job_stride) usage("L * duration out of range");
   if (s.threads == 0 || s.threads > 64) usage("--threads must be in [1, 64]");
+  if (s.max_reconnects < 0 || s.max_reconnects > 100) usage("--max-reconnects must be in [0, 100]");
   return s;
 }
 
@@ -465,7 +468,7 @@ int main(int argc, char** argv) {
   tail.protocol = s.protocol == "websocket" ? raycl::tail_protocol::websocket
                   : s.protocol == "stream"  ? raycl::tail_protocol::stream
                                             : raycl::tail_protocol::automatic;
-  tail.max_reconnects = 100;  // the most raycl allows: the budget is per stream, not per hour
+  tail.max_reconnects = s.max_reconnects;
   tail.stream_timeout = raycl::seconds(30.0);
 
   for (std::size_t j = 0; j < s.tails; ++j)
@@ -530,6 +533,7 @@ int main(int argc, char** argv) {
   std::uint64_t delivered = 0, duplicates = 0, lost = 0, out_of_order = 0, corrupt = 0, reconnects = 0;
   std::uint64_t failed = 0, static_log_bytes = 0, fell_back = 0;
   std::size_t queue_peak = 0;
+  std::uint64_t reconnects_max = 0;
   json::array errors;
   for (const auto& r : results) {
     delivered += r.delivered;
@@ -538,6 +542,7 @@ int main(int argc, char** argv) {
     corrupt += r.corrupt;
     lost += r.skipped + (total - std::min(total, r.next));
     reconnects += r.stats.reconnects;
+    reconnects_max = std::max<std::uint64_t>(reconnects_max, r.stats.reconnects);
     static_log_bytes += r.stats.static_log_bytes;
     queue_peak = std::max(queue_peak, r.stats.queue_peak);
     if (s.protocol == "auto" && r.stats.protocol == raycl::tail_protocol::stream) ++fell_back;
@@ -604,6 +609,8 @@ int main(int argc, char** argv) {
   out["failed_tails"] = failed;
   out["errors"] = errors;
   out["reconnects"] = reconnects;
+  out["reconnects_max_per_tail"] = reconnects_max;
+  out["max_reconnects"] = s.max_reconnects;
   out["fell_back_to_stream"] = fell_back;
   out["static_log_bytes"] = static_log_bytes;
   out["queue_peak"] = queue_peak;
