@@ -5,6 +5,12 @@
 #   scripts/ray-cluster.sh down   [--name NAME]
 #   scripts/ray-cluster.sh status [--name NAME]
 #   scripts/ray-cluster.sh env    [--name NAME]      # prints the env file (source it)
+#   scripts/ray-cluster.sh kill-worker [--worker I] [--name NAME]  # SIGKILL worker node I (default 1)
+#   scripts/ray-cluster.sh stop-dashboard  [--name NAME]  # SIGKILL the head's dashboard process
+#   scripts/ray-cluster.sh start-dashboard [--name NAME]  # start it again as it was, wait for it
+#
+# Worker node I carries the custom resource raycl_worker_I: 1, so a job submitted with
+# entrypoint_resources {"raycl_worker_I": 1} runs its driver there (fault tests).
 #
 # Every named cluster lives in its own temp dir /tmp/raycl-NAME (state, token, Ray session,
 # logs) and in its own port block, so several clusters (and a default `ray start` cluster)
@@ -25,11 +31,11 @@ repo=$(cd "$here/.." && pwd)
 
 die() { echo "ray-cluster: error: $*" >&2; exit 1; }
 log() { echo "ray-cluster: $*" >&2; }
-usage() { sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 cmd=${1:-}; [ -n "$cmd" ] || usage
 shift
-name=default auth=token workers=1
+name=default auth=token workers=1 worker=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=${2:?--name needs a value}; shift 2 ;;
@@ -38,6 +44,8 @@ while [ $# -gt 0 ]; do
     --auth=*) auth=${1#*=}; shift ;;
     --workers) workers=${2:?--workers needs a value}; shift 2 ;;
     --workers=*) workers=${1#*=}; shift ;;
+    --worker) worker=${2:?--worker needs a value}; shift 2 ;;
+    --worker=*) worker=${1#*=}; shift ;;
     -h|--help) usage 0 ;;
     *) die "unknown argument: $1" ;;
   esac
@@ -262,7 +270,7 @@ EOF
         --metrics-export-port $((w + 2)) --dashboard-agent-listen-port $((w + 3)) \
         --dashboard-agent-grpc-port $((w + 4)) --runtime-env-agent-port $((w + 5)) \
         --min-worker-port $((w + 6)) --max-worker-port $((w + 34)) \
-        --num-cpus 1 --object-store-memory "$osm" --temp-dir "$dir" \
+        --num-cpus 1 --resources "{\"raycl_worker_$i\": 1}" --object-store-memory "$osm" --temp-dir "$dir" \
         --disable-usage-stats --log-style record >"$dir/ray-start-worker$i.log" 2>&1; then
       tail -n 30 "$dir/ray-start-worker$i.log" >&2
       do_down || true
@@ -300,6 +308,79 @@ do_status() {
   return 1
 }
 
+# ---- faults (test/integration/fault_tests.cpp) -----------------------------------------------
+descendants() { # pids... -> those pids and all their descendants
+  python3 - "$@" <<'PY'
+import os, sys
+kids = {}
+for p in os.listdir("/proc"):
+    if p.isdigit():
+        try:
+            st = open(f"/proc/{p}/stat", "rb").read()
+            kids.setdefault(int(st[st.rindex(b")") + 2:].split()[1]), []).append(int(p))
+        except (OSError, ValueError):
+            pass
+todo = [int(a) for a in sys.argv[1:]]; out = set(todo)
+while todo:
+    for c in kids.get(todo.pop(), []):
+        if c not in out:
+            out.add(c); todo.append(c)
+print(" ".join(map(str, sorted(out))))
+PY
+}
+
+do_kill_worker() {
+  load_state || die "cluster '$name' is not up"
+  [[ $worker =~ ^[1-4]$ ]] && [ "$worker" -le "$NUM_WORKERS" ] || die "no worker node $worker"
+  local port=$((GCS_PORT + 60 + (worker - 1) * 35 + 1)) raylet pids
+  raylet=$(pgrep -f -- "--temp_dir=$dir .*--node_manager_port=$port |--node_manager_port=$port .*--temp_dir=$dir " || true)
+  [ -n "$raylet" ] || die "worker node $worker of '$name' has no raylet (node manager port $port)"
+  # shellcheck disable=SC2086
+  pids=$(descendants $raylet)
+  log "killing worker node $worker of '$name' (raylet $raylet and its children): $pids"
+  # shellcheck disable=SC2086
+  kill -KILL $pids 2>/dev/null || true
+}
+
+dashboard_pid() { pgrep -f -- "dashboard/dashboard.py .*--temp-dir=$dir " || true; }
+
+do_stop_dashboard() {
+  load_state || die "cluster '$name' is not up"
+  local pid pids
+  pid=$(dashboard_pid)
+  [ -n "$pid" ] || die "the dashboard of '$name' is not running"
+  # Remember how it was started: its command line and environment, NUL-separated.
+  cp "/proc/$pid/cmdline" "$dir/dashboard.cmdline"
+  cp "/proc/$pid/environ" "$dir/dashboard.environ"
+  pids=$(descendants "$pid")
+  log "killing the dashboard of '$name': $pids"
+  # shellcheck disable=SC2086
+  kill -KILL $pids 2>/dev/null || true
+  local t
+  for t in $(seq 1 50); do [ -z "$(dashboard_pid)" ] && return 0; sleep 0.1; done
+  die "the dashboard of '$name' survived SIGKILL"
+}
+
+do_start_dashboard() {
+  load_state || die "cluster '$name' is not up"
+  [ -f "$dir/dashboard.cmdline" ] || die "no saved dashboard command line: run stop-dashboard first"
+  [ -z "$(dashboard_pid)" ] || die "the dashboard of '$name' is already running"
+  python3 - "$dir" <<'PY'
+import os, subprocess, sys
+d = sys.argv[1]
+argv = [a.decode() for a in open(f"{d}/dashboard.cmdline", "rb").read().split(b"\0") if a]
+env = dict(e.decode().split("=", 1) for e in open(f"{d}/dashboard.environ", "rb").read().split(b"\0") if b"=" in e)
+log = open(f"{d}/dashboard-restart.log", "ab")
+subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+PY
+  local timeout=${RAYCL_RAY_UP_TIMEOUT:-120} start=$SECONDS
+  until curl_api /api/version >/dev/null 2>&1; do
+    [ $((SECONDS - start)) -lt "$timeout" ] || die "the restarted dashboard of '$name' did not answer within ${timeout}s"
+    sleep 0.3
+  done
+  log "dashboard of '$name' answers again after $((SECONDS - start))s"
+}
+
 do_env() {
   [ -f "$envfile" ] || die "cluster '$name' is not up (no $envfile)"
   echo "# $envfile"
@@ -311,6 +392,9 @@ case "$cmd" in
   down) do_down ;;
   status) do_status ;;
   env) do_env ;;
+  kill-worker) do_kill_worker ;;
+  stop-dashboard) do_stop_dashboard ;;
+  start-dashboard) do_start_dashboard ;;
   pids) cluster_pids ;;   # debugging aid
   *) usage ;;
 esac

@@ -167,7 +167,12 @@ public:
         if (!cookie.empty()) settings->headers.emplace_back("Cookie", cookie);
         for (const auto& [name, value] : options_.headers) {
             settings->headers.emplace_back(name, value);
-            if (is_sensitive_header(name) && !value.empty()) secrets_.push_back(value);
+            if (is_sensitive_header(name) && !value.empty()) {
+                secrets_.push_back(value);
+                // "Bearer <token>": servers echo the credential without its scheme.
+                if (auto space = value.find(' '); space != std::string::npos && space + 1 < value.size())
+                    secrets_.push_back(value.substr(space + 1));
+            }
         }
         if (settings->endpoint.tls) settings->tls = transport::make_tls_context(options_.tls);
         settings_ = settings;
@@ -222,7 +227,7 @@ public:
 
     json::value parse(const core::request_spec& request, const transport::http_response& response) const {
         throw_if_failed(request, response);
-        return core::parse_json_body(request, response.body);
+        return core::parse_json_body(request, response.body, secrets_);
     }
 
     /// Cancels everything: closes connections, wakes back-off timers, refuses new work.

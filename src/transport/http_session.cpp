@@ -234,7 +234,7 @@ private:
             throw attempt_error(transport_failure::connection_lost, "connection lost: " + ec.message());
         if (ec.category() == boost::system::error_code(http::error::end_of_stream).category() ||
             ec == http::error::header_limit)
-            throw attempt_error(transport_failure::malformed_response, "malformed HTTP response: " + ec.message());
+            throw attempt_error(transport_failure::malformed_response, ec.message());
         throw attempt_error(transport_failure::connection_lost, "connection failed: " + ec.message());
     }
 

@@ -4,6 +4,7 @@
 #include "transport/beast_streams.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -59,9 +60,13 @@ public:
     websocket_source(const strand_type& strand, std::shared_ptr<const session_settings> settings,
                      std::string target, std::size_t max_message_bytes)
         : settings_(std::move(settings)), target_(std::move(target)), resolver_(strand),
-          socket_(make_stream(strand)) {
-        socket_.read_message_max(max_message_bytes);
+          socket_(make_stream(strand)), max_message_bytes_(max_message_bytes), guard_(strand) {
+        // The cap is enforced in read(): Beast's own check fails the connection with a close
+        // handshake that waits for a server which (like Ray) never answers one.
+        socket_.read_message_max(0);
     }
+
+    ~websocket_source() override { *alive_ = false; }
 
     asio::awaitable<void> open(seconds connect_timeout) override {
         const auto deadline = std::chrono::steady_clock::now() + to_steady(connect_timeout);
@@ -85,15 +90,28 @@ public:
     asio::awaitable<std::optional<std::string_view>> read(std::optional<seconds> idle_timeout) override {
         buffer_.consume(buffer_.size());
         auto& lowest = beast::get_lowest_layer(socket_);
+        // One idle timeout (and one guard) for the whole message, as for a single async_read.
         if (idle_timeout) lowest.expires_after(to_steady(*idle_timeout));
         else lowest.expires_never();
-        auto [ec, bytes] = co_await socket_.async_read(buffer_, as_tuple_awaitable);
-        (void)bytes;
+        arm_guard(idle_timeout);
+        boost::system::error_code ec;
+        do {
+            auto [read_ec, bytes] = co_await socket_.async_read_some(
+                buffer_, max_message_bytes_ + 1 - buffer_.size(), as_tuple_awaitable);
+            (void)bytes;
+            ec = read_ec;
+        } while (!ec && buffer_.size() <= max_message_bytes_ && !socket_.is_message_done());
+        guard_.cancel();
         lowest.expires_never();
+        if (!ec && buffer_.size() > max_message_bytes_)
+            throw attempt_error(transport_failure::body_too_large, "WebSocket message larger than the frame cap");
         if (!ec) {
             const auto data = buffer_.cdata();
             co_return std::string_view(static_cast<const char*>(data.data()), data.size());
         }
+        if (guard_fired_ && !closed_)
+            throw attempt_error(transport_failure::connection_lost,
+                                "WebSocket protocol error, and the server did not close the connection");
         // Over TLS a server that skips close_notify after its close frame shows as a truncated stream.
         if (ec == websocket::error::closed ||
             (ec == asio::ssl::error::stream_truncated && socket_.reason().code != websocket::close_code::none)) {
@@ -101,8 +119,6 @@ public:
             throw attempt_error(transport_failure::connection_lost,
                                 "WebSocket closed with code " + std::to_string(socket_.reason().code));
         }
-        if (ec == websocket::error::message_too_big)
-            throw attempt_error(transport_failure::body_too_large, "WebSocket message larger than the frame cap");
         fail_read(ec, closed_, "WebSocket connection lost");
     }
 
@@ -112,6 +128,24 @@ public:
     }
 
 private:
+    /// When Beast fails the connection (a server breaking the protocol: invalid UTF-8, a masked
+    /// or malformed frame), it sends a close frame and waits for the server to close the TCP
+    /// connection, on the raw socket: no idle timeout applies, and Ray never closes. The guard
+    /// closes the socket a while after the idle timeout; a read the timeout ends first cancels it.
+    void arm_guard(std::optional<seconds> idle_timeout) {
+        guard_fired_ = false;
+        if (!idle_timeout) return;
+        guard_.expires_after(to_steady(*idle_timeout) + std::chrono::seconds(2));
+        // A wait that had already expired when the source was destroyed still completes without
+        // an error: `alive_` (set false by the destructor, on the same strand) tells.
+        guard_.async_wait([this, alive = alive_](boost::system::error_code ec) {
+            if (ec || !*alive) return;
+            guard_fired_ = true;
+            boost::system::error_code ignored;
+            beast::get_lowest_layer(socket_).socket().close(ignored);
+        });
+    }
+
     websocket::stream<NextLayer> make_stream(const strand_type& strand) {
         if constexpr (std::is_same_v<NextLayer, tls_stream>) {
             return websocket::stream<NextLayer>(strand, settings_->tls->native());
@@ -125,6 +159,10 @@ private:
     tcp::resolver resolver_;
     websocket::stream<NextLayer> socket_;
     beast::flat_buffer buffer_;
+    std::size_t max_message_bytes_;
+    asio::steady_timer guard_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    bool guard_fired_ = false;
     bool closed_ = false;
 };
 

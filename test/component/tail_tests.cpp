@@ -1,7 +1,7 @@
 // Component tests of live log tails against the scripted fake dashboard: reassembly, exactly
 // once across reconnects and protocol switches, completion from the static log, limits,
 // timeouts, declined upgrades, cancellation, concurrency and back-pressure.
-#include "component/harness.hpp"
+#include "component/tail_harness.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,81 +13,10 @@
 #include <thread>
 
 namespace raycl::test {
+
+using namespace tail_harness;
+
 namespace {
-
-namespace json = boost::json;
-
-const std::string job_id = "raysubmit_tail";
-const std::string tail_target = "/api/jobs/raysubmit_tail/logs/tail";
-const std::string stream_target = "/api/v0/logs/stream?submission_id=raysubmit_tail&node_id=node1&lines=-1";
-
-std::string job_json(const std::string& status) {
-    return R"({"type": "SUBMISSION", "job_id": "02000000", "submission_id": "raysubmit_tail", "status": ")" +
-           status + R"(", "entrypoint": "python job.py", "driver_node_id": "node1"})";
-}
-
-/// A job whose status the test moves on, and whose static log the test sets.
-struct scripted_job {
-    std::shared_ptr<std::atomic<int>> polls_until_done = std::make_shared<std::atomic<int>>(0);
-    std::shared_ptr<std::string> static_log = std::make_shared<std::string>();
-    std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
-
-    /// The job stays RUNNING for the first `running_polls` status requests, then SUCCEEDED.
-    void install(fake_dashboard& dashboard, int running_polls, std::string log) {
-        polls_until_done->store(running_polls);
-        *static_log = std::move(log);
-        dashboard.route("GET", "/api/jobs/" + job_id, [counter = polls_until_done](const recorded_request&) {
-            return reply::json(200, job_json(counter->fetch_sub(1) > 0 ? "RUNNING" : "SUCCEEDED"));
-        });
-        dashboard.route("GET", "/api/jobs/" + job_id + "/logs", [log = static_log, m = mutex](const recorded_request&) {
-            std::lock_guard lock(*m);
-            return reply::json(200, json::serialize(json::object{{"logs", *log}}));
-        });
-    }
-};
-
-/// Every line of the stream, text + "\n" when it had one, concatenated.
-asio::awaitable<std::string> read_all(log_stream& stream, std::vector<log_line>* lines = nullptr) {
-    std::string text;
-    while (auto line = co_await stream.next()) {
-        text += line->text;
-        if (line->newline) text += '\n';
-        if (lines) lines->push_back(std::move(*line));
-    }
-    co_return text;
-}
-
-asio::awaitable<std::string> tail_all(client& ray, tail_options options, stream_stats* stats = nullptr,
-                                      std::vector<log_line>* lines = nullptr) {
-    auto stream = co_await ray.tail_job_logs(job_id, options);
-    auto text = co_await read_all(stream, lines);
-    if (stats) *stats = stream.stats();
-    co_return text;
-}
-
-/// Lines of a generated log received (each checked) before the stream failed; the failure in
-/// `error` (none when the stream ended normally).
-asio::awaitable<int> generated_lines_until_error(client& ray, tail_options options,
-                                                 std::optional<client_error>& error) {
-    auto stream = co_await ray.tail_job_logs(job_id, options);
-    int received = 0;
-    try {
-        while (auto line = co_await stream.next()) {
-            BOOST_TEST(line->text == generated_log_line(static_cast<std::uint64_t>(received)));
-            ++received;
-        }
-    } catch (const client_error& e) {
-        error = e;
-    }
-    co_return received;
-}
-
-tail_options websocket_options() {
-    tail_options options;
-    options.protocol = tail_protocol::websocket;
-    options.stream_timeout = seconds(5.0);
-    return options;
-}
 
 std::size_t resident_kib() {
     std::ifstream status("/proc/self/status");
@@ -453,7 +382,6 @@ BOOST_AUTO_TEST_CASE(slow_consumer_back_pressure_keeps_memory_bounded) {
     std::size_t rss_while_paused = 0;
     std::size_t peak = 0;
     std::uint64_t received = 0;
-    std::thread loop([&] { context.run(); });
     auto consume = [&]() -> asio::awaitable<void> {
         auto stream = co_await ray.tail_job_logs(job_id, options);
         BOOST_TEST((co_await stream.next())->text == generated_log_line(0));
@@ -479,7 +407,10 @@ BOOST_AUTO_TEST_CASE(slow_consumer_back_pressure_keeps_memory_bounded) {
             ++received;
         }
     };
+    // Spawned before the loop thread starts: an io_context with no work yet would let run()
+    // return at once, and done.get() would wait forever.
     auto done = asio::co_spawn(context, consume(), asio::use_future);
+    std::thread loop([&] { context.run(); });
     done.get();
     loop.join();
     BOOST_TEST(received == total_lines);

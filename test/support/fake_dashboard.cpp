@@ -265,6 +265,20 @@ reply reply::text(int status, std::string body) {
   return r;
 }
 
+std::string chunk_encoded(std::string_view data) {
+  std::string out = hex(data.size()) + "\r\n";
+  out += data;
+  out += "\r\n";
+  return out;
+}
+
+reply reply::raw_response(std::string bytes, raw_end ending) {
+  reply r;
+  r.raw = std::move(bytes);
+  r.raw_ending = ending;
+  return r;
+}
+
 reply reply::chunked_text(int status, std::vector<std::string> chunks, milliseconds interval) {
   reply r = text(status, {});
   r.chunked = true;
@@ -392,7 +406,7 @@ struct fake_dashboard::impl {
       tls->use_certificate_chain_file(tls_fixture(opts.cert_name + ".pem"));
       tls->use_private_key_file(tls_fixture(opts.cert_name + ".key"), ssl::context::pem);
     }
-    const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), 0);
+    const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), opts.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(tcp::acceptor::reuse_address(true));
     acceptor.bind(endpoint);
@@ -590,6 +604,10 @@ struct fake_dashboard::impl {
     } else {
       beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *tls);
       session_scope scope(*this, *conn, beast::get_lowest_layer(stream), timer);
+      if (opts.stall_tls_handshake) {
+        co_await drain_until_closed(beast::get_lowest_layer(stream), *conn);
+        co_return;
+      }
       auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
       if (ec || conn->closed) co_return;  // e.g. the client rejected the certificate
       co_await serve_http(stream, *conn);
@@ -664,6 +682,24 @@ struct fake_dashboard::impl {
         co_return next_step::close;
       default:
         break;
+    }
+    if (r.raw) {
+      std::string_view rest(*r.raw);
+      const std::size_t piece = r.fault_kind == fault::drip_body ? std::max<std::size_t>(r.drip_bytes, 1) : rest.size();
+      for (bool first = true; !rest.empty(); first = false) {
+        if (!first && !co_await pause(conn, r.drip_interval)) co_return next_step::close;
+        const auto n = std::min(rest.size(), piece);
+        if (!co_await write_all(stream, rest.substr(0, n))) co_return next_step::close;
+        rest.remove_prefix(n);
+      }
+      switch (r.raw_ending) {
+        case raw_end::reset:
+          co_return next_step::reset;
+        case raw_end::stall:
+          co_return next_step::stall;
+        default:
+          co_return next_step::close;
+      }
     }
     if (r.next_chunk && !head_request) co_return co_await send_stream(stream, conn, r, keep_alive);
     const wire_reply wire = encode(r, keep_alive, head_request);

@@ -71,6 +71,13 @@ enum class fault {
   close_before_end,       ///< like stall_before_end, but then close (FIN): a stream cut short
 };
 
+/// How a reply::raw_response ends after its bytes went out.
+enum class raw_end {
+  close,  ///< close the connection (FIN)
+  reset,  ///< reset the connection (SO_LINGER 0)
+  stall,  ///< send nothing more until the client (or stop()) closes the connection
+};
+
 /// Produces a streamed body one chunk at a time (see reply::stream).
 using chunk_source = std::function<std::optional<std::string>()>;
 
@@ -99,10 +106,19 @@ struct reply {
   /// A streamed chunked body (see reply::stream); when set, `body` and `chunks` are ignored.
   chunk_source next_chunk;
 
+  /// When set (reply::raw_response): these bytes go on the wire as they are, status line and
+  /// header included, then the connection ends as `raw_ending` says. `delay` applies, and
+  /// dripping() sends them `drip_bytes` at a time (a slowloris server dripping its header).
+  std::optional<std::string> raw;
+  raw_end raw_ending = raw_end::close;
+
   /// A JSON reply: `reply::json(200, R"({"stopped": true})")`.
   static reply json(int status, std::string body);
   /// A plain-text reply, as Ray sends its errors: `reply::text(404, "Job x does not exist")`.
   static reply text(int status, std::string body);
+  /// Exactly these bytes instead of an encoded response (e.g. a header cut short, a broken
+  /// chunk size), then `ending`: `reply::raw_response("HTTP/1.1 200 OK\r\nContent-Le", raw_end::reset)`.
+  static reply raw_response(std::string bytes, raw_end ending = raw_end::close);
   /// A chunked reply made of exactly these chunks (`text/plain`, like Ray's log stream).
   static reply chunked_text(int status, std::vector<std::string> chunks,
                             std::chrono::milliseconds interval = std::chrono::milliseconds{0});
@@ -144,6 +160,9 @@ struct reply {
   /// Send everything but the end of the body, then stall until the client (or stop()) closes.
   reply& never_ending() { return with_fault(fault::stall_before_end); }
 };
+
+/// `data` as one chunk of a chunked HTTP body ("<hex size>\r\n<data>\r\n"), for raw_response.
+std::string chunk_encoded(std::string_view data);
 
 /// Line `i` of the fake's deterministic log: "line <i> " followed by a filler that depends only
 /// on `i`, printable ASCII without newline, 20 to 200 bytes in all (the number makes it longer
@@ -304,6 +323,12 @@ public:
     std::string cert_name = "server";  ///< test/fixtures/tls/<cert_name>.{pem,key}: "server" or "wrong_host"
     std::string required_token;        ///< when not empty, require this token (see above)
     std::size_t request_body_limit = 16 * 1024 * 1024;
+    /// Listen on this port (0: an ephemeral one). With a fixed port a test can stop a fake and
+    /// start another one where it was: a dashboard restart.
+    unsigned short port = 0;
+    /// With `tls`: accept TCP connections but never answer the TLS handshake (read and discard
+    /// until the client closes): a handshake that hangs.
+    bool stall_tls_handshake = false;
 
     // Fluent setters: `fake_dashboard dashboard(fake_dashboard::options{}.use_tls());`. (g++ 12
     // warns -Wmissing-field-initializers on designated initializers such as {.tls = true}.)
@@ -314,6 +339,15 @@ public:
     }
     options& require_token(std::string token) {
       required_token = std::move(token);
+      return *this;
+    }
+    options& on_port(unsigned short p) {
+      port = p;
+      return *this;
+    }
+    options& stalling_tls_handshake() {
+      tls = true;
+      stall_tls_handshake = true;
       return *this;
     }
     options& limit_request_body(std::size_t bytes) {

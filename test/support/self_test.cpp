@@ -812,4 +812,50 @@ BOOST_AUTO_TEST_CASE(http_stream_reply_ends_or_never_ends, *watchdog) {
   BOOST_TEST(dashboard.server_errors().empty());
 }
 
+BOOST_AUTO_TEST_CASE(raw_responses_end_as_scripted_and_drip, *watchdog) {
+  fake_dashboard dashboard;
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Le";
+  dashboard.expect("GET", "/close").reply_with(reply::raw_response(head));
+  dashboard.expect("GET", "/reset").reply_with(reply::raw_response(head, raycl::test::raw_end::reset));
+  dashboard.expect("GET", "/drip").reply_with(reply::raw_response("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]").dripping(4, 5ms));
+  error_code ec;
+  client closing(dashboard.port());
+  closing.send("GET", "/close");
+  BOOST_TEST(closing.read_until_closed(ec) == head);
+  BOOST_TEST(ec == eof);
+  client resetting(dashboard.port());
+  resetting.send("GET", "/reset");
+  resetting.read_until_closed(ec);  // the bytes may or may not arrive before the reset
+  BOOST_TEST(ec == connection_reset);
+  client dripping(dashboard.port());
+  const auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(dripping.request("GET", "/drip").body() == "[]");
+  BOOST_TEST(milliseconds_since(start) >= 5 * 9);  // 40 bytes in 10 pieces, 5 ms apart
+  BOOST_TEST(raycl::test::chunk_encoded("abc") == "3\r\nabc\r\n");
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+}
+
+BOOST_AUTO_TEST_CASE(a_restarted_fake_listens_on_the_same_port, *watchdog) {
+  std::optional<fake_dashboard> first(std::in_place);
+  const auto port = first->port();
+  first->expect("GET", "/api/version").reply_with(reply::json(200, "1"));
+  BOOST_TEST(client(port).request("GET", "/api/version").body() == "1");
+  first.reset();
+  fake_dashboard second(fake_dashboard::options{}.on_port(port));
+  second.expect("GET", "/api/version").reply_with(reply::json(200, "2"));
+  BOOST_TEST(second.port() == port);
+  BOOST_TEST(client(port).request("GET", "/api/version").body() == "2");
+}
+
+BOOST_AUTO_TEST_CASE(a_stalled_tls_handshake_ends_when_the_client_gives_up, *watchdog) {
+  fake_dashboard dashboard(fake_dashboard::options{}.stalling_tls_handshake());
+  {
+    client c(dashboard.port());
+    c.write_raw("\x16\x03\x01\x00\x05hello");  // the start of a ClientHello: never answered
+    BOOST_TEST(dashboard.wait_for_open_connections(1, 5s));
+  }
+  BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+  BOOST_TEST(dashboard.requests().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
