@@ -428,6 +428,46 @@ BOOST_AUTO_TEST_CASE(two_hundred_concurrent_tails) {
     BOOST_TEST(complete.load() == 200);
 }
 
+BOOST_AUTO_TEST_CASE(tails_ending_together_take_turns_for_the_static_log) {
+    // Twelve tails end at once and each completes from the static log, answered after 300 ms:
+    // at most two downloads per strand (ten per client) run at once, so the eleventh request
+    // can only arrive once a first answer came back. (The soak's 1,000 tails ending together
+    // downloaded every full log at once: 385 MB RSS and read timeouts.)
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 0, generated_log(0, 50));
+    dashboard.websocket_route(tail_target, [](const recorded_request&) {
+        return websocket_script{}.send_lines(0, 40).close(1000);
+    });
+    auto arrivals = std::make_shared<std::vector<std::chrono::steady_clock::time_point>>();
+    auto arrivals_mutex = std::make_shared<std::mutex>();
+    dashboard.expect("GET", "/api/jobs/" + job_id + "/logs")
+        .matching([arrivals, arrivals_mutex](const recorded_request&) {
+            std::lock_guard lock(*arrivals_mutex);
+            arrivals->push_back(std::chrono::steady_clock::now());
+            return true;
+        })
+        .reply_with(reply::json(200, json::serialize(json::object{{"logs", generated_log(0, 50)}})), after(300ms))
+        .repeatedly();
+    asio::io_context context;
+    client ray(context.get_executor(), options_for(dashboard));
+    std::atomic<int> complete{0};
+    const std::string expected = generated_log(0, 50);
+    for (int i = 0; i < 12; ++i) {
+        asio::co_spawn(context, tail_all(ray, websocket_options()), [&](std::exception_ptr error, std::string text) {
+            if (!error && text == expected) ++complete;
+        });
+    }
+    context.run();
+    BOOST_TEST(complete.load() == 12);
+    std::lock_guard lock(*arrivals_mutex);
+    BOOST_TEST_REQUIRE(arrivals->size() == 12u);
+    std::sort(arrivals->begin(), arrivals->end());
+    const auto eleventh_after_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>((*arrivals)[10] - (*arrivals)[0]).count();
+    BOOST_TEST(eleventh_after_ms >= 300);
+}
+
 BOOST_AUTO_TEST_CASE(slow_consumer_back_pressure_keeps_memory_bounded) {
     // 2.5 million generated lines (about 250 MiB) offered as fast as the fake can write them;
     // the consumer takes one line and stops reading for a while.
