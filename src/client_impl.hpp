@@ -129,6 +129,8 @@ struct strand_slot {
     transport::strand_session session;
     std::list<asio::steady_timer*> sleeping;  ///< back-off timers in use, cancelled on shutdown
     std::minstd_rand random;
+    std::size_t static_logs = 0;                        ///< tails downloading their static log now
+    std::list<asio::steady_timer*> static_log_waiters;  ///< tails waiting for their turn (log_tail.cpp)
 };
 
 /// Result of a request after retries: the final response and whether it was repeated.

@@ -33,6 +33,11 @@ constexpr std::chrono::milliseconds status_poll_interval{1000};
 /// Once the job is terminal, how long the HTTP stream must stay quiet to count as drained.
 constexpr std::chrono::milliseconds drain_check_interval{300};
 
+/// Tails of one strand downloading their static log at once (five strands per client). Tails
+/// that end together (many jobs ending at once) otherwise download every full log at the same
+/// time: the client's memory holds them all, and the shared bandwidth makes them time out.
+constexpr std::size_t static_logs_per_strand = 2;
+
 /// Largest WebSocket message accepted: Ray sends at most ~20,000 characters per frame.
 constexpr std::size_t max_websocket_message = 8u << 20;
 
@@ -221,6 +226,8 @@ private:
     /// The end: lines the tail missed come from the static log; then the unterminated last line.
     asio::awaitable<void> complete() {
         if (options_.complete_from_static_log) {
+            co_await wait_for_static_log_turn();
+            const static_log_turn turn(slot_);
             const auto request = core::job_logs_request(id_);
             auto result = co_await impl_->perform(slot_, request, default_call_);
             const auto logs = core::decode_job_logs(impl_->parse(request, result.response));
@@ -239,6 +246,40 @@ private:
         const auto status = assembler_.finish(lines_);
         co_await deliver();
         check_feed(status);
+    }
+
+    /// A turn to download the static log, on the strand: at most static_logs_per_strand at once.
+    class static_log_turn {
+    public:
+        explicit static_log_turn(strand_slot& slot) : slot_(slot) { ++slot_.static_logs; }
+        ~static_log_turn() {
+            --slot_.static_logs;
+            if (slot_.static_log_waiters.empty()) return;
+            auto* next = slot_.static_log_waiters.front();  // wake the longest waiting tail
+            slot_.static_log_waiters.pop_front();
+            next->cancel();
+        }
+        static_log_turn(const static_log_turn&) = delete;
+        static_log_turn& operator=(const static_log_turn&) = delete;
+
+    private:
+        strand_slot& slot_;
+    };
+
+    /// Waits until this strand has a free static-log turn (close() ends the wait).
+    asio::awaitable<void> wait_for_static_log_turn() {
+        while (slot_.static_logs >= static_logs_per_strand) {
+            asio::steady_timer timer(slot_.session.strand(), asio::steady_timer::time_point::max());
+            slot_.static_log_waiters.push_back(&timer);
+            timer_ = &timer;
+            boost::system::error_code ec;
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            timer_ = nullptr;
+            // Woken by a finished turn (which removed us) or by close() (we remove ourselves).
+            auto& waiters = slot_.static_log_waiters;
+            if (auto it = std::find(waiters.begin(), waiters.end(), &timer); it != waiters.end()) waiters.erase(it);
+            check_open();
+        }
     }
 
     /// Sends the lines assembled so far; suspends while the channel is full (back-pressure).

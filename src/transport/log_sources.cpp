@@ -54,6 +54,14 @@ void close_now(tcp::resolver& resolver, beast::tcp_stream& stream) noexcept {
     throw attempt_error(transport_failure::connection_lost, std::string(what) + ": " + ec.message());
 }
 
+/// Maps a failure while opening (before any log data): a timeout there is a connection attempt
+/// that took longer than the connect timeout, retried like one, not the stream's idle timeout.
+[[noreturn]] void fail_open(boost::system::error_code ec, bool closed_by_us, std::string_view what) {
+    if (ec == beast::error::timeout && !closed_by_us)
+        throw attempt_error(transport_failure::connect_timeout, std::string(what) + ": timed out");
+    fail_read(ec, closed_by_us, what);
+}
+
 template <class NextLayer>
 class websocket_source final : public log_source {
 public:
@@ -184,13 +192,13 @@ public:
         lowest.expires_at(deadline);
         auto [write_ec, written] = co_await http::async_write(stream_, request, as_tuple_awaitable);
         (void)written;
-        if (write_ec) fail_read(write_ec, closed_, "sending the log stream request failed");
+        if (write_ec) fail_open(write_ec, closed_, "sending the log stream request failed");
         parser_.emplace();
         parser_->body_limit(boost::none);
         auto [header_ec, header_bytes] = co_await http::async_read_header(stream_, buffer_, *parser_, as_tuple_awaitable);
         (void)header_bytes;
         lowest.expires_never();
-        if (header_ec) fail_read(header_ec, closed_, "reading the log stream header failed");
+        if (header_ec) fail_open(header_ec, closed_, "reading the log stream header failed");
         const int status = static_cast<int>(parser_->get().result_int());
         if (status != 200) {
             std::string body;

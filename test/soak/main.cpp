@@ -402,6 +402,12 @@ struct sample {
 int main(int argc, char** argv) {
   const settings s = parse(argc, argv);
   ::signal(SIGPIPE, SIG_IGN);
+  // 1,000 tails need ~1,050 descriptors here and ~3,000 in the server: raise the soft limit.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   // The server first, before this process starts any thread (fork copies only the caller).
   int to_child[2], from_child[2];
