@@ -10,7 +10,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
-#include <array>
+#include <memory>
 #include <type_traits>
 
 namespace raycl::transport {
@@ -240,17 +240,17 @@ private:
         for (;;) {
             if (parser_->is_done()) co_return std::nullopt;
             auto& body = parser_->get().body();
-            body.data = chunk_.data();
-            body.size = chunk_.size();
+            body.data = chunk_.get();
+            body.size = chunk_size;
             body.more = true;
             auto [ec, bytes] = co_await http::async_read_some(stream_, buffer_, *parser_, as_tuple_awaitable);
             (void)bytes;
-            const std::size_t received = chunk_.size() - body.size;
+            const std::size_t received = chunk_size - body.size;
             if (ec && ec != http::error::need_buffer) {
                 if (ec == http::error::end_of_stream && parser_->is_done()) co_return std::nullopt;
                 fail_read(ec, closed_, "log stream connection lost");
             }
-            if (received > 0) co_return std::string_view(chunk_.data(), received);
+            if (received > 0) co_return std::string_view(chunk_.get(), received);
         }
     }
 
@@ -260,7 +260,10 @@ private:
     Stream stream_;
     beast::flat_buffer buffer_;
     std::optional<http::response_parser<http::buffer_body>> parser_;
-    std::array<char, 64 * 1024> chunk_{};
+    static constexpr std::size_t chunk_size = 64 * 1024;
+    /// Not zero-filled: the kernel only makes resident the pages reads actually reach, so 1,000
+    /// open streams of small chunks don't cost 64 MiB.
+    std::unique_ptr<char[]> chunk_ = std::make_unique_for_overwrite<char[]>(chunk_size);
     bool closed_ = false;
 };
 
