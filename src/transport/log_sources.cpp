@@ -2,6 +2,7 @@
 #include "transport/log_source.hpp"
 
 #include "transport/beast_streams.hpp"
+#include "transport/log_stream_parser.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -147,8 +148,7 @@ public:
         auto [write_ec, written] = co_await http::async_write(stream_, request, as_tuple_awaitable);
         (void)written;
         if (write_ec) fail_read(write_ec, closed_, "sending the log stream request failed");
-        parser_.emplace();
-        parser_->body_limit(boost::none);
+        start_log_stream_parser(parser_);
         auto [header_ec, header_bytes] = co_await http::async_read_header(stream_, buffer_, *parser_, as_tuple_awaitable);
         (void)header_bytes;
         lowest.expires_never();
@@ -193,13 +193,10 @@ private:
     asio::awaitable<std::optional<std::string_view>> read_body_some() {
         for (;;) {
             if (parser_->is_done()) co_return std::nullopt;
-            auto& body = parser_->get().body();
-            body.data = chunk_.data();
-            body.size = chunk_.size();
-            body.more = true;
+            lend_chunk(*parser_, chunk_.data(), chunk_.size());
             auto [ec, bytes] = co_await http::async_read_some(stream_, buffer_, *parser_, as_tuple_awaitable);
             (void)bytes;
-            const std::size_t received = chunk_.size() - body.size;
+            const std::size_t received = chunk_.size() - parser_->get().body().size;
             if (ec && ec != http::error::need_buffer) {
                 if (ec == http::error::end_of_stream && parser_->is_done()) co_return std::nullopt;
                 fail_read(ec, closed_, "log stream connection lost");
@@ -213,8 +210,8 @@ private:
     tcp::resolver resolver_;
     Stream stream_;
     beast::flat_buffer buffer_;
-    std::optional<http::response_parser<http::buffer_body>> parser_;
-    std::array<char, 64 * 1024> chunk_{};
+    std::optional<log_stream_parser> parser_;
+    std::array<char, log_stream_chunk_size> chunk_{};
     bool closed_ = false;
 };
 
