@@ -68,10 +68,12 @@ run() {
     mkdir -p "$build/corpus/$t"
     local log="$build/logs/run-$t.log"
     # New units go to the first directory (scratch); the repo corpus is only read.
-    if "$build/test/fuzz/fuzz_$t" $(dict_flag "$t") -max_total_time="$seconds" -runs=10000000 \
+    # The machine may be shared: the CPU time the campaign got is recorded next to its log.
+    if /usr/bin/time -o "$build/logs/run-$t.time" -f "%e s wall, %U s user CPU" \
+         "$build/test/fuzz/fuzz_$t" $(dict_flag "$t") -max_total_time="$seconds" -runs=10000000 \
          -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crashes/$t-" \
          "$build/corpus/$t" "$root/test/fuzz/corpus/$t" >"$log" 2>&1; then
-      echo "fuzz run $t: ok ($(summary "$log")), new corpus units: $(ls "$build/corpus/$t" | wc -l)"
+      echo "fuzz run $t: ok ($(summary "$log")), new corpus units: $(ls "$build/corpus/$t" | wc -l), $(cat "$build/logs/run-$t.time")"
     else
       echo "fuzz run $t: CRASH (log: $log; artifacts: $build/crashes/$t-*)" >&2
       grep -E 'ERROR|invariant|SUMMARY' "$log" | head -5 >&2

@@ -145,6 +145,9 @@ def sanitize():
     write("sanitize", "headers", bytes([255, 3, 5]) +
           b"Authorization: Bearer abc.def\nCookie: a=b; c=d\n{\"password\": \"p\", \"api_key\": 'k'}\n"
           b"https://u:p@h/ ray-authentication-token=zzz \\\"token\\\": \\\"v\\\"")
+    # Many keys whose values run to one line end / delimiter: was quadratic before a0ab76e.
+    write("sanitize", "many_keys_one_line", bytes([255, 2, 9]) + b"authorization: " * 270)
+    write("sanitize", "many_keys_no_delimiter", bytes([100, 4, 9]) + b"token=" * 680)
 
 
 def main():
