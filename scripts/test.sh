@@ -23,4 +23,6 @@ ninja -C "$build" -j "${RAYCL_JOBS:-2}"
 bash "$root/scripts/docs.sh"
 echo "raycl: build finished after $(( $(date +%s) - start )) s"
 ctest --test-dir "$build" --output-on-failure --timeout 900 "$@"
+# Fuzz regression: every libFuzzer target once over its corpus (clang build in build-fuzz).
+bash "$root/scripts/fuzz.sh" regress
 echo "raycl: test suite finished after $(( $(date +%s) - start )) s"

@@ -42,18 +42,56 @@ bool ends_with_any(std::string_view word, const auto& suffixes) noexcept {
 }
 
 // Which bytes of the original text are secret; rules mark independently, overlaps merge.
+// Marks are kept as ranges and merged once, so overlapping marks (many keys whose values run
+// to the same line end) cost O(1) each instead of a fill each.
 class redaction_mask {
 public:
-    explicit redaction_mask(std::size_t size) : bits_(size, false) {}
+    explicit redaction_mask(std::size_t size) : size_(size) {}
     void mark(std::size_t begin, std::size_t end) {
-        std::fill(bits_.begin() + static_cast<std::ptrdiff_t>(begin),
-                  bits_.begin() + static_cast<std::ptrdiff_t>(std::min(end, bits_.size())), true);
+        end = std::min(end, size_);
+        if (begin < end) ranges_.emplace_back(begin, end);
     }
-    bool operator[](std::size_t i) const { return bits_[i]; }
+    /// The marked ranges, sorted and merged.
+    std::vector<std::pair<std::size_t, std::size_t>> merged() {
+        std::sort(ranges_.begin(), ranges_.end());
+        std::vector<std::pair<std::size_t, std::size_t>> out;
+        for (const auto& range : ranges_) {
+            if (!out.empty() && range.first <= out.back().second)
+                out.back().second = std::max(out.back().second, range.second);
+            else
+                out.push_back(range);
+        }
+        return out;
+    }
 
 private:
-    std::vector<bool> bits_;
+    std::size_t size_;
+    std::vector<std::pair<std::size_t, std::size_t>> ranges_;
 };
+
+// The first position at or after `pos` whose byte satisfies `stops` (or text.size()),
+// remembering the last stop-free stretch so repeated searches from inside it are O(1): keeps
+// text with many keys whose values share one stop linear.
+class stop_finder {
+public:
+    stop_finder(std::string_view text, bool (*stops)(char) noexcept) : text_(text), stops_(stops) {}
+    std::size_t operator()(std::size_t pos) {
+        if (from_ <= pos && pos <= end_) return end_;
+        std::size_t end = pos;
+        while (end < text_.size() && !stops_(text_[end])) ++end;
+        from_ = pos;
+        end_ = end;
+        return end;
+    }
+
+private:
+    std::string_view text_;
+    bool (*stops_)(char) noexcept;
+    std::size_t from_ = std::string_view::npos;
+    std::size_t end_ = 0;
+};
+
+bool ends_line(char c) noexcept { return c == '\r' || c == '\n'; }
 
 void mark_known_secrets(std::string_view text, const std::vector<std::string>& secrets,
                         redaction_mask& mask) {
@@ -72,33 +110,32 @@ void mark_known_secrets(std::string_view text, const std::vector<std::string>& s
 
 // The value after position `pos` (quoted, to end of line, or up to a delimiter); returns
 // its [begin, end) or an empty range.
-std::pair<std::size_t, std::size_t> value_at(std::string_view text, std::size_t pos,
-                                             bool runs_to_line_end) {
-    if (pos >= text.size()) return {pos, pos};
-    if (text[pos] == '\\' && pos + 1 < text.size() && text[pos + 1] == '"') {
-        // A JSON document embedded in a JSON string: \"token\": \"value\".
-        std::size_t begin = pos + 2;
-        std::size_t end = text.find_first_of("\\\"", begin);
-        return {begin, end == std::string_view::npos ? text.size() : end};
+struct value_finder {
+    std::string_view text;
+    stop_finder line_end{text, ends_line};
+    stop_finder unquoted_end{text, ends_unquoted_value};
+
+    std::pair<std::size_t, std::size_t> operator()(std::size_t pos, bool runs_to_line_end) {
+        if (pos >= text.size()) return {pos, pos};
+        if (text[pos] == '\\' && pos + 1 < text.size() && text[pos + 1] == '"') {
+            // A JSON document embedded in a JSON string: \"token\": \"value\".
+            std::size_t begin = pos + 2;
+            std::size_t end = text.find_first_of("\\\"", begin);
+            return {begin, end == std::string_view::npos ? text.size() : end};
+        }
+        if (text[pos] == '"' || text[pos] == '\'') {
+            std::size_t begin = pos + 1;
+            std::size_t end = begin;
+            while (end < text.size() && text[end] != text[pos]) end += text[end] == '\\' ? 2 : 1;
+            return {begin, std::min(end, text.size())};
+        }
+        return {pos, runs_to_line_end ? line_end(pos) : unquoted_end(pos)};
     }
-    if (text[pos] == '"' || text[pos] == '\'') {
-        std::size_t begin = pos + 1;
-        std::size_t end = begin;
-        while (end < text.size() && text[end] != text[pos]) end += text[end] == '\\' ? 2 : 1;
-        return {begin, std::min(end, text.size())};
-    }
-    std::size_t end = pos;
-    if (runs_to_line_end) {
-        end = text.find_first_of("\r\n", pos);
-        if (end == std::string_view::npos) end = text.size();
-    } else {
-        while (end < text.size() && !ends_unquoted_value(text[end])) ++end;
-    }
-    return {pos, end};
-}
+};
 
 // `Bearer x`, `Basic x`, and `<secret key><quote?> [=:] <value>` in every spelling.
 void mark_credentials_and_secret_values(std::string_view text, redaction_mask& mask) {
+    value_finder value_at{text};
     std::size_t i = 0;
     while (i < text.size()) {
         if (!is_identifier_char(text[i])) {
@@ -114,7 +151,7 @@ void mark_credentials_and_secret_values(std::string_view text, redaction_mask& m
         if (word == "bearer" || word == "basic") {
             while (pos < text.size() && is_blank(text[pos])) ++pos;
             if (pos == i) continue;
-            auto [value_begin, value_end] = value_at(text, pos, false);
+            auto [value_begin, value_end] = value_at(pos, false);
             mask.mark(value_begin, value_end);
             continue;
         }
@@ -128,8 +165,7 @@ void mark_credentials_and_secret_values(std::string_view text, redaction_mask& m
         ++pos;
         // The value may sit on the next line (pretty-printed JSON, YAML).
         while (pos < text.size() && (is_blank(text[pos]) || text[pos] == '\r' || text[pos] == '\n')) ++pos;
-        auto [value_begin, value_end] =
-            value_at(text, pos, ends_with_any(word, line_value_suffixes));
+        auto [value_begin, value_end] = value_at(pos, ends_with_any(word, line_value_suffixes));
         mask.mark(value_begin, value_end);
     }
 }
@@ -191,6 +227,15 @@ void replace_unprintable(std::string& text) {
 
 }  // namespace
 
+bool is_valid_utf8(std::string_view text) noexcept {
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t length = utf8_sequence_length(text, i);
+        if (length == 0) return false;
+        i += length;
+    }
+    return true;
+}
+
 std::string sanitize(std::string_view text, const std::vector<std::string>& secrets,
                      std::size_t max_length) {
     // Redact on the whole text first: cutting first could leave a secret's prefix behind.
@@ -201,14 +246,13 @@ std::string sanitize(std::string_view text, const std::vector<std::string>& secr
 
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (!mask[i]) {
-            out.push_back(text[i++]);
-            continue;
-        }
+    std::size_t copied = 0;
+    for (const auto& [begin, end] : mask.merged()) {
+        out.append(text.substr(copied, begin - copied));
         out.append(redaction_marker);
-        while (i < text.size() && mask[i]) ++i;
+        copied = end;
     }
+    out.append(text.substr(copied));
     replace_unprintable(out);
 
     if (out.size() > max_length) {

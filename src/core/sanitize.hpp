@@ -23,4 +23,8 @@ namespace raycl::core {
 std::string sanitize(std::string_view text, const std::vector<std::string>& secrets = {},
                      std::size_t max_length = 512);
 
+/// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
+/// U+10FFFF): what a JSON string sent to Ray must be.
+bool is_valid_utf8(std::string_view text) noexcept;
+
 }  // namespace raycl::core

@@ -1,6 +1,10 @@
 #include "core/validation.hpp"
 
+#include "core/sanitize.hpp"
+
 #include <raycl/error.hpp>
+
+#include <boost/json/value.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -109,6 +113,30 @@ std::string parse_port(std::string_view text) {
     return std::to_string(value);
 }
 
+// Strings of a JSON request body must be UTF-8, else the body sent is not JSON.
+void require_utf8(std::string_view what, std::string_view text) {
+    if (!is_valid_utf8(text)) reject(std::string(what) + " must be valid UTF-8");
+}
+
+void require_utf8_json(std::string_view what, const boost::json::value& value);
+
+void require_utf8_json(std::string_view what, const boost::json::object& object) {
+    for (const auto& entry : object) {
+        require_utf8(what, entry.key());
+        require_utf8_json(what, entry.value());
+    }
+}
+
+void require_utf8_json(std::string_view what, const boost::json::value& value) {
+    if (const auto* text = value.if_string()) {
+        require_utf8(what, std::string_view(*text));
+    } else if (const auto* array = value.if_array()) {
+        for (const auto& item : *array) require_utf8_json(what, item);
+    } else if (const auto* object = value.if_object()) {
+        require_utf8_json(what, *object);
+    }
+}
+
 }  // namespace
 
 void validate_resource_id(std::string_view kind, std::string_view id) {
@@ -157,6 +185,14 @@ void validate_list_options(const list_options& options) {
 
 void validate_submission(const job_submission& submission) {
     if (trim(submission.entrypoint).empty()) reject("entrypoint cannot be empty");
+    require_utf8("entrypoint", submission.entrypoint);
+    if (submission.runtime_env) require_utf8_json("runtime_env", *submission.runtime_env);
+    if (submission.metadata) {
+        for (const auto& [key, value] : *submission.metadata) {
+            require_utf8("metadata", key);
+            require_utf8("metadata", value);
+        }
+    }
     if (submission.submission_id) validate_resource_id("submission", *submission.submission_id);
     if (submission.entrypoint_num_cpus) validate_number("entrypoint_num_cpus", *submission.entrypoint_num_cpus);
     if (submission.entrypoint_num_gpus) validate_number("entrypoint_num_gpus", *submission.entrypoint_num_gpus);
@@ -165,6 +201,7 @@ void validate_submission(const job_submission& submission) {
     if (submission.entrypoint_resources) {
         for (const auto& [name, amount] : *submission.entrypoint_resources) {
             if (name.empty()) reject("entrypoint_resources names cannot be empty");
+            require_utf8("entrypoint_resources names", name);
             validate_number("entrypoint_resources values", amount);
         }
     }

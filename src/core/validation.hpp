@@ -33,7 +33,8 @@ void validate_cookie(std::string_view name, std::string_view value);
 void validate_list_options(const list_options& options);
 
 /// Checks a submission: non-empty entrypoint, valid submission_id if given, finite
-/// non-negative cpus/gpus/resources, non-negative memory.
+/// non-negative cpus/gpus/resources, non-negative memory; every string that goes into the JSON
+/// body (entrypoint, metadata, resource names, runtime_env keys and strings) valid UTF-8.
 void validate_submission(const job_submission& submission);
 
 /// Checks every field of client options (address, headers, cookies, timeouts, retry policy,

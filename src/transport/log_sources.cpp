@@ -2,6 +2,7 @@
 #include "transport/log_source.hpp"
 
 #include "transport/beast_streams.hpp"
+#include "transport/log_stream_parser.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -193,8 +194,7 @@ public:
         auto [write_ec, written] = co_await http::async_write(stream_, request, as_tuple_awaitable);
         (void)written;
         if (write_ec) fail_open(write_ec, closed_, "sending the log stream request failed");
-        parser_.emplace();
-        parser_->body_limit(boost::none);
+        start_log_stream_parser(parser_);
         auto [header_ec, header_bytes] = co_await http::async_read_header(stream_, buffer_, *parser_, as_tuple_awaitable);
         (void)header_bytes;
         lowest.expires_never();
@@ -239,13 +239,10 @@ private:
     asio::awaitable<std::optional<std::string_view>> read_body_some() {
         for (;;) {
             if (parser_->is_done()) co_return std::nullopt;
-            auto& body = parser_->get().body();
-            body.data = chunk_.get();
-            body.size = chunk_size;
-            body.more = true;
+            lend_chunk(*parser_, chunk_.get(), log_stream_chunk_size);
             auto [ec, bytes] = co_await http::async_read_some(stream_, buffer_, *parser_, as_tuple_awaitable);
             (void)bytes;
-            const std::size_t received = chunk_size - body.size;
+            const std::size_t received = log_stream_chunk_size - parser_->get().body().size;
             if (ec && ec != http::error::need_buffer) {
                 if (ec == http::error::end_of_stream && parser_->is_done()) co_return std::nullopt;
                 fail_read(ec, closed_, "log stream connection lost");
@@ -259,11 +256,10 @@ private:
     tcp::resolver resolver_;
     Stream stream_;
     beast::flat_buffer buffer_;
-    std::optional<http::response_parser<http::buffer_body>> parser_;
-    static constexpr std::size_t chunk_size = 64 * 1024;
+    std::optional<log_stream_parser> parser_;
     /// Not zero-filled: the kernel only makes resident the pages reads actually reach, so 1,000
     /// open streams of small chunks don't cost 64 MiB.
-    std::unique_ptr<char[]> chunk_ = std::make_unique_for_overwrite<char[]>(chunk_size);
+    std::unique_ptr<char[]> chunk_ = std::make_unique_for_overwrite<char[]>(log_stream_chunk_size);
     bool closed_ = false;
 };
 

@@ -161,6 +161,31 @@ BOOST_AUTO_TEST_CASE(submission_checks) {
     rejected([](job_submission& s) { (*s.entrypoint_resources)[""] = 1.0; });
 }
 
+// Found by test/fuzz/validation (corpus: crash-submission-invalid-utf8): an entrypoint with a
+// byte that is not UTF-8 was serialized into a request body that is not JSON.
+BOOST_AUTO_TEST_CASE(submission_strings_must_be_utf8) {
+    job_submission good("python caf\xc3\xa9.py");
+    good.metadata = std::map<std::string, std::string>{{"owner", "J\xc3\xbcrgen"}};
+    good.runtime_env = boost::json::object{{"env_vars", boost::json::object{{"A", "\xe2\x82\xac"}}}};
+    BOOST_CHECK_NO_THROW(core::validate_submission(good));
+
+    auto rejected = [&](auto mutate) {
+        job_submission bad = good;
+        mutate(bad);
+        return expect_client_error(error_kind::invalid_argument, [&] { core::validate_submission(bad); });
+    };
+    BOOST_TEST(contains(rejected([](job_submission& s) { s.entrypoint = "pa t\r\n\xc3"; }).what(), "UTF-8"));
+    rejected([](job_submission& s) { s.entrypoint = "echo \xc0\xaf"; });      // overlong '/'
+    rejected([](job_submission& s) { s.entrypoint = "echo \xed\xa0\x80"; });  // surrogate
+    rejected([](job_submission& s) { (*s.metadata)["k"] = "\xff"; });
+    rejected([](job_submission& s) { (*s.metadata)["\xfe"] = "v"; });
+    rejected([](job_submission& s) { s.entrypoint_resources = std::map<std::string, double>{{"\x80", 1.0}}; });
+    rejected([](job_submission& s) {
+        s.runtime_env = boost::json::object{{"pip", boost::json::array{"ok", "\xf5"}}};
+    });
+    rejected([](job_submission& s) { s.runtime_env = boost::json::object{{"\xc3", 1}}; });
+}
+
 BOOST_AUTO_TEST_CASE(client_options_checks) {
     BOOST_CHECK_NO_THROW(core::validate_client_options(client_options{}));
     auto rejected = [](auto mutate) {

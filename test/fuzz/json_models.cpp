@@ -1,0 +1,101 @@
+// Fuzzes every JSON model decoder of core/models_json (and the JSON body parser in front of
+// them). Input: one selector byte choosing the decoder, then the response body.
+//  0 version, 1 job details, 2 job list, 3 job logs, 4 stopped, 5 deleted, 6 submission id,
+//  7 state list of nodes, 8 of tasks, 9 of actors, 10 Serve instance (+ serve_config_without
+//  for every application and for a missing one), 11 node row, 12 task row, 13 actor row.
+// Checked: the only exception is client_error (protocol_error 500 for a malformed body or a
+// wrong/missing field, server_error 500 for a failed state query) with a bounded message free
+// of control characters; decoded lists keep every row; Serve applications come sorted; the
+// config without an application keeps exactly the other declarative applications.
+#include "fuzz_support.hpp"
+
+#include "core/models_json.hpp"
+#include "core/requests.hpp"
+#include "core/responses.hpp"
+
+#include <raycl/error.hpp>
+
+#include <algorithm>
+
+using namespace raycl;
+namespace json = boost::json;
+
+namespace {
+
+constexpr int decoders = 14;
+
+void check_error(const client_error& error) {
+    RAYCL_FUZZ_CHECK(error.status() == 500);
+    RAYCL_FUZZ_CHECK(error.kind() == error_kind::protocol_error || error.kind() == error_kind::server_error);
+    RAYCL_FUZZ_CHECK(error.message().size() <= 4096);
+    RAYCL_FUZZ_CHECK(error.server_body().size() <= 2048);
+    for (const std::string* text : {&error.message(), &error.server_body()}) {
+        for (char c : *text) {
+            const auto u = static_cast<unsigned char>(c);
+            RAYCL_FUZZ_CHECK(!((u < 0x20 && c != '\n' && c != '\t') || u == 0x7F));
+        }
+    }
+}
+
+std::size_t array_size(const json::value& body) {
+    return body.is_array() ? body.get_array().size() : 0;
+}
+
+std::size_t state_rows(const json::value& body) {
+    return body.at("data").at("result").at("result").get_array().size();
+}
+
+void serve(const json::value& body) {
+    const serve_instance instance = core::decode_serve_instance(body);
+    RAYCL_FUZZ_CHECK(std::is_sorted(instance.applications.begin(), instance.applications.end(),
+                                    [](const auto& a, const auto& b) { return a.name < b.name; }));
+    if (const auto* apps = body.as_object().if_contains("applications"); apps && apps->is_object())
+        RAYCL_FUZZ_CHECK(instance.applications.size() == apps->get_object().size());
+    std::vector<std::string> names;
+    for (const auto& app : instance.applications) names.push_back(app.name);
+    names.push_back("raycl-fuzz-absent-app");
+    for (const std::string& name : names) {
+        try {
+            const json::object config = core::serve_config_without(instance, name);
+            std::size_t kept = 0;
+            for (const auto& app : instance.applications)
+                if (app.name != name && app.source == "declarative") ++kept;
+            RAYCL_FUZZ_CHECK(config.at("applications").as_array().size() == kept);
+            const auto* target = instance.find(name);
+            RAYCL_FUZZ_CHECK(target != nullptr && target->source == "declarative");
+        } catch (const client_error& error) {
+            RAYCL_FUZZ_CHECK(error.status() == 404 || error.status() == 400 || error.status() == 500);
+            if (name == names.back()) RAYCL_FUZZ_CHECK(error.status() == 404 || instance.find(name));
+        }
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    raycl::fuzz::input_view in(data, size);
+    const int selector = in.byte() % decoders;
+    const std::string_view text = in.rest();
+    try {
+        const json::value body = core::parse_json_body(core::version_request(), text);
+        switch (selector) {
+        case 0: core::decode_version(body); break;
+        case 1: core::decode_job_details(body); break;
+        case 2: RAYCL_FUZZ_CHECK(core::decode_job_list(body).size() == array_size(body)); break;
+        case 3: core::decode_job_logs(body); break;
+        case 4: core::decode_stopped(body); break;
+        case 5: core::decode_deleted(body); break;
+        case 6: core::decode_submission_id(body); break;
+        case 7: RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_node).items.size() == state_rows(body)); break;
+        case 8: RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_task).items.size() == state_rows(body)); break;
+        case 9: RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_actor).items.size() == state_rows(body)); break;
+        case 10: serve(body); break;
+        case 11: core::decode_node(body); break;
+        case 12: core::decode_task(body); break;
+        case 13: core::decode_actor(body); break;
+        }
+    } catch (const client_error& error) {
+        check_error(error);
+    }
+    return 0;
+}
