@@ -334,12 +334,12 @@ def scenario_tail(cfg, tail_server, bench):
 def scenario_backpressure(cfg, tail_server, bench, line_bytes):
     lines = int(cfg.backpressure_bytes / line_bytes) + 1
     job = f"bench_{lines}"
-    out = {"lines": lines, "log_bytes_target": cfg.backpressure_bytes, "pause": "2 ms every 1,000 lines"}
+    out = {"lines": lines, "log_bytes_target": cfg.backpressure_bytes, "pause": "1 ms every 1,000 lines"}
     clients = [("websocket", None), ("stream", None)]
 
     def run_one(protocol, _spec):
         record = run_json([bench, "tail", "--url", tail_server.url, "--id", job, "--protocol", protocol,
-                           "--pause-every", "1000", "--pause-ms", "2", "--sample-ms", "20"])
+                           "--pause-every", "1000", "--pause-ms", "1", "--sample-ms", "20"])
         if "rss_series" in record:
             base = record["rss_baseline_kib"]
             record["peak_over_baseline_kib"] = max(record["sampled_peak_rss_kib"], record["peak_rss_kib"]) - base
@@ -540,7 +540,7 @@ def main():
     cfg.duration = 1.0 if cfg.quick else 3.0
     cfg.tail_lines = 100_000 if cfg.quick else 1_000_000
     cfg.backpressure_bytes = (64 << 20) if cfg.quick else (1 << 30)
-    cfg.soak_duration = 10 if cfg.quick else 30
+    cfg.soak_duration = 10 if cfg.quick else 20
     bench = os.path.join(cfg.build, "bench", "raycl_bench")
     cfg.cli = os.path.join(cfg.build, "src", "cli", "raycl")
     cfg.soak = cfg.soak or os.path.join(cfg.build, "test", "soak", "raycl_soak")
