@@ -304,7 +304,7 @@ def scenario_tail(cfg, tail_server, bench):
     out = {}
     for protocol in ("websocket", "stream"):
         clients = [("raycl", None), ("raw-beast", None)]
-        clients += [("websockets", None), ("ray", None)] if protocol == "websocket" else [("aiohttp", None)]
+        clients += [("websockets", None), ("ray", None), ("ray-lines", None)] if protocol == "websocket" else [("aiohttp", None)]
 
         def run_one(name, _spec, protocol=protocol):
             before = tail_server.cpu()
@@ -535,6 +535,8 @@ def main():
     parser.add_argument("--no-callgrind", action="store_true")
     parser.add_argument("--only", default="", help="comma-separated scenarios (get_job,decode,tail,...)")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--update", default=None,
+                        help="a results JSON to complete: its scenarios are kept, those run now replace theirs")
     cfg = parser.parse_args()
     cfg.rounds = 2 if cfg.quick else 5
     cfg.duration = 1.0 if cfg.quick else 3.0
@@ -569,6 +571,13 @@ def main():
     cfg.tail_bytes = run_json([bench, "raw-tail", "--url", tail_server.url, "--id", f"bench_{cfg.tail_lines}",
                                "--protocol", "stream"])["bytes"]
     results["settings"]["tail_bytes"] = cfg.tail_bytes
+    if cfg.update:
+        with open(cfg.update) as f:
+            previous = json.load(f)
+        previous.setdefault("updates", []).append(
+            {"date": date, "scenarios": sorted(only), "machine": results["machine"]})
+        results = previous
+        results["goals"] = []
     scen = results["scenarios"]
     try:
         if wanted("get_job"):
@@ -601,7 +610,8 @@ def main():
         f.write(report.markdown(results))
     report.plot(results, base + ".png")
     for ext in ("json", "md", "png"):
-        shutil.copy(f"{base}.{ext}", os.path.join(out_dir, f"latest.{ext}"))
+        if os.path.exists(f"{base}.{ext}"):
+            shutil.copy(f"{base}.{ext}", os.path.join(out_dir, f"latest.{ext}"))
     log(f"wrote {base}.{{json,md,png}} and latest.*")
     print(report.markdown(results))
 

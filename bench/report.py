@@ -137,6 +137,10 @@ def markdown(results):
            "of medians from this run. HTTP server: " + results["servers"]["http"] + "; tail server: "
            + results["servers"]["tail"] + ".",
            "",
+           *[f"Scenarios {', '.join(u['scenarios'])} were measured in a later run ({u['date']}, same machine and "
+             f"build, raycl {u['machine']['raycl_commit']}, load average {' '.join(u['machine']['load_average_at_start'])})"
+             " and merged into this file." for u in results.get("updates", [])],
+           "",
            "## Goals", "",
            "| scenario | ratio / value | measured | goal | met |", "|---|---|---|---|---|"]
     for g in results.get("goals", []):
@@ -162,11 +166,12 @@ def markdown(results):
             node = sc["tail"][protocol]
             out += ["", f"## 3. tail throughput, {protocol} ({results['settings']['tail_lines']:,} lines, "
                         f"{results['settings']['tail_bytes'] / 1e6:.0f} MB, frames of 10 lines)", "",
-                    _table(node, ["raycl", "raw-beast", "websockets", "aiohttp", "ray"],
+                    _table(node, ["raycl", "raw-beast", "websockets", "aiohttp", "ray", "ray-lines"],
                            [("lines/s", "lines_per_s", 1), ("client CPU s", "cpu_s", 1),
                             ("server CPU share", "server_cpu_share", 1), ("peak RSS MiB", "peak_rss_kib", 1 / 1024)])]
         out.append("\n`raw-beast`: a synchronous Beast reader that only counts bytes; `websockets`/`aiohttp`: "
-                   "Python byte counters; `ray`: `JobSubmissionClient.tail_job_logs`. Server CPU share near 1.0 "
+                   "Python byte counters; `ray`: `JobSubmissionClient.tail_job_logs` as it yields (chunks of 10 lines, newlines counted); "
+                   "`ray-lines`: the same, split into lines with `str.splitlines()`. Server CPU share near 1.0 "
                    "would mean the server is the bottleneck.")
     bp = sc.get("backpressure")
     if bp:
