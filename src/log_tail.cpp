@@ -180,7 +180,12 @@ private:
                     const auto status = assembler_.feed(connection_offset, *chunk, lines_);
                     connection_offset += chunk->size();
                     bytes_received_ += chunk->size();
-                    if (assembler_.consumed_offset() > before) failures_in_a_row = 0;
+                    if (assembler_.consumed_offset() > before) {
+                        // Progress: the reconnect budget bounds closes in a row without new
+                        // data, not over the tail's whole life (a long tail survives blips).
+                        failures_in_a_row = 0;
+                        reconnects_left = options_.max_reconnects;
+                    }
                     co_await deliver();
                     check_feed(status);
                 }

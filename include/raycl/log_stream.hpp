@@ -33,8 +33,10 @@ struct tail_options {
     std::optional<seconds> stream_timeout = seconds(10.0);
     /// @brief Limits of this stream; unset uses the client's `client_options::stream_limits`.
     std::optional<raycl::stream_limits> limits{};
-    /// @brief Reconnects allowed after abnormal closes (each resumes after the bytes already
-    /// delivered). 404/400/401/403 are never retried.
+    /// @brief Reconnects allowed in a row without new log data, after abnormal closes or normal
+    /// closes while the job still runs (each resumes after the bytes already delivered). A
+    /// connection that delivers new data renews the budget, so a long tail survives any number
+    /// of network blips. 404/400/401/403 are never retried.
     int max_reconnects = 5;
     /// @brief When the job has ended and the tail closed, deliver the lines the tail missed from
     /// the static log (Ray issue 46413). Default on.

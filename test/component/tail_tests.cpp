@@ -65,6 +65,23 @@ asio::awaitable<std::string> tail_all(client& ray, tail_options options, stream_
     co_return text;
 }
 
+/// Lines of a generated log received (each checked) before the stream failed; the failure in
+/// `error` (none when the stream ended normally).
+asio::awaitable<int> generated_lines_until_error(client& ray, tail_options options,
+                                                 std::optional<client_error>& error) {
+    auto stream = co_await ray.tail_job_logs(job_id, options);
+    int received = 0;
+    try {
+        while (auto line = co_await stream.next()) {
+            BOOST_TEST(line->text == generated_log_line(static_cast<std::uint64_t>(received)));
+            ++received;
+        }
+    } catch (const client_error& e) {
+        error = e;
+    }
+    co_return received;
+}
+
 tail_options websocket_options() {
     tail_options options;
     options.protocol = tail_protocol::websocket;
@@ -156,6 +173,48 @@ BOOST_AUTO_TEST_CASE(normal_close_while_running_reconnects) {
     BOOST_TEST(stats.reconnects == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(reconnect_budget_renews_after_new_data) {
+    // Five cuts, each after new lines, with max_reconnects 2: every connection made progress, so
+    // the tail survives them all (the soak's random disconnects broke long tails before).
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 1, generated_log(0, 120));
+    auto connections = std::make_shared<std::atomic<int>>(0);
+    dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
+        const int n = connections->fetch_add(1);
+        if (n < 5) return websocket_script{}.send_lines(0, 20 * static_cast<std::uint64_t>(n + 1)).drop();
+        return websocket_script{}.send_lines(0, 120).close(1000);
+    });
+    client ray(options_for(dashboard));
+    auto options = websocket_options();
+    options.max_reconnects = 2;
+    stream_stats stats;
+    BOOST_TEST(run_sync(tail_all(ray, options, &stats)) == generated_log(0, 120));
+    BOOST_TEST(stats.reconnects == 5u);
+    BOOST_TEST(connections->load() == 6);
+}
+
+BOOST_AUTO_TEST_CASE(reconnects_without_new_data_end_with_503) {
+    // Every connection replays the same 30 lines and drops: after the first, none brings new
+    // data, so max_reconnects 2 allows three connections, then 503 after the 30 lines.
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 1000, generated_log(0, 30));
+    auto connections = std::make_shared<std::atomic<int>>(0);
+    dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
+        connections->fetch_add(1);
+        return websocket_script{}.send_lines(0, 30).drop();
+    });
+    client ray(options_for(dashboard));
+    auto options = websocket_options();
+    options.max_reconnects = 2;
+    std::optional<client_error> error;
+    BOOST_TEST(run_sync(generated_lines_until_error(ray, options, error)) == 30);
+    BOOST_TEST_REQUIRE(error.has_value());
+    BOOST_TEST(error->status() == 503);
+    BOOST_TEST(connections->load() == 3);
+}
+
 BOOST_AUTO_TEST_CASE(lines_the_tail_missed_come_from_the_static_log) {
     fake_dashboard dashboard;
     const std::string log = generated_log(0, 52) + "final words";
@@ -208,22 +267,11 @@ BOOST_AUTO_TEST_CASE(limits_end_the_stream_with_429_after_everything_before) {
     stream_limits limits;
     limits.max_lines = 25;
     options.limits = limits;
-    auto consume = [&]() -> asio::awaitable<int> {
-        auto stream = co_await ray.tail_job_logs(job_id, options);
-        int received = 0;
-        try {
-            while (auto line = co_await stream.next()) {
-                BOOST_TEST(line->text == generated_log_line(static_cast<std::uint64_t>(received)));
-                ++received;
-            }
-        } catch (const client_error& error) {
-            BOOST_TEST(error.status() == 429);
-            BOOST_TEST(error.message().find("max_lines") != std::string::npos, error.message());
-            co_return received;
-        }
-        co_return -1;
-    };
-    BOOST_TEST(run_sync(consume()) == 25);
+    std::optional<client_error> error;
+    BOOST_TEST(run_sync(generated_lines_until_error(ray, options, error)) == 25);
+    BOOST_TEST_REQUIRE(error.has_value());
+    BOOST_TEST(error->status() == 429);
+    BOOST_TEST(error->message().find("max_lines") != std::string::npos, error->message());
 }
 
 BOOST_AUTO_TEST_CASE(oversize_lines_are_split_not_dropped) {
