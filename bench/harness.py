@@ -372,15 +372,18 @@ def scenario_scale(cfg):
                "--disconnect-rate", "0", "--protocol", protocol, "--queue-size", "1000",
                "--lines-per-second-per-tail", "20", "--seed", "1", "--json"]
         record = run_json(cmd, timeout=cfg.soak_duration * 10 + 300)
-        if "rss_peak_kib" in record:
-            record["rss_peak_mib"] = record["rss_peak_kib"] / 1024
-            cpu = record.get("cpu_user_s", 0) + record.get("cpu_sys_s", 0)
-            record["cpu_s"] = cpu
+        if "rss_peak" in record:  # KiB
+            record["rss_peak_mib"] = record["rss_peak"] / 1024
+            record["cpu_s"] = record.get("cpu_user_s", 0) + record.get("cpu_sys_s", 0)
+            record["lines_lost"] = record.get("lost")
+            record.pop("rss_kib", None)  # the soak's time series: kept small below
+        if "ok" in record:
+            record["soak_checks_ok"] = 1 if record["ok"] else 0
         return record
 
     rounds = max(1, cfg.rounds if not cfg.quick else 1)
     return rounds_of("scale", clients, rounds, run_one,
-                     ["rss_peak_mib", "cpu_s", "lines_delivered", "lines_lost", "duplicates"])
+                     ["rss_peak_mib", "cpu_s", "lines_delivered", "lines_lost", "duplicates", "soak_checks_ok"])
 
 
 def scenario_cluster(cfg, bench):

@@ -190,7 +190,9 @@ def markdown(results):
             out.append(_table(scale, ["websocket", "stream"],
                               [("peak RSS MiB", "rss_peak_mib", 1), ("CPU s", "cpu_s", 1),
                                ("lines delivered", "lines_delivered", 1), ("lost", "lines_lost", 1),
-                               ("duplicates", "duplicates", 1)]))
+                               ("duplicates", "duplicates", 1), ("soak's own checks ok (1/0)", "soak_checks_ok", 1)]))
+            out.append("\n`raycl_soak --tails 1000 --disconnect-rate 0 --queue-size 1000 --lines-per-second-per-tail 20` "
+                       "(test/soak: the fake dashboard in a child process, so the RSS is the client's).")
     cl = sc.get("cluster")
     if cl:
         out += ["", "## 6. real Ray 2.60 cluster (token auth, 1 worker)", ""]
