@@ -101,7 +101,7 @@ struct state_resource {
     const char* kind;
     const char* route;
     const char* id_key;
-    T (*decode_row)(const json::value&);
+    T (*decode_row)(json::value);
 };
 
 const state_resource<node_info> nodes{"node", "nodes", "node_id", &core::decode_node};

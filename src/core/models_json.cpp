@@ -261,7 +261,7 @@ version_info decode_version(const json::value& body) {
     return info;
 }
 
-job_details decode_job_details(const json::value& body) {
+job_details decode_job_details(json::value body) {
     object_reader fields(body, "job details");
     job_details job;
     job.type = parse_job_type(fields.string_or_empty("type"));
@@ -280,16 +280,16 @@ job_details decode_job_details(const json::value& body) {
     job.driver_agent_http_address = fields.optional_string("driver_agent_http_address");
     job.driver_node_id = fields.optional_string("driver_node_id");
     job.driver_exit_code = fields.optional_int("driver_exit_code");
-    job.raw = fields.object();
+    job.raw = std::move(body.get_object());  // the last use of `fields`
     return job;
 }
 
-std::vector<job_details> decode_job_list(const json::value& body) {
-    const json::array* rows = body.if_array();
+std::vector<job_details> decode_job_list(json::value body) {
+    json::array* rows = body.if_array();
     if (!rows) protocol_failure("the job list must be an array, got " + std::string(kind_name(body.kind())));
     std::vector<job_details> jobs;
     jobs.reserve(rows->size());
-    for (const json::value& row : *rows) jobs.push_back(decode_job_details(row));
+    for (json::value& row : *rows) jobs.push_back(decode_job_details(std::move(row)));
     return jobs;
 }
 
@@ -313,7 +313,7 @@ std::string decode_submission_id(const json::value& body) {
     fields.fail("submission_id", "is missing");
 }
 
-node_info decode_node(const json::value& row) {
+node_info decode_node(json::value row) {
     object_reader fields(row, "node");
     node_info node;
     node.node_id = fields.required_string("node_id");
@@ -326,11 +326,11 @@ node_info decode_node(const json::value& row) {
     node.labels = fields.string_map("labels");
     node.start_time_ms = fields.optional_int("start_time_ms");
     node.end_time_ms = fields.optional_int("end_time_ms");
-    node.raw = fields.object();
+    node.raw = std::move(row.get_object());  // the last use of `fields`
     return node;
 }
 
-task_info decode_task(const json::value& row) {
+task_info decode_task(json::value row) {
     object_reader fields(row, "task");
     task_info task;
     task.task_id = fields.required_string("task_id");
@@ -347,11 +347,11 @@ task_info decode_task(const json::value& row) {
     task.worker_pid = fields.optional_int("worker_pid");
     task.error_type = fields.optional_string("error_type");
     task.error_message = fields.optional_string("error_message");
-    task.raw = fields.object();
+    task.raw = std::move(row.get_object());  // the last use of `fields`
     return task;
 }
 
-actor_info decode_actor(const json::value& row) {
+actor_info decode_actor(json::value row) {
     object_reader fields(row, "actor");
     actor_info actor;
     actor.actor_id = fields.required_string("actor_id");
@@ -363,12 +363,12 @@ actor_info decode_actor(const json::value& row) {
     actor.pid = fields.optional_int("pid");
     actor.ray_namespace = fields.optional_string("ray_namespace");
     actor.num_restarts = fields.optional_int("num_restarts");
-    actor.raw = fields.object();
+    actor.raw = std::move(row.get_object());  // the last use of `fields`
     return actor;
 }
 
 template <class T>
-list_result<T> decode_state_list(const json::value& body, T (*decode_row)(const json::value&)) {
+list_result<T> decode_state_list(json::value body, T (*decode_row)(json::value)) {
     object_reader envelope(body, "state API response");
     if (auto ok = envelope.optional_bool("result"); ok && !*ok) {
         std::string msg = sanitize(envelope.string_or_empty("msg"), {}, 512);
@@ -382,7 +382,9 @@ list_result<T> decode_state_list(const json::value& body, T (*decode_row)(const 
 
     list_result<T> list;
     list.items.reserve(rows->size());
-    for (const json::value& row : *rows) list.items.push_back(decode_row(row));
+    // `body` is this function's own value, only viewed as const by the readers: each row is moved
+    // into its decoder (which keeps it as `raw`) instead of being deep-copied.
+    for (json::value& row : const_cast<json::array&>(*rows)) list.items.push_back(decode_row(std::move(row)));
     // Older servers omit some counters: fall back to "nothing was cut".
     auto returned = static_cast<std::int64_t>(list.items.size());
     list.total = result.optional_int("total").value_or(returned);
@@ -393,12 +395,9 @@ list_result<T> decode_state_list(const json::value& body, T (*decode_row)(const 
     return list;
 }
 
-template list_result<node_info> decode_state_list<node_info>(const json::value&,
-                                                             node_info (*)(const json::value&));
-template list_result<task_info> decode_state_list<task_info>(const json::value&,
-                                                             task_info (*)(const json::value&));
-template list_result<actor_info> decode_state_list<actor_info>(const json::value&,
-                                                               actor_info (*)(const json::value&));
+template list_result<node_info> decode_state_list<node_info>(json::value, node_info (*)(json::value));
+template list_result<task_info> decode_state_list<task_info>(json::value, task_info (*)(json::value));
+template list_result<actor_info> decode_state_list<actor_info>(json::value, actor_info (*)(json::value));
 
 serve_instance decode_serve_instance(const json::value& body) {
     object_reader fields(body, "Serve instance details");

@@ -19,22 +19,24 @@
 namespace raycl::core {
 
 version_info decode_version(const boost::json::value& body);
-job_details decode_job_details(const boost::json::value& body);
-std::vector<job_details> decode_job_list(const boost::json::value& body);  ///< a JSON array
+job_details decode_job_details(boost::json::value body);
+std::vector<job_details> decode_job_list(boost::json::value body);  ///< a JSON array
 std::string decode_job_logs(const boost::json::value& body);               ///< {"logs": "..."}
 bool decode_stopped(const boost::json::value& body);                       ///< {"stopped": bool}
 bool decode_deleted(const boost::json::value& body);                       ///< {"deleted": bool}
 std::string decode_submission_id(const boost::json::value& body);          ///< {"submission_id": ...}
 
-node_info decode_node(const boost::json::value& row);
-task_info decode_task(const boost::json::value& row);
-actor_info decode_actor(const boost::json::value& row);
+// The decoders of records keep the record's object as `raw`: they take the value by value, so a
+// caller passing an rvalue (a freshly parsed body) moves it instead of deep-copying it.
+node_info decode_node(boost::json::value row);
+task_info decode_task(boost::json::value row);
+actor_info decode_actor(boost::json::value row);
 
 /// Decodes the state-API envelope {"result": bool, "msg": str, "data": {"result": {...}}}.
 /// `result: false` -> client_error server_error (500) with msg (sanitized).
 /// `decode_row` is applied to each row.
 template <class T>
-list_result<T> decode_state_list(const boost::json::value& body, T (*decode_row)(const boost::json::value&));
+list_result<T> decode_state_list(boost::json::value body, T (*decode_row)(boost::json::value));
 
 serve_instance decode_serve_instance(const boost::json::value& body);
 

@@ -50,7 +50,7 @@ std::string read_text(const fs::path& path) {
 json::value read_json(const fs::path& path) { return json::parse(read_text(path)); }
 
 template <class T>
-void check_state_lists(std::string_view prefix, T (*decode_row)(const json::value&), std::string_view exclude = {}) {
+void check_state_lists(std::string_view prefix, T (*decode_row)(json::value), std::string_view exclude = {}) {
     std::vector<fs::path> files = fixtures(prefix, ".json", exclude);
     BOOST_TEST(!files.empty());
     for (const fs::path& path : files) {

@@ -274,6 +274,9 @@ BOOST_AUTO_TEST_CASE(job_lists) {
     std::vector<job_details> jobs = decode_job_list(parse(list));
     BOOST_REQUIRE(jobs.size() == 2u);
     BOOST_TEST((jobs[1].status == job_status::pending));
+    // Rows are moved, not copied, into `raw`: each job still holds its whole object.
+    BOOST_TEST(json::value(jobs[0].raw) == parse(succeeded_job));
+    BOOST_TEST(json::value(jobs[1].raw) == parse(pending_job));
     BOOST_TEST(decode_job_list(parse("[]")).empty());
     protocol_error_of(decode_job_list, parse(R"({"jobs": []})"));
     protocol_error_of(decode_job_list, parse("[" + std::string(succeeded_job) + ", 7]"));
@@ -319,6 +322,7 @@ BOOST_AUTO_TEST_CASE(state_list_of_nodes) {
     BOOST_TEST(head.labels.at("ray.io/node_id") == "6b2bd1a6");
     BOOST_TEST(head.start_time_ms.value() == 1732570000000);
     BOOST_TEST(head.raw.contains("is_head_node_extra"));
+    BOOST_TEST(json::value(head.raw) == parse(node_rows).as_array()[0]);
     const node_info& dead = nodes.items[1];
     BOOST_TEST(!dead.alive());
     BOOST_TEST(dead.state_message == "Expected termination: received SIGTERM");
