@@ -137,8 +137,8 @@ def markdown(results):
            "of medians from this run. HTTP server: " + results["servers"]["http"] + "; tail server: "
            + results["servers"]["tail"] + ".",
            "",
-           *[f"Scenarios {', '.join(u['scenarios'])} were measured in a later run ({u['date']}, same machine and "
-             f"build, raycl {u['machine']['raycl_commit']}, load average {' '.join(u['machine']['load_average_at_start'])})"
+           *[f"Scenarios {', '.join(u['scenarios'])} were measured in a later run ({u['date']}, same machine, "
+             f"raycl {u['machine']['raycl_commit']}, load average {' '.join(u['machine']['load_average_at_start'])})"
              " and merged into this file." for u in results.get("updates", [])],
            "",
            "## Goals", "",

@@ -3,7 +3,7 @@
 # the Ray venv with the pinned peers), builds the bench targets (Release with debug info, in
 # build-bench/), then runs bench/harness.py: every scenario, raycl and peers interleaved.
 # Usage: bench/run.sh [--quick] [--no-cluster] [--no-callgrind] [--only get_job,decode,...]
-# Full run: ~20-30 min on 2 cores (plus the build); --quick: ~6 min (results in bench/results/quick/).
+# Full run: ~20-30 min on 2 cores (plus the build); --quick: ~6-9 min (results in bench/results/quick/).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${RAYCL_BENCH_BUILD_DIR:-$root/build-bench}"
