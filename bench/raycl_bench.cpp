@@ -1,0 +1,444 @@
+// raycl's benchmark driver: one measurement per run, printed as one JSON object on stdout.
+// bench/harness.py runs it interleaved with the peers (Ray's Python client, requests, aiohttp,
+// websockets, wrk) against the same loopback server. Subcommands:
+//
+//   get-job   --url U --id ID --concurrency C (--duration S [--warmup S] | --count N)
+//             C coroutines calling client::get_job on one thread; requests/s, CPU per request.
+//   decode    --kind jobs|tasks --file F [--repetitions R]
+//             Boost.JSON parse + decode of a recorded-shape body into typed results, as the
+//             client does it; ms per list and peak extra RSS.
+//   tail      --url U --id ID --protocol websocket|stream [--pause-every L --pause-ms M]
+//             [--queue-size Q] [--sample-ms T]
+//             client::tail_job_logs consumed as fast as possible (or pausing: a slow consumer);
+//             lines/s, CPU, RSS (peak, and a time series when sampling).
+//   raw-tail  --url U --id ID --protocol websocket|stream
+//             The limit: a synchronous Beast reader of the same stream that only counts bytes.
+//   first-line --url U --entrypoint CMD
+//             Real cluster: submit_job, then tail_job_logs (WebSocket) until the first line;
+//             milliseconds from before the submit to that line.
+#include <raycl/raycl.hpp>
+
+#include "core/models_json.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace json = boost::json;
+using clock_type = std::chrono::steady_clock;
+using raycl::client;
+
+struct arguments {
+    std::map<std::string, std::string> values;
+    std::string get(const std::string& name, const std::string& fallback = {}) const {
+        auto it = values.find(name);
+        if (it != values.end()) return it->second;
+        if (fallback.empty()) throw std::invalid_argument("missing --" + name);
+        return fallback;
+    }
+    double number(const std::string& name, double fallback) const {
+        auto it = values.find(name);
+        return it == values.end() ? fallback : std::stod(it->second);
+    }
+    bool has(const std::string& name) const { return values.count(name) != 0; }
+};
+
+double seconds_since(clock_type::time_point start) {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+double cpu_seconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+long status_kib(const char* field) {
+    std::ifstream status("/proc/self/status");
+    const std::string key = std::string(field) + ":";
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind(key, 0) == 0) return std::stol(line.substr(key.size()));
+    return 0;
+}
+
+long rss_kib() {
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/// Resets VmHWM to the current RSS (Linux >= 4.0), so the next peak is this phase's.
+void reset_peak_rss() {
+    std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+raycl::client_options options_for(const arguments& args, std::size_t concurrency) {
+    raycl::client_options options;
+    options.address = args.get("url");
+    options.discover_token = args.has("token-from-env");
+    // Keep as many idle connections as there are concurrent calls (wrk keeps its C
+    // connections open too); the default pool is 4 per strand x 5 strands.
+    options.max_idle_connections_per_strand = std::max<std::size_t>(4, (concurrency + 4) / 5);
+    auto& limits = options.stream_limits;
+    limits.max_lines = limits.max_messages = limits.max_bytes = std::numeric_limits<std::size_t>::max();
+    if (args.has("queue-size")) limits.queue_size = static_cast<std::size_t>(args.number("queue-size", 1000));
+    return options;
+}
+
+// ---- get-job ------------------------------------------------------------------------------
+
+struct get_job_counters {
+    std::uint64_t done = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t issued = 0;
+    std::string last_error;
+};
+
+asio::awaitable<void> get_job_worker(client& ray, std::string id, clock_type::time_point deadline,
+                                     std::uint64_t limit, get_job_counters& counters) {
+    while (limit ? counters.issued < limit : clock_type::now() < deadline) {
+        ++counters.issued;
+        try {
+            auto operation = ray.get_job(id);
+            auto job = co_await std::move(operation);
+            counters.done += job.submission_id ? 1 : 0;
+        } catch (const std::exception& e) {
+            ++counters.errors;
+            counters.last_error = e.what();
+        }
+    }
+}
+
+get_job_counters run_get_job_phase(asio::io_context& context, client& ray, const std::string& id,
+                                   std::size_t concurrency, double seconds, std::uint64_t limit) {
+    get_job_counters counters;
+    const auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
+                                                  std::chrono::duration<double>(seconds));
+    for (std::size_t i = 0; i < concurrency; ++i)
+        asio::co_spawn(context, get_job_worker(ray, id, deadline, limit, counters), asio::detached);
+    context.restart();
+    context.run();
+    return counters;
+}
+
+int command_get_job(const arguments& args) {
+    const auto concurrency = static_cast<std::size_t>(args.number("concurrency", 1));
+    const std::string id = args.get("id");
+    asio::io_context context(1);
+    client ray(context.get_executor(), options_for(args, concurrency));
+    const bool counted = args.has("count");
+    const auto limit = static_cast<std::uint64_t>(args.number("count", 0));
+    // Warm-up: open the connections, fault in the code and the allocator's pools.
+    run_get_job_phase(context, ray, id, concurrency, args.number("warmup", 0.5),
+                      counted ? static_cast<std::uint64_t>(args.number("warmup-count", 1)) : 0);
+    const double cpu_before = cpu_seconds();
+    const auto start = clock_type::now();
+    const auto counters = run_get_job_phase(context, ray, id, concurrency, args.number("duration", 5), limit);
+    const double elapsed = seconds_since(start);
+    const double cpu = cpu_seconds() - cpu_before;
+    json::object out{{"bench", "get_job"},
+                     {"client", "raycl"},
+                     {"concurrency", concurrency},
+                     {"requests", counters.done},
+                     {"errors", counters.errors},
+                     {"seconds", elapsed},
+                     {"requests_per_s", counters.done / elapsed},
+                     {"cpu_s", cpu},
+                     {"cpu_us_per_request", counters.done ? cpu / counters.done * 1e6 : 0.0},
+                     {"connections_opened", ray.stats().connections_opened},
+                     {"peak_rss_kib", status_kib("VmHWM")}};
+    if (!counters.last_error.empty()) out["last_error"] = counters.last_error;
+    std::cout << json::serialize(out) << std::endl;
+    return counters.errors ? 1 : 0;
+}
+
+// ---- decode -------------------------------------------------------------------------------
+
+int command_decode(const arguments& args) {
+    const std::string kind = args.get("kind");
+    std::ifstream file(args.get("file"));
+    std::stringstream text;
+    text << file.rdbuf();
+    const std::string body = text.str();
+    const int repetitions = static_cast<int>(args.number("repetitions", 3));
+    json::array samples_ms;
+    long peak_extra_kib = 0;
+    std::size_t records = 0;
+    for (int r = 0; r < repetitions; ++r) {
+        const long baseline = rss_kib();
+        reset_peak_rss();
+        const auto start = clock_type::now();
+        if (kind == "jobs") {
+            const auto jobs = raycl::core::decode_job_list(json::parse(body));
+            records = jobs.size();
+        } else {
+            const auto tasks = raycl::core::decode_state_list(json::parse(body), &raycl::core::decode_task);
+            records = tasks.items.size();
+        }
+        samples_ms.push_back(seconds_since(start) * 1e3);
+        peak_extra_kib = std::max(peak_extra_kib, status_kib("VmHWM") - baseline);
+    }
+    std::vector<double> sorted;
+    for (const auto& v : samples_ms) sorted.push_back(v.as_double());
+    std::sort(sorted.begin(), sorted.end());
+    json::object out{{"bench", "decode"},      {"client", "raycl"},
+                     {"kind", kind},           {"records", records},
+                     {"body_bytes", body.size()}, {"samples_ms", samples_ms},
+                     {"median_ms", sorted[sorted.size() / 2]}, {"peak_extra_kib", peak_extra_kib}};
+    std::cout << json::serialize(out) << std::endl;
+    return 0;
+}
+
+// ---- tail ---------------------------------------------------------------------------------
+
+struct tail_result {
+    std::uint64_t lines = 0;
+    std::uint64_t bytes = 0;
+    std::size_t queue_peak = 0;
+    std::string error;
+};
+
+asio::awaitable<void> drain(client& ray, std::string id, raycl::tail_options options, std::uint64_t pause_every,
+                            std::chrono::milliseconds pause, tail_result& result) {
+    try {
+        auto started = ray.tail_job_logs(id, options);
+        auto stream = co_await std::move(started);
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        while (auto line = co_await stream.next()) {
+            ++result.lines;
+            result.bytes += line->text.size() + (line->newline ? 1 : 0);
+            if (pause_every && result.lines % pause_every == 0) {
+                timer.expires_after(pause);
+                co_await timer.async_wait(asio::use_awaitable);
+            }
+        }
+        result.queue_peak = stream.stats().queue_peak;
+    } catch (const std::exception& e) {
+        result.error = e.what();
+    }
+}
+
+int command_tail(const arguments& args) {
+    asio::io_context context(1);
+    client ray(context.get_executor(), options_for(args, 1));
+    raycl::tail_options options;
+    options.protocol = args.get("protocol") == "stream" ? raycl::tail_protocol::stream : raycl::tail_protocol::websocket;
+    options.complete_from_static_log = false;
+    const auto pause_every = static_cast<std::uint64_t>(args.number("pause-every", 0));
+    const std::chrono::milliseconds pause(static_cast<long>(args.number("pause-ms", 0)));
+    const auto sample_every = std::chrono::milliseconds(static_cast<long>(args.number("sample-ms", 0)));
+
+    // RSS sampler thread (scenario 4): peak over time, and a coarse time series.
+    std::atomic<bool> done{false};
+    long peak = 0;
+    json::array series;
+    const long baseline = rss_kib();
+    const auto start = clock_type::now();
+    std::thread sampler;
+    if (sample_every.count() > 0) {
+        sampler = std::thread([&] {
+            auto next_record = clock_type::now();
+            while (!done.load()) {
+                const long now_kib = rss_kib();
+                peak = std::max(peak, now_kib);
+                if (clock_type::now() >= next_record) {
+                    series.push_back(json::array{std::round(seconds_since(start) * 100) / 100, now_kib});
+                    next_record += std::chrono::milliseconds(250);
+                }
+                std::this_thread::sleep_for(sample_every);
+            }
+        });
+    }
+    const double cpu_before = cpu_seconds();
+    tail_result result;
+    asio::co_spawn(context, drain(ray, args.get("id"), options, pause_every, pause, result), asio::detached);
+    context.run();
+    const double elapsed = seconds_since(start);
+    const double cpu = cpu_seconds() - cpu_before;
+    done = true;
+    if (sampler.joinable()) sampler.join();
+    json::object out{{"bench", "tail"},
+                     {"client", "raycl"},
+                     {"protocol", args.get("protocol")},
+                     {"lines", result.lines},
+                     {"bytes", result.bytes},
+                     {"seconds", elapsed},
+                     {"lines_per_s", result.lines / elapsed},
+                     {"cpu_s", cpu},
+                     {"queue_peak", result.queue_peak},
+                     {"rss_baseline_kib", baseline},
+                     {"peak_rss_kib", status_kib("VmHWM")}};
+    if (sample_every.count() > 0) {
+        out["sampled_peak_rss_kib"] = peak;
+        out["rss_series"] = series;
+    }
+    if (!result.error.empty()) out["error"] = result.error;
+    std::cout << json::serialize(out) << std::endl;
+    return result.error.empty() ? 0 : 1;
+}
+
+// ---- raw-tail -----------------------------------------------------------------------------
+
+struct host_port {
+    std::string host, port;
+};
+
+host_port split_url(const std::string& url) {
+    auto rest = url.substr(url.find("://") + 3);
+    const auto colon = rest.find(':');
+    return {rest.substr(0, colon), rest.substr(colon + 1)};
+}
+
+int command_raw_tail(const arguments& args) {
+    const auto [host, port] = split_url(args.get("url"));
+    const std::string id = args.get("id");
+    const bool websocket = args.get("protocol") != "stream";
+    asio::io_context context;
+    asio::ip::tcp::resolver resolver(context);
+    const auto endpoints = resolver.resolve(host, port);
+    const double cpu_before = cpu_seconds();
+    const auto start = clock_type::now();
+    std::uint64_t bytes = 0;
+    if (websocket) {
+        beast::websocket::stream<asio::ip::tcp::socket> ws(context);
+        asio::connect(ws.next_layer(), endpoints);
+        ws.handshake(host + ":" + port, "/api/jobs/" + id + "/logs/tail");
+        beast::flat_buffer buffer;
+        for (;;) {
+            beast::error_code ec;
+            const auto n = ws.read(buffer, ec);
+            if (ec == beast::websocket::error::closed) break;
+            if (ec) throw beast::system_error(ec);
+            bytes += n;
+            buffer.consume(n);
+        }
+    } else {
+        asio::ip::tcp::socket socket(context);
+        asio::connect(socket, endpoints);
+        namespace http = beast::http;
+        http::request<http::empty_body> request(http::verb::get,
+                                                "/api/v0/logs/stream?submission_id=" + id + "&node_id=x&lines=-1", 11);
+        request.set(http::field::host, host + ":" + port);
+        http::write(socket, request);
+        beast::flat_buffer buffer;
+        http::response_parser<http::buffer_body> parser;
+        parser.body_limit(boost::none);
+        http::read_header(socket, buffer, parser);
+        std::vector<char> chunk(64 * 1024);
+        while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            beast::error_code ec;
+            http::read(socket, buffer, parser, ec);
+            if (ec && ec != http::error::need_buffer) throw beast::system_error(ec);
+            bytes += chunk.size() - parser.get().body().size;
+        }
+    }
+    const double elapsed = seconds_since(start);
+    const double cpu = cpu_seconds() - cpu_before;
+    json::object out{{"bench", "tail"},   {"client", "raw-beast"}, {"protocol", args.get("protocol")},
+                     {"bytes", bytes},    {"seconds", elapsed},     {"cpu_s", cpu},
+                     {"peak_rss_kib", status_kib("VmHWM")}};
+    std::cout << json::serialize(out) << std::endl;
+    return 0;
+}
+
+// ---- first-line (real cluster) --------------------------------------------------------------
+
+asio::awaitable<void> first_line(client& ray, std::string entrypoint, double& submit_ms, double& first_ms,
+                                 std::string& id, std::string& error) {
+    try {
+        const auto start = clock_type::now();
+        raycl::job_submission submission(entrypoint);
+        auto submitted = ray.submit_job(std::move(submission));
+        id = co_await std::move(submitted);
+        submit_ms = seconds_since(start) * 1e3;
+        raycl::tail_options options;
+        options.protocol = raycl::tail_protocol::websocket;
+        options.stream_timeout = raycl::seconds(60.0);
+        auto tail = ray.tail_job_logs(id, options);
+        auto stream = co_await std::move(tail);
+        auto line = co_await stream.next();
+        first_ms = seconds_since(start) * 1e3;
+        if (!line) error = "the log ended without a line";
+        stream.close();
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+}
+
+int command_first_line(const arguments& args) {
+    asio::io_context context(1);
+    client ray(context.get_executor(), options_for(args, 1));
+    double submit_ms = 0, first_ms = 0;
+    std::string id, error;
+    asio::co_spawn(context, first_line(ray, args.get("entrypoint"), submit_ms, first_ms, id, error), asio::detached);
+    context.run();
+    json::object out{{"bench", "first_line"}, {"client", "raycl"}, {"submission_id", id},
+                     {"submit_ms", submit_ms}, {"first_line_ms", first_ms}};
+    if (!error.empty()) out["error"] = error;
+    std::cout << json::serialize(out) << std::endl;
+    return error.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << "usage: raycl_bench get-job|decode|tail|raw-tail|first-line --option value ...\n";
+        return 2;
+    }
+    arguments args;
+    for (int i = 2; i < argc; ++i) {
+        std::string name = argv[i];
+        if (name.rfind("--", 0) != 0) {
+            std::cerr << "unexpected argument " << name << "\n";
+            return 2;
+        }
+        name = name.substr(2);
+        if (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) args.values[name] = argv[++i];
+        else args.values[name] = "1";
+    }
+    const std::string command = argv[1];
+    try {
+        if (command == "get-job") return command_get_job(args);
+        if (command == "decode") return command_decode(args);
+        if (command == "tail") return command_tail(args);
+        if (command == "raw-tail") return command_raw_tail(args);
+        if (command == "first-line") return command_first_line(args);
+    } catch (const std::exception& e) {
+        std::cout << json::serialize(json::object{{"error", e.what()}}) << std::endl;
+        return 1;
+    }
+    std::cerr << "unknown command " << command << "\n";
+    return 2;
+}
