@@ -179,6 +179,7 @@ BOOST_AUTO_TEST_CASE(a_pooled_connection_closed_by_the_server_is_replaced_transp
     dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body)).repeatedly();
     client ray(options_for(dashboard));
     for (int i = 0; i < 5; ++i) run_sync(ray.get_version());
+    BOOST_TEST(dashboard.wait_for_idle_connections(5, 5s));  // else one may escape the close
     dashboard.close_idle_connections();
     for (int i = 0; i < 5; ++i) BOOST_TEST(run_sync(ray.get_version()).version == "4");
     BOOST_TEST(dashboard.connections_accepted() == 10u);

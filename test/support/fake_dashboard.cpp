@@ -614,6 +614,15 @@ struct fake_dashboard::impl {
     }
   }
 
+  // Marks a connection as waiting (or no longer waiting) for its next request; the count is
+  // what wait_for_idle_connections() watches.
+  void set_idle(connection& conn, bool idle) {
+    conn.idle = idle;
+    std::lock_guard lock(mutex);
+    idle ? ++idle_connections : --idle_connections;
+    changed.notify_all();
+  }
+
   // The HTTP/1.1 keep-alive loop. Templated on the stream (TCP or TLS) so that a later
   // WebSocket route can move the stream into a websocket::stream<Stream> (see below).
   template <class Stream>
@@ -623,9 +632,9 @@ struct fake_dashboard::impl {
       http::request_parser<http::string_body> parser;
       parser.header_limit(64 * 1024);
       parser.body_limit(opts.request_body_limit);
-      conn.idle = true;
+      set_idle(conn, true);
       auto [ec, ignored] = co_await http::async_read(stream, buffer, parser, use_tuple);
-      conn.idle = false;
+      set_idle(conn, false);
       if (conn.closed) co_return;
       if (ec) {
         // A client that goes away mid-request (end_of_stream, partial_message, reset) just ends
@@ -1028,6 +1037,7 @@ struct fake_dashboard::impl {
   std::vector<std::string> errors;
   std::size_t accepted = 0;
   std::size_t open = 0;
+  std::size_t idle_connections = 0;  // connections waiting for their next request
 
   // Server thread only.
   std::map<std::size_t, std::shared_ptr<connection>> live;
@@ -1148,6 +1158,11 @@ bool fake_dashboard::wait_for_requests(std::size_t n, std::chrono::milliseconds 
 bool fake_dashboard::wait_for_open_connections(std::size_t n, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->mutex);
   return impl_->changed.wait_for(lock, timeout, [&] { return impl_->open == n; });
+}
+
+bool fake_dashboard::wait_for_idle_connections(std::size_t n, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->changed.wait_for(lock, timeout, [&] { return impl_->idle_connections >= n; });
 }
 
 bool fake_dashboard::wait_for_connections_accepted(std::size_t n, std::chrono::milliseconds timeout) const {

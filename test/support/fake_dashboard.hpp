@@ -409,6 +409,10 @@ public:
   /// Closes (FIN) every connection waiting for its next request, as an idle timeout of a real
   /// server would: a client's pooled connection becomes stale. Returns once they are closed.
   void close_idle_connections();
+  /// Waits until at least `n` connections wait for their next request (a client has its answer
+  /// before the server's side of the connection is back to reading: call this before
+  /// close_idle_connections() to close every pooled connection). Returns false on timeout.
+  bool wait_for_idle_connections(std::size_t n, std::chrono::milliseconds timeout) const;
 
   /// Waits until at least `n` requests were received. Returns false on timeout.
   bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;

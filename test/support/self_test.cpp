@@ -489,6 +489,8 @@ BOOST_AUTO_TEST_CASE(close_idle_connections_closes_only_idle_ones, *watchdog) {
   client busy(dashboard.port());
   busy.send("GET", "/stall");
   BOOST_REQUIRE(dashboard.wait_for_requests(2, 5s));
+  BOOST_REQUIRE(dashboard.wait_for_idle_connections(1, 5s));  // pooled's, not busy's
+  BOOST_TEST(!dashboard.wait_for_idle_connections(2, 50ms));
 
   dashboard.close_idle_connections();
   BOOST_TEST(dashboard.open_connections() == 1u);
