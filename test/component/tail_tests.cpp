@@ -368,16 +368,29 @@ BOOST_AUTO_TEST_CASE(two_hundred_concurrent_tails) {
     asio::io_context context;
     client ray(context.get_executor(), options_for(dashboard));
     std::atomic<int> complete{0};
+    std::mutex failure_mutex;
+    std::string first_failure;  // reported when a tail fails
     const std::string expected = generated_log(0, 100);
     for (int i = 0; i < 200; ++i) {
         asio::co_spawn(context, tail_all(ray, websocket_options()), [&](std::exception_ptr error, std::string text) {
-            if (!error && text == expected) ++complete;
+            if (!error && text == expected) {
+                ++complete;
+                return;
+            }
+            std::string failure = "wrong text (" + std::to_string(text.size()) + " bytes)";
+            try {
+                if (error) std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                failure = e.what();
+            }
+            std::lock_guard lock(failure_mutex);
+            if (first_failure.empty()) first_failure = failure;
         });
     }
     std::vector<std::thread> threads;
     for (int i = 0; i < 2; ++i) threads.emplace_back([&] { context.run(); });
     for (auto& thread : threads) thread.join();
-    BOOST_TEST(complete.load() == 200);
+    BOOST_TEST(complete.load() == 200, "first failure: " << first_failure);
 }
 
 BOOST_AUTO_TEST_CASE(slow_consumer_back_pressure_keeps_memory_bounded) {
