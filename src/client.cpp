@@ -147,7 +147,7 @@ asio::awaitable<T> get_state_row(const std::shared_ptr<client_impl>& impl, const
 
 client::client(client_options options) : loop_(std::make_unique<detail::owned_loop>()) {
     try {
-        impl_ = std::make_shared<client_impl>(loop_->executor(), options);
+        impl_ = std::make_shared<client_impl>(loop_->executor(), options, loop_->shared());
     } catch (...) {
         loop_->finish(std::chrono::milliseconds(1000));  // never on the loop's thread here
         throw;
@@ -159,10 +159,10 @@ client::client(asio::any_io_executor executor, client_options options)
 
 client::~client() {
     if (impl_) impl_->shutdown();
-    if (loop_ && !loop_->finish(std::chrono::milliseconds(5000))) {
-        (void)loop_.release();  // destroyed from its own thread: the loop deletes itself
-    }
-    loop_.reset();  // destroys handlers still queued, releasing their hold on the impl
+    if (loop_) loop_->finish(std::chrono::milliseconds(5000));
+    // The impl (and log streams still open) share the loop: its io_context is destroyed with
+    // the last of them, after their strands, sockets and channels.
+    loop_.reset();
     impl_.reset();
 }
 

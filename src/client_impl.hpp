@@ -52,18 +52,21 @@ inline bool is_sensitive_header(std::string_view name) {
 }
 
 
-/// An io_context owned by a client, with the one thread that runs it.
-class owned_loop {
+/// An io_context owned by a client, with the one thread that runs it. Shared by the client
+/// (through owned_loop) and its client_impl: the io_context must outlive every strand, socket,
+/// timer and channel made on it, and log streams keep the impl (and so the loop) alive after
+/// the client is gone.
+class loop_thread : public std::enable_shared_from_this<loop_thread> {
 public:
-    owned_loop() : work_(asio::make_work_guard(context_)) {
+    loop_thread() : work_(asio::make_work_guard(context_)) {
         thread_ = std::thread([this] {
             context_.run();
-            std::unique_lock lock(mutex_);
-            finished_ = true;
-            finished_changed_.notify_all();
-            if (delete_when_finished_) {
-                lock.unlock();
-                delete this;  // released by finish() from our own thread
+            std::shared_ptr<loop_thread> self;  // after finish() from this thread: its last hold
+            {
+                std::lock_guard lock(mutex_);
+                finished_ = true;
+                finished_changed_.notify_all();
+                self = std::move(self_);
             }
         });
     }
@@ -72,13 +75,13 @@ public:
 
     /// Lets the thread finish once the remaining (cancelled) work is done, stopping the
     /// io_context if that takes longer than `grace`. Returns false when called from the loop's
-    /// own thread: the loop then deletes itself when its current handler returns, and the
-    /// caller must release (not delete) it.
+    /// own thread: the thread then holds the loop until its current handler has returned, so
+    /// the io_context is never destroyed inside its own run().
     bool finish(std::chrono::milliseconds grace) {
         if (std::this_thread::get_id() == thread_.get_id()) {
             {
                 std::lock_guard lock(mutex_);
-                delete_when_finished_ = true;
+                self_ = shared_from_this();
             }
             thread_.detach();
             work_.reset();
@@ -94,7 +97,7 @@ public:
         return true;
     }
 
-    ~owned_loop() {
+    ~loop_thread() {
         if (thread_.joinable()) {
             work_.reset();
             context_.stop();
@@ -108,8 +111,21 @@ private:
     std::mutex mutex_;
     std::condition_variable finished_changed_;
     bool finished_ = false;
-    bool delete_when_finished_ = false;
+    std::shared_ptr<loop_thread> self_;  ///< set by finish() from the loop's own thread
     std::thread thread_;
+};
+
+/// The client's handle on its own loop_thread (declared in the public header).
+class owned_loop {
+public:
+    owned_loop() : loop_(std::make_shared<loop_thread>()) {}
+    const std::shared_ptr<loop_thread>& shared() const noexcept { return loop_; }
+    asio::any_io_executor executor() { return loop_->executor(); }
+    /// See loop_thread::finish().
+    bool finish(std::chrono::milliseconds grace) { return loop_->finish(grace); }
+
+private:
+    std::shared_ptr<loop_thread> loop_;
 };
 
 /// Something the client closes when it shuts down (its log streams).
@@ -141,8 +157,10 @@ struct request_result {
 
 class client_impl : public std::enable_shared_from_this<client_impl> {
 public:
-    client_impl(asio::any_io_executor executor, const client_options& options)
-        : executor_(std::move(executor)), options_(options) {
+    /// `loop`: the client's own io_context (null when embedded), kept until the impl is gone.
+    client_impl(asio::any_io_executor executor, const client_options& options,
+                std::shared_ptr<loop_thread> loop = nullptr)
+        : loop_(std::move(loop)), executor_(std::move(executor)), options_(options) {
         auto env = core::environment_view::system();
         auto settings = std::make_shared<transport::session_settings>();
         options_.address = core::discover_address(options, env);
@@ -294,6 +312,8 @@ public:
     bool stopping() const noexcept { return stopping_; }
 
 private:
+    // First member, so destroyed last: everything below may hold I/O objects of its io_context.
+    std::shared_ptr<loop_thread> loop_;
     asio::any_io_executor executor_;
     std::shared_ptr<const transport::session_settings> settings_;
     std::mutex streams_mutex_;

@@ -950,8 +950,13 @@ struct fake_dashboard::impl {
         if (!sent) co_return;
         count_websocket_bytes(buffer.size());
         if (kind == action::close) {
-          if (watch.running && !conn.closed) {  // up to 200 ms for the client's close reply or FIN
-            watch.done.expires_after(milliseconds{200});
+          // Up to 2 s for the client's close reply or FIN (the watch ends the wait as soon as
+          // either arrives). The bound starts when the frame is written, not when the client
+          // reads it: a client still working through buffered frames (megabytes of them in the
+          // back-pressure tests, slower under sanitizers) must not find the socket gone when it
+          // answers, or its teardown fails with ENOTCONN instead of a clean close.
+          if (watch.running && !conn.closed) {
+            watch.done.expires_after(milliseconds{2000});
             co_await watch.done.async_wait(use_tuple);
           }
           co_return;

@@ -223,7 +223,7 @@ public:
   /// server_errors() and drops the connection.
   websocket_script& wait_until(std::function<bool()> condition);
   /// A close frame with this code (1000 normal; 1011, 4000, ... as a test needs) and reason,
-  /// then wait up to 200 ms for the client's close reply (any bytes) or FIN, then close (FIN).
+  /// then wait up to 2 s for the client's close reply (any bytes) or FIN, then close (FIN).
   /// Code 0 sends a close frame without a code (the client reports 1005, "no status").
   websocket_script& close(std::uint16_t code = 1000, std::string reason = {});
   /// Close the TCP connection (FIN) without a close frame: the client sees an abnormal close (1006).
