@@ -584,7 +584,15 @@ int main(int argc, char** argv) {
       delivered == lines_expected && duplicates == 0 && lost == 0 && out_of_order == 0 && corrupt == 0;
   checks["no_tail_failed"] = failed == 0;
   checks["no_hang"] = !hung;
-  checks["rss_steady_growth_below_10pct"] = s.duration < 8 || steady_growth < 0.10;
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine keeps freed memory resident by design (RSS grows in any long run), so the
+  // flat-RSS check means nothing there; LeakSanitizer checks leaks at exit instead.
+  const bool rss_is_meaningful = false;
+#else
+  const bool rss_is_meaningful = true;
+#endif
+  if (rss_is_meaningful)
+    checks["rss_steady_growth_below_10pct"] = s.duration < 8 || steady_growth < 0.10;
   checks["fds_after_streams_within_pool"] = after_streams.fds <= fds_allowed_with_client;
   checks["fds_after_client_back_to_start"] = after_client.fds <= fds_start + 2;
   checks["server_clean"] = server_ok && unmatched == 0 && server_errors == 0 && WIFEXITED(child_status) &&
