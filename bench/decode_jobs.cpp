@@ -39,9 +39,10 @@ int main(int argc, char** argv) {
     }
     std::sort(millis.begin(), millis.end());
     const double median = millis[millis.size() / 2];
-    std::printf("{\"bench\": \"decode_job_list\", \"records\": %d, \"body_bytes\": %zu, \"repetitions\": %d, "
-                "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, \"records_per_s\": %.0f, \"checksum\": %zu}\n",
-                records, body.size(), repetitions, median, millis.front(), millis.back(),
-                records / (median / 1000.0), checksum);
+    std::printf(
+        "{\"bench\": \"decode_job_list\", \"records\": %d, \"body_bytes\": %zu, \"repetitions\": %d, "
+        "\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, \"records_per_s\": %.0f, \"checksum\": %zu}\n",
+        records, body.size(), repetitions, median, millis.front(), millis.back(), records / (median / 1000.0),
+        checksum);
     return 0;
 }

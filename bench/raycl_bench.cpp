@@ -123,8 +123,8 @@ struct get_job_counters {
     std::string last_error;
 };
 
-asio::awaitable<void> get_job_worker(client& ray, std::string id, clock_type::time_point deadline,
-                                     std::uint64_t limit, get_job_counters& counters) {
+asio::awaitable<void> get_job_worker(client& ray, std::string id, clock_type::time_point deadline, std::uint64_t limit,
+                                     get_job_counters& counters) {
     while (limit ? counters.issued < limit : clock_type::now() < deadline) {
         ++counters.issued;
         try {
@@ -141,8 +141,8 @@ asio::awaitable<void> get_job_worker(client& ray, std::string id, clock_type::ti
 get_job_counters run_get_job_phase(asio::io_context& context, client& ray, const std::string& id,
                                    std::size_t concurrency, double seconds, std::uint64_t limit) {
     get_job_counters counters;
-    const auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(
-                                                  std::chrono::duration<double>(seconds));
+    const auto deadline =
+        clock_type::now() + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds));
     for (std::size_t i = 0; i < concurrency; ++i)
         asio::co_spawn(context, get_job_worker(ray, id, deadline, limit, counters), asio::detached);
     context.restart();
@@ -210,10 +210,14 @@ int command_decode(const arguments& args) {
     std::vector<double> sorted;
     for (const auto& v : samples_ms) sorted.push_back(v.as_double());
     std::sort(sorted.begin(), sorted.end());
-    json::object out{{"bench", "decode"},      {"client", "raycl"},
-                     {"kind", kind},           {"records", records},
-                     {"body_bytes", body.size()}, {"samples_ms", samples_ms},
-                     {"median_ms", sorted[sorted.size() / 2]}, {"peak_extra_kib", peak_extra_kib}};
+    json::object out{{"bench", "decode"},
+                     {"client", "raycl"},
+                     {"kind", kind},
+                     {"records", records},
+                     {"body_bytes", body.size()},
+                     {"samples_ms", samples_ms},
+                     {"median_ms", sorted[sorted.size() / 2]},
+                     {"peak_extra_kib", peak_extra_kib}};
     std::cout << json::serialize(out) << std::endl;
     return 0;
 }
@@ -251,7 +255,8 @@ int command_tail(const arguments& args) {
     asio::io_context context(1);
     client ray(context.get_executor(), options_for(args, 1));
     raycl::tail_options options;
-    options.protocol = args.get("protocol") == "stream" ? raycl::tail_protocol::stream : raycl::tail_protocol::websocket;
+    options.protocol =
+        args.get("protocol") == "stream" ? raycl::tail_protocol::stream : raycl::tail_protocol::websocket;
     options.complete_from_static_log = false;
     const auto pause_every = static_cast<std::uint64_t>(args.number("pause-every", 0));
     const std::chrono::milliseconds pause(static_cast<long>(args.number("pause-ms", 0)));
@@ -365,9 +370,9 @@ int command_raw_tail(const arguments& args) {
     }
     const double elapsed = seconds_since(start);
     const double cpu = cpu_seconds() - cpu_before;
-    json::object out{{"bench", "tail"},   {"client", "raw-beast"}, {"protocol", args.get("protocol")},
-                     {"bytes", bytes},    {"seconds", elapsed},     {"cpu_s", cpu},
-                     {"peak_rss_kib", status_kib("VmHWM")}};
+    json::object out{
+        {"bench", "tail"},    {"client", "raw-beast"}, {"protocol", args.get("protocol")},   {"bytes", bytes},
+        {"seconds", elapsed}, {"cpu_s", cpu},          {"peak_rss_kib", status_kib("VmHWM")}};
     std::cout << json::serialize(out) << std::endl;
     return 0;
 }
@@ -403,8 +408,11 @@ int command_first_line(const arguments& args) {
     std::string id, error;
     asio::co_spawn(context, first_line(ray, args.get("entrypoint"), submit_ms, first_ms, id, error), asio::detached);
     context.run();
-    json::object out{{"bench", "first_line"}, {"client", "raycl"}, {"submission_id", id},
-                     {"submit_ms", submit_ms}, {"first_line_ms", first_ms}};
+    json::object out{{"bench", "first_line"},
+                     {"client", "raycl"},
+                     {"submission_id", id},
+                     {"submit_ms", submit_ms},
+                     {"first_line_ms", first_ms}};
     if (!error.empty()) out["error"] = error;
     std::cout << json::serialize(out) << std::endl;
     return error.empty() ? 0 : 1;
@@ -425,8 +433,10 @@ int main(int argc, char** argv) {
             return 2;
         }
         name = name.substr(2);
-        if (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) args.values[name] = argv[++i];
-        else args.values[name] = "1";
+        if (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0)
+            args.values[name] = argv[++i];
+        else
+            args.values[name] = "1";
     }
     const std::string command = argv[1];
     try {

@@ -47,13 +47,13 @@ int main(int argc, char** argv) {
     fake_dashboard dashboard;
     const std::string job = R"({"type": "SUBMISSION", "job_id": "02000000", "submission_id": "raysubmit_bench",
         "status": "SUCCEEDED", "entrypoint": "bench", "driver_node_id": "node1"})";
-    dashboard.route("GET", "/api/jobs/raysubmit_bench", [job](const recorded_request&) { return reply::json(200, job); });
+    dashboard.route("GET", "/api/jobs/raysubmit_bench",
+                    [job](const recorded_request&) { return reply::json(200, job); });
     dashboard.websocket_route("/api/jobs/raysubmit_bench/logs/tail", [lines](const recorded_request&) {
         return websocket_script{}.send_lines(0, lines, 10).close(1000);
     });
-    dashboard.route("GET", "/api/v0/logs/stream*", [lines](const recorded_request&) {
-        return reply::stream(generated_chunks(0, lines, 10));
-    });
+    dashboard.route("GET", "/api/v0/logs/stream*",
+                    [lines](const recorded_request&) { return reply::stream(generated_chunks(0, lines, 10)); });
     client_options options;
     options.address = dashboard.address();
     options.discover_token = false;
@@ -77,12 +77,13 @@ int main(int argc, char** argv) {
         }
         std::sort(seconds_taken.begin(), seconds_taken.end());
         const double median = seconds_taken[seconds_taken.size() / 2];
-        std::printf("{\"bench\": \"tail_throughput\", \"protocol\": \"%s\", \"lines\": %llu, \"received\": %llu, "
-                    "\"bytes\": %llu, \"median_s\": %.3f, \"min_s\": %.3f, \"max_s\": %.3f, \"lines_per_s\": %.0f, "
-                    "\"mb_per_s\": %.1f, \"peak_rss_kib\": %ld}\n",
-                    to_string(protocol), static_cast<unsigned long long>(lines),
-                    static_cast<unsigned long long>(received), static_cast<unsigned long long>(bytes), median,
-                    seconds_taken.front(), seconds_taken.back(), lines / median, bytes / median / 1e6, peak_rss_kib());
+        std::printf(
+            "{\"bench\": \"tail_throughput\", \"protocol\": \"%s\", \"lines\": %llu, \"received\": %llu, "
+            "\"bytes\": %llu, \"median_s\": %.3f, \"min_s\": %.3f, \"max_s\": %.3f, \"lines_per_s\": %.0f, "
+            "\"mb_per_s\": %.1f, \"peak_rss_kib\": %ld}\n",
+            to_string(protocol), static_cast<unsigned long long>(lines), static_cast<unsigned long long>(received),
+            static_cast<unsigned long long>(bytes), median, seconds_taken.front(), seconds_taken.back(), lines / median,
+            bytes / median / 1e6, peak_rss_kib());
     }
     return 0;
 }

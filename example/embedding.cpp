@@ -36,10 +36,9 @@ int main() {
             return true;
         };
 
-        asio::co_spawn(application_loop, ray.get_version(),
-                       [&](std::exception_ptr error, raycl::version_info version) {
-                           if (!report("get_version", error)) std::printf("Ray %s\n", version.ray_version.c_str());
-                       });
+        asio::co_spawn(application_loop, ray.get_version(), [&](std::exception_ptr error, raycl::version_info version) {
+            if (!report("get_version", error)) std::printf("Ray %s\n", version.ray_version.c_str());
+        });
         asio::co_spawn(application_loop, ray.list_jobs(),
                        [&](std::exception_ptr error, std::vector<raycl::job_details> jobs) {
                            if (report("list_jobs", error)) return;

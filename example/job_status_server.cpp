@@ -29,7 +29,7 @@ using tcp = asio::ip::tcp;
 
 /// Answers one request by asking Ray through raycl.
 asio::awaitable<http::response<http::string_body>> answer(raycl::client& ray,
-                                                           const http::request<http::string_body>& request) {
+                                                          const http::request<http::string_body>& request) {
     http::response<http::string_body> response{http::status::ok, request.version()};
     response.set(http::field::content_type, "application/json");
     const std::string target(request.target());
@@ -69,7 +69,8 @@ asio::awaitable<void> serve_connection(raycl::client& ray, tcp::socket socket, s
     beast::flat_buffer buffer;
     for (;;) {
         http::request<http::string_body> request;
-        auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, request, asio::as_tuple(asio::use_awaitable));
+        auto [read_error, read_bytes] =
+            co_await http::async_read(stream, buffer, request, asio::as_tuple(asio::use_awaitable));
         if (read_error) co_return;
         auto response = co_await answer(ray, request);
         response.keep_alive(request.keep_alive());

@@ -30,27 +30,31 @@ asio::awaitable<int> run(raycl::client& ray, std::string entrypoint) {
 
     std::cout << "jobs:\n";
     for (const auto& j : co_await ray.list_jobs()) {
-        std::printf("  %-28s %-10s %s\n", j.submission_id.value_or("-").c_str(),
-                    j.status_text.c_str(), j.entrypoint.substr(0, 40).c_str());
+        std::printf("  %-28s %-10s %s\n", j.submission_id.value_or("-").c_str(), j.status_text.c_str(),
+                    j.entrypoint.substr(0, 40).c_str());
     }
     const auto nodes = co_await ray.list_nodes();
     std::cout << "nodes (" << nodes.items.size() << " of " << nodes.total << "):\n";
     for (const auto& n : nodes.items) {
-        std::printf("  %s %-15s %-6s%s\n", n.node_id.substr(0, 12).c_str(), n.node_ip.c_str(),
-                    n.state.c_str(), n.is_head_node ? " head" : "");
+        std::printf("  %s %-15s %-6s%s\n", n.node_id.substr(0, 12).c_str(), n.node_ip.c_str(), n.state.c_str(),
+                    n.is_head_node ? " head" : "");
     }
     co_return job.status == raycl::job_status::succeeded ? 0 : 1;
 }
 
 int main(int argc, char** argv) {
     std::string entrypoint = argc > 1 ? argv[1]
-        : "python -c \"import ray; ray.init(); print('sum of squares:', sum(ray.get([ray.remote(lambda x: x * x).remote(i) for i in range(10)])))\"";
+                                      : "python -c \"import ray; ray.init(); print('sum of squares:', "
+                                        "sum(ray.get([ray.remote(lambda x: x * x).remote(i) for i in range(10)])))\"";
     try {
         raycl::client ray;  // owns its io_context and thread
         asio::io_context main_loop;
         int exit_code = 1;
         asio::co_spawn(main_loop, run(ray, entrypoint), [&](std::exception_ptr error, int code) {
-            if (!error) { exit_code = code; return; }
+            if (!error) {
+                exit_code = code;
+                return;
+            }
             try {
                 std::rethrow_exception(error);
             } catch (const raycl::client_error& e) {

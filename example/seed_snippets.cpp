@@ -90,14 +90,28 @@ int main(int argc, char** argv) {
             } catch (const raycl::client_error& e) {
                 // Handling by status, as the seed's error table describes.
                 switch (e.status()) {
-                    case 400: std::cerr << "invalid request: " << e.message() << "\n"; break;
+                    case 400:
+                        std::cerr << "invalid request: " << e.message() << "\n";
+                        break;
                     case 401:
-                    case 403: std::cerr << "authentication failed: set RAY_AUTH_TOKEN\n"; break;
-                    case 404: std::cerr << "no such job: " << argv[1] << "\n"; break;
-                    case 408: std::cerr << "timed out: " << e.message() << "\n"; break;
-                    case 429: std::cerr << "stream limit reached: " << e.message() << "\n"; break;
-                    case 503: std::cerr << "cluster unreachable: " << e.message() << "\n"; break;
-                    default: std::cerr << "error " << e.status() << ": " << e.message() << "\n"; break;
+                    case 403:
+                        std::cerr << "authentication failed: set RAY_AUTH_TOKEN\n";
+                        break;
+                    case 404:
+                        std::cerr << "no such job: " << argv[1] << "\n";
+                        break;
+                    case 408:
+                        std::cerr << "timed out: " << e.message() << "\n";
+                        break;
+                    case 429:
+                        std::cerr << "stream limit reached: " << e.message() << "\n";
+                        break;
+                    case 503:
+                        std::cerr << "cluster unreachable: " << e.message() << "\n";
+                        break;
+                    default:
+                        std::cerr << "error " << e.status() << ": " << e.message() << "\n";
+                        break;
                 }
                 exit_code = 3;
             }

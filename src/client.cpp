@@ -20,24 +20,28 @@ core::attempt_outcome outcome_of(core::transport_failure failure) {
         case transport_failure::resolve_failed:
         case transport_failure::connect_refused:
         case transport_failure::connect_timeout:
-        case transport_failure::tls_failed: return attempt_outcome::not_sent;
-        case transport_failure::stale_connection: return attempt_outcome::stale_connection;
-        case transport_failure::read_timeout: return attempt_outcome::timed_out;
-        case transport_failure::connection_lost: return attempt_outcome::connection_lost;
+        case transport_failure::tls_failed:
+            return attempt_outcome::not_sent;
+        case transport_failure::stale_connection:
+            return attempt_outcome::stale_connection;
+        case transport_failure::read_timeout:
+            return attempt_outcome::timed_out;
+        case transport_failure::connection_lost:
+            return attempt_outcome::connection_lost;
         case transport_failure::body_too_large:
         case transport_failure::malformed_response:
-        case transport_failure::cancelled: return attempt_outcome::final_error;
+        case transport_failure::cancelled:
+            return attempt_outcome::final_error;
     }
     return attempt_outcome::final_error;
 }
-
 
 }  // namespace
 
 /// Sends `request` with the retry policy; returns the first response that is not a
 /// retryable failure (which may still be a 4xx/5xx for the caller to map).
 asio::awaitable<request_result> client_impl::perform(strand_slot& slot, const core::request_spec& request,
-                                        const call_options& call) {
+                                                     const call_options& call) {
     const seconds connect_timeout = call.connect_timeout.value_or(options_.timeout.connect);
     const seconds read_timeout = call.read_timeout.value_or(options_.timeout.read);
     const retry_policy policy = call.retry.value_or(options_.retry);
@@ -57,20 +61,22 @@ asio::awaitable<request_result> client_impl::perform(strand_slot& slot, const co
             outcome = core::attempt_outcome::retryable_status;
             failure = core::classify_status(request, result.response.status, result.response.body, secrets_);
         } catch (const transport::attempt_error& error) {
-            if (error.failure() == core::transport_failure::cancelled)
-                throw cancelled_error(request, error.detail());
+            if (error.failure() == core::transport_failure::cancelled) throw cancelled_error(request, error.detail());
             outcome = outcome_of(error.failure());
             failure = core::transport_error(request, error.failure(), error.detail(), secrets_);
         }
         const bool stale = outcome == core::attempt_outcome::stale_connection;
-        const auto step = core::decide_retry(policy, attempts + 1, outcome, request.idempotent,
-                                             stale_retries, std::uniform_real_distribution<double>(0.0, 1.0)(slot.random));
+        const auto step = core::decide_retry(policy, attempts + 1, outcome, request.idempotent, stale_retries,
+                                             std::uniform_real_distribution<double>(0.0, 1.0)(slot.random));
         if (!step.retry) {
             // A stale connection that may not be repeated is, for the caller, a lost one.
             throw *failure;
         }
         if (step.counts_as_attempt) ++attempts;
-        if (stale) ++stale_retries; else stale_retries = 0;
+        if (stale)
+            ++stale_retries;
+        else
+            stale_retries = 0;
         ++retries_;
         result.repeated = true;
         if (step.delay.count() > 0) co_await sleep(slot, step.delay, request);
@@ -78,7 +84,7 @@ asio::awaitable<request_result> client_impl::perform(strand_slot& slot, const co
 }
 
 asio::awaitable<void> client_impl::sleep(strand_slot& slot, std::chrono::milliseconds delay,
-                            const core::request_spec& request) {
+                                         const core::request_spec& request) {
     asio::steady_timer timer(slot.session.strand(), delay);
     slot.sleeping.push_back(&timer);
     boost::system::error_code ec;
@@ -86,7 +92,6 @@ asio::awaitable<void> client_impl::sleep(strand_slot& slot, std::chrono::millise
     slot.sleeping.remove(&timer);
     if (ec) throw cancelled_error(request, "cancelled during back-off");
 }
-
 
 }  // namespace detail
 
@@ -112,7 +117,8 @@ const state_resource<actor_info> actors{"actor", "actors", "actor_id", &core::de
 template <class T>
 asio::awaitable<list_result<T>> list_state(const std::shared_ptr<client_impl>& impl, const state_resource<T>& resource,
                                            const list_options& options, call_options call) {
-    return impl->run<list_result<T>>(core::state_list_request(resource.route, options), std::move(call),
+    return impl->run<list_result<T>>(
+        core::state_list_request(resource.route, options), std::move(call),
         [impl, decode_row = resource.decode_row](const core::request_spec& request, const request_result& result) {
             return core::decode_state_list(impl->parse(request, result.response), decode_row);
         });
@@ -124,9 +130,10 @@ asio::awaitable<list_result<T>> list_state(const std::shared_ptr<client_impl>& i
 template <class T>
 asio::awaitable<T> get_state_row(const std::shared_ptr<client_impl>& impl, const state_resource<T>& resource,
                                  std::string id, call_options call) {
-    return impl->run<T>(core::state_get_request(resource.route, resource.id_key, id), std::move(call),
+    return impl->run<T>(
+        core::state_get_request(resource.route, resource.id_key, id), std::move(call),
         [impl, id, kind = resource.kind, decode_row = resource.decode_row](const core::request_spec& request,
-                                                                          const request_result& result) {
+                                                                           const request_result& result) {
             auto list = core::decode_state_list(impl->parse(request, result.response), decode_row);
             if (list.items.empty()) {
                 throw client_error(error_kind::not_found,
@@ -134,9 +141,8 @@ asio::awaitable<T> get_state_row(const std::shared_ptr<client_impl>& impl, const
                                    core::sanitize(request.describe(), impl->secrets()), {}, 200);
             }
             if constexpr (std::is_same_v<T, task_info>) {
-                return *std::max_element(list.items.begin(), list.items.end(), [](const T& a, const T& b) {
-                    return a.attempt_number < b.attempt_number;
-                });
+                return *std::max_element(list.items.begin(), list.items.end(),
+                                         [](const T& a, const T& b) { return a.attempt_number < b.attempt_number; });
             } else {
                 return std::move(list.items.front());
             }
@@ -166,11 +172,17 @@ client::~client() {
     impl_.reset();
 }
 
-asio::any_io_executor client::get_executor() const noexcept { return impl_->executor(); }
+asio::any_io_executor client::get_executor() const noexcept {
+    return impl_->executor();
+}
 
-const std::string& client::address() const noexcept { return impl_->address(); }
+const std::string& client::address() const noexcept {
+    return impl_->address();
+}
 
-client_stats client::stats() const noexcept { return impl_->stats(); }
+client_stats client::stats() const noexcept {
+    return impl_->stats();
+}
 
 // Each operation below is: validate (throws 400 before any I/O), build the request (pure),
 // run it on a strand with retries, map the response (pure). The lambdas run on the strand.
@@ -178,9 +190,9 @@ client_stats client::stats() const noexcept { return impl_->stats(); }
 asio::awaitable<version_info> client::get_version(call_options call) {
     auto impl = impl_;
     auto operation = impl->run<version_info>(core::version_request(), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            return core::decode_version(impl->parse(request, result.response));
-        });
+                                             [impl](const core::request_spec& request, const request_result& result) {
+                                                 return core::decode_version(impl->parse(request, result.response));
+                                             });
     co_return co_await std::move(operation);
 }
 
@@ -188,18 +200,19 @@ asio::awaitable<job_details> client::get_job(std::string id, call_options call) 
     core::validate_resource_id("job", id);
     auto impl = impl_;
     auto operation = impl->run<job_details>(core::get_job_request(id), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            return core::decode_job_details(impl->parse(request, result.response));
-        });
+                                            [impl](const core::request_spec& request, const request_result& result) {
+                                                return core::decode_job_details(impl->parse(request, result.response));
+                                            });
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<std::vector<job_details>> client::list_jobs(call_options call) {
     auto impl = impl_;
-    auto operation = impl->run<std::vector<job_details>>(core::list_jobs_request(), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            return core::decode_job_list(impl->parse(request, result.response));
-        });
+    auto operation =
+        impl->run<std::vector<job_details>>(core::list_jobs_request(), std::move(call),
+                                            [impl](const core::request_spec& request, const request_result& result) {
+                                                return core::decode_job_list(impl->parse(request, result.response));
+                                            });
     co_return co_await std::move(operation);
 }
 
@@ -207,9 +220,9 @@ asio::awaitable<std::string> client::list_job_logs(std::string id, call_options 
     core::validate_resource_id("job", id);
     auto impl = impl_;
     auto operation = impl->run<std::string>(core::job_logs_request(id), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            return core::decode_job_logs(impl->parse(request, result.response));
-        });
+                                            [impl](const core::request_spec& request, const request_result& result) {
+                                                return core::decode_job_logs(impl->parse(request, result.response));
+                                            });
     co_return co_await std::move(operation);
 }
 
@@ -217,18 +230,18 @@ asio::awaitable<bool> client::stop_job(std::string id, call_options call) {
     core::validate_resource_id("job", id);
     auto impl = impl_;
     auto operation = impl->run<bool>(core::stop_job_request(id), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            return core::decode_stopped(impl->parse(request, result.response));
-        });
+                                     [impl](const core::request_spec& request, const request_result& result) {
+                                         return core::decode_stopped(impl->parse(request, result.response));
+                                     });
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<std::string> client::submit_job(job_submission submission, call_options call) {
     core::validate_submission(submission);
-    const std::string submission_id =
-        submission.submission_id.value_or(core::generate_submission_id());
+    const std::string submission_id = submission.submission_id.value_or(core::generate_submission_id());
     auto impl = impl_;
-    auto operation = impl->run<std::string>(core::submit_job_request(submission, submission_id), std::move(call),
+    auto operation = impl->run<std::string>(
+        core::submit_job_request(submission, submission_id), std::move(call),
         [impl, submission_id](const core::request_spec& request, const request_result& result) {
             // A repeated submit that Ray refuses as a duplicate means an earlier attempt landed.
             if (result.repeated && core::is_duplicate_submission(result.response.status, result.response.body))
@@ -241,7 +254,8 @@ asio::awaitable<std::string> client::submit_job(job_submission submission, call_
 asio::awaitable<bool> client::delete_job(std::string id, call_options call) {
     core::validate_resource_id("job", id);
     auto impl = impl_;
-    auto operation = impl->run<bool>(core::delete_job_request(id), std::move(call),
+    auto operation = impl->run<bool>(
+        core::delete_job_request(id), std::move(call),
         [impl](const core::request_spec& request, const request_result& result) {
             const auto& response = result.response;
             // Ray answers a delete of a non-terminal job with a 500 and a traceback; it is the
@@ -322,10 +336,11 @@ asio::awaitable<list_result<actor_info>> client::list_actors(list_options option
 
 asio::awaitable<serve_instance> client::list_serve_applications(call_options call) {
     auto impl = impl_;
-    auto operation = impl->run<serve_instance>(core::serve_list_request(), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            return core::decode_serve_instance(impl->parse(request, result.response));
-        });
+    auto operation =
+        impl->run<serve_instance>(core::serve_list_request(), std::move(call),
+                                  [impl](const core::request_spec& request, const request_result& result) {
+                                      return core::decode_serve_instance(impl->parse(request, result.response));
+                                  });
     co_return co_await std::move(operation);
 }
 
@@ -343,10 +358,10 @@ asio::awaitable<void> client::deploy_serve_applications(json::object config, cal
         throw client_error(error_kind::invalid_argument, "a Serve config needs an \"applications\" array");
     auto impl = impl_;
     auto operation = impl->run<bool>(core::serve_deploy_request(config), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            impl->throw_if_failed(request, result.response);
-            return true;
-        });
+                                     [impl](const core::request_spec& request, const request_result& result) {
+                                         impl->throw_if_failed(request, result.response);
+                                         return true;
+                                     });
     co_await std::move(operation);
 }
 
@@ -361,10 +376,10 @@ asio::awaitable<void> client::delete_serve_application(std::string name, call_op
 asio::awaitable<void> client::shutdown_serve(call_options call) {
     auto impl = impl_;
     auto operation = impl->run<bool>(core::serve_shutdown_request(), std::move(call),
-        [impl](const core::request_spec& request, const request_result& result) {
-            impl->throw_if_failed(request, result.response);
-            return true;
-        });
+                                     [impl](const core::request_spec& request, const request_result& result) {
+                                         impl->throw_if_failed(request, result.response);
+                                         return true;
+                                     });
     co_await std::move(operation);
 }
 

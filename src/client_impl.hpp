@@ -51,7 +51,6 @@ inline bool is_sensitive_header(std::string_view name) {
     return false;
 }
 
-
 /// An io_context owned by a client, with the one thread that runs it. Shared by the client
 /// (through owned_loop) and its client_impl: the io_context must outlive every strand, socket,
 /// timer and channel made on it, and log streams keep the impl (and so the loop) alive after
@@ -173,10 +172,9 @@ public:
         settings->headers.emplace_back("Accept", "application/json, text/plain, */*");
         if (!options_.token.empty()) {
             secrets_.push_back(options_.token);
-            settings->headers.emplace_back(options_.token_header == token_header::authorization
-                                               ? "Authorization"
-                                               : "X-Ray-Authorization",
-                                           "Bearer " + options_.token);
+            settings->headers.emplace_back(
+                options_.token_header == token_header::authorization ? "Authorization" : "X-Ray-Authorization",
+                "Bearer " + options_.token);
         }
         std::string cookie;
         for (const auto& [name, value] : options_.cookies) {
@@ -199,7 +197,8 @@ public:
         address_ = settings->endpoint.display;
         base_path_ = settings->endpoint.base_path;
         for (std::size_t i = 0; i < strand_count; ++i) {
-            slots_.push_back(std::make_unique<strand_slot>(asio::make_strand(executor_), settings, connections_opened_));
+            slots_.push_back(
+                std::make_unique<strand_slot>(asio::make_strand(executor_), settings, connections_opened_));
         }
     }
 
@@ -225,8 +224,8 @@ public:
     asio::awaitable<T> run(core::request_spec request, call_options call, Handler handle) {
         core::validate_call_options(call);
         auto& slot = next_slot();
-        auto operation = [self = shared_from_this(), &slot, request = std::move(request),
-                          call = std::move(call), handle = std::move(handle)]() mutable -> asio::awaitable<T> {
+        auto operation = [self = shared_from_this(), &slot, request = std::move(request), call = std::move(call),
+                          handle = std::move(handle)]() mutable -> asio::awaitable<T> {
             active_operation guard(*self);
             request_result result;
             try {
@@ -286,8 +285,7 @@ public:
                                             const call_options& call);
 
     /// Sleeps on the slot's strand; the timer is cancelled by shutdown().
-    asio::awaitable<void> sleep(strand_slot& slot, std::chrono::milliseconds delay,
-                                const core::request_spec& request);
+    asio::awaitable<void> sleep(strand_slot& slot, std::chrono::milliseconds delay, const core::request_spec& request);
 
     /// The next strand, round robin.
     strand_slot& next_slot() noexcept {

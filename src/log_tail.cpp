@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <iterator>
 
-
 namespace raycl {
 
 namespace detail {
@@ -67,17 +66,23 @@ bool is_final_status(int http_status) {
 
 class log_stream_state : public closable, public std::enable_shared_from_this<log_stream_state> {
 public:
-    log_stream_state(std::shared_ptr<client_impl> impl, strand_slot& slot, job_details job,
-                     tail_options options, stream_limits limits)
-        : impl_(std::move(impl)), slot_(slot), job_(std::move(job)), id_(job_.submission_id.value_or("")),
-          options_(std::move(options)), limits_(limits), assembler_(limits),
+    log_stream_state(std::shared_ptr<client_impl> impl, strand_slot& slot, job_details job, tail_options options,
+                     stream_limits limits)
+        : impl_(std::move(impl)),
+          slot_(slot),
+          job_(std::move(job)),
+          id_(job_.submission_id.value_or("")),
+          options_(std::move(options)),
+          limits_(limits),
+          assembler_(limits),
           batch_(batch_lines(limits.queue_size)),
           channel_(slot.session.strand(), channel_batches(limits.queue_size)) {
         stats_.protocol = options_.protocol == tail_protocol::stream ? tail_protocol::stream : tail_protocol::websocket;
     }
 
     void start() {
-        asio::co_spawn(slot_.session.strand(), [self = shared_from_this()] { return self->run(); }, asio::detached);
+        asio::co_spawn(
+            slot_.session.strand(), [self = shared_from_this()] { return self->run(); }, asio::detached);
     }
 
     void close() noexcept override {
@@ -108,9 +113,8 @@ public:
         log_item& item = std::get<1>(received);
         if (ec) {
             close();
-            throw client_error(error_kind::cancelled, ec == asio::error::operation_aborted
-                                                          ? "log stream cancelled"
-                                                          : "log stream closed");
+            throw client_error(error_kind::cancelled,
+                               ec == asio::error::operation_aborted ? "log stream cancelled" : "log stream closed");
         }
         if (item.error) {
             finished_ = true;
@@ -144,8 +148,8 @@ private:
         } catch (const boost::system::system_error&) {  // a co_await after close()
             error = std::make_exception_ptr(client_error(error_kind::cancelled, "log stream closed"));
         } catch (const std::exception& e) {
-            error = std::make_exception_ptr(client_error(error_kind::server_error,
-                                                         core::sanitize(e.what(), impl_->secrets())));
+            error = std::make_exception_ptr(
+                client_error(error_kind::server_error, core::sanitize(e.what(), impl_->secrets())));
         }
         source_ = nullptr;
         // g++ 12 destroys temporaries in a co_await expression twice: only named objects here.
@@ -195,8 +199,8 @@ private:
                     check_feed(status);
                 }
             } catch (const transport::http_status_error& declined) {
-                auto error = core::classify_status(describe(protocol), declined.status(), declined.body(),
-                                                   impl_->secrets());
+                auto error =
+                    core::classify_status(describe(protocol), declined.status(), declined.body(), impl_->secrets());
                 if (!error || is_final_status(declined.status())) {
                     stop_watcher(watcher);
                     throw error.value_or(client_error(error_kind::server_error, "unexpected answer to the log tail"));
@@ -215,8 +219,8 @@ private:
                 }
                 timed_out = broken.failure() == transport_failure::read_timeout;
                 if (broken.failure() != transport_failure::cancelled)
-                    failure = core::transport_error(describe(protocol), broken.failure(), broken.detail(),
-                                                    impl_->secrets());
+                    failure =
+                        core::transport_error(describe(protocol), broken.failure(), broken.detail(), impl_->secrets());
             }
             source_ = nullptr;
             const bool watcher_saw_end = watcher && watcher->job_ended;
@@ -237,8 +241,8 @@ private:
             }
             if (reconnects_left-- <= 0) {
                 if (failure) throw *failure;
-                throw client_error(error_kind::unavailable, "the log tail kept closing while job " + id_ +
-                                                                " was still running");
+                throw client_error(error_kind::unavailable,
+                                   "the log tail kept closing while job " + id_ + " was still running");
             }
             {
                 std::lock_guard lock(stats_mutex_);
@@ -367,15 +371,12 @@ private:
         return spec;
     }
 
-    std::string websocket_target() const {
-        return impl_->prefixed(core::job_logs_request(id_).target + "/tail");
-    }
+    std::string websocket_target() const { return impl_->prefixed(core::job_logs_request(id_).target + "/tail"); }
 
     std::string stream_target() const {
         // Ray 2.60 needs node_id (any value) next to submission_id and lines=-1 for the whole file.
-        return impl_->prefixed("/api/v0/logs/stream?submission_id=" + core::percent_encode_query(id_) +
-                               "&node_id=" + core::percent_encode_query(job_.driver_node_id.value_or("")) +
-                               "&lines=-1");
+        return impl_->prefixed("/api/v0/logs/stream?submission_id=" + core::percent_encode_query(id_) + "&node_id=" +
+                               core::percent_encode_query(job_.driver_node_id.value_or("")) + "&lines=-1");
     }
 
     std::unique_ptr<transport::log_source> make_source(tail_protocol protocol) const {
@@ -395,8 +396,7 @@ private:
     asio::awaitable<void> wait_for_driver() {
         const auto start = std::chrono::steady_clock::now();
         while (!job_.driver_node_id && !job_.is_terminal()) {
-            if (options_.stream_timeout &&
-                std::chrono::steady_clock::now() - start > *options_.stream_timeout)
+            if (options_.stream_timeout && std::chrono::steady_clock::now() - start > *options_.stream_timeout)
                 throw client_error(error_kind::timeout, "job " + id_ + " did not start within the stream timeout");
             co_await pause(std::chrono::milliseconds(250));
             job_ = co_await fetch_job();
@@ -423,8 +423,9 @@ private:
 
     std::shared_ptr<watcher_state> start_watcher() {
         auto watcher = std::make_shared<watcher_state>(slot_.session.strand());
-        asio::co_spawn(slot_.session.strand(),
-                       [self = shared_from_this(), watcher]() { return self->watch(watcher); }, asio::detached);
+        asio::co_spawn(
+            slot_.session.strand(), [self = shared_from_this(), watcher]() { return self->watch(watcher); },
+            asio::detached);
         return watcher;
     }
 
@@ -475,18 +476,18 @@ private:
     stream_limits limits_;
     core::line_assembler assembler_;
     std::vector<log_line> lines_;
-    std::size_t batch_;                        ///< lines per channel item
+    std::size_t batch_;  ///< lines per channel item
     item_channel channel_;
-    std::vector<log_line> pending_;            ///< consumer side: the batch being handed out
+    std::vector<log_line> pending_;  ///< consumer side: the batch being handed out
     std::size_t next_pending_ = 0;
     transport::log_source* source_ = nullptr;  ///< the open connection, for close()
     asio::steady_timer* timer_ = nullptr;      ///< the back-off/wait timer, for close()
     bool closed_ = false;                      ///< on the strand
     std::atomic<bool> closing_{false};
-    bool finished_ = false;                    ///< consumer side: end or error seen
-    std::atomic<std::size_t> waiting_{0};      ///< lines sent and not yet handed out
+    bool finished_ = false;                ///< consumer side: end or error seen
+    std::atomic<std::size_t> waiting_{0};  ///< lines sent and not yet handed out
     std::size_t peak_ = 0;
-    std::uint64_t bytes_received_ = 0;         ///< bytes read from every connection (on the strand)
+    std::uint64_t bytes_received_ = 0;  ///< bytes read from every connection (on the strand)
     mutable std::mutex stats_mutex_;
     stream_stats stats_;
 };
@@ -495,9 +496,12 @@ private:
 
 const char* to_string(tail_protocol protocol) noexcept {
     switch (protocol) {
-        case tail_protocol::stream: return "stream";
-        case tail_protocol::websocket: return "websocket";
-        case tail_protocol::automatic: return "auto";
+        case tail_protocol::stream:
+            return "stream";
+        case tail_protocol::websocket:
+            return "websocket";
+        case tail_protocol::automatic:
+            return "auto";
     }
     return "stream";
 }
@@ -512,7 +516,9 @@ log_stream& log_stream::operator=(log_stream&& other) noexcept {
     return *this;
 }
 
-log_stream::~log_stream() { close(); }
+log_stream::~log_stream() {
+    close();
+}
 
 asio::awaitable<std::optional<log_line>> log_stream::next() {
     if (!state_) co_return std::nullopt;
@@ -525,7 +531,9 @@ void log_stream::close() noexcept {
     if (state_) state_->close();
 }
 
-stream_stats log_stream::stats() const { return state_ ? state_->stats() : stream_stats{}; }
+stream_stats log_stream::stats() const {
+    return state_ ? state_->stats() : stream_stats{};
+}
 
 namespace {
 
@@ -540,8 +548,8 @@ void validate_tail(const tail_options& options, const stream_limits& limits) {
     if (options.stream_timeout) core::validate_timeout("stream_timeout", *options.stream_timeout);
     if (options.max_reconnects < 0 || options.max_reconnects > 100)
         throw client_error(error_kind::invalid_argument, "max_reconnects must be in [0, 100]");
-    if (limits.queue_size == 0 || limits.max_message_size == 0 || limits.max_lines == 0 ||
-        limits.max_messages == 0 || limits.max_bytes == 0)
+    if (limits.queue_size == 0 || limits.max_message_size == 0 || limits.max_lines == 0 || limits.max_messages == 0 ||
+        limits.max_bytes == 0)
         throw client_error(error_kind::invalid_argument, "stream limits must be positive");
 }
 
@@ -555,12 +563,11 @@ asio::awaitable<log_stream> client::tail_job_logs(std::string id, tail_options o
     // The job must exist (404) and be a submission (Ray tails only those: 400) before a tail starts.
     auto job = co_await get_job(id);
     if (job.type == job_type::driver || !job.submission_id) {
-        throw client_error(error_kind::invalid_argument,
-                           "job " + core::sanitize(id, impl->secrets(), 128) +
-                               " is a driver job: Ray tails only submitted jobs");
+        throw client_error(error_kind::invalid_argument, "job " + core::sanitize(id, impl->secrets(), 128) +
+                                                             " is a driver job: Ray tails only submitted jobs");
     }
-    auto state = std::make_shared<detail::log_stream_state>(impl, impl->next_slot(), std::move(job),
-                                                            std::move(options), limits);
+    auto state =
+        std::make_shared<detail::log_stream_state>(impl, impl->next_slot(), std::move(job), std::move(options), limits);
     impl->track(state);
     state->start();
     co_return log_stream(std::move(state));

@@ -20,7 +20,7 @@ namespace raycl {
 namespace detail {
 class client_impl;
 class owned_loop;
-}
+}  // namespace detail
 
 /// @brief Counters of a client's traffic, updated atomically (read them from any thread).
 struct client_stats {
@@ -119,8 +119,7 @@ public:
 
     /// @brief Polls `get_job` with back-off until the job is terminal.
     /// @return the terminal job. 408 when `wait.deadline` passes first.
-    boost::asio::awaitable<job_details> wait_for_job(std::string id, wait_options wait = {},
-                                                     call_options call = {});
+    boost::asio::awaitable<job_details> wait_for_job(std::string id, wait_options wait = {}, call_options call = {});
 
     // ---- Live logs ---------------------------------------------------------------------------
 
@@ -149,30 +148,25 @@ public:
     /// @brief One node by hex id (detailed). 404 when unknown.
     boost::asio::awaitable<node_info> get_node(std::string id, call_options call = {});
     /// @brief Nodes of the cluster; see `list_result::truncated()`.
-    boost::asio::awaitable<list_result<node_info>> list_nodes(list_options options = {},
-                                                              call_options call = {});
+    boost::asio::awaitable<list_result<node_info>> list_nodes(list_options options = {}, call_options call = {});
     /// @brief One task by hex id (detailed); its latest attempt. 404 when unknown.
     boost::asio::awaitable<task_info> get_task(std::string id, call_options call = {});
     /// @brief Tasks of the cluster (one row per attempt).
-    boost::asio::awaitable<list_result<task_info>> list_tasks(list_options options = {},
-                                                              call_options call = {});
+    boost::asio::awaitable<list_result<task_info>> list_tasks(list_options options = {}, call_options call = {});
     /// @brief One actor by hex id (detailed). 404 when unknown.
     boost::asio::awaitable<actor_info> get_actor(std::string id, call_options call = {});
     /// @brief Actors of the cluster.
-    boost::asio::awaitable<list_result<actor_info>> list_actors(list_options options = {},
-                                                                call_options call = {});
+    boost::asio::awaitable<list_result<actor_info>> list_actors(list_options options = {}, call_options call = {});
 
     // ---- Ray Serve ---------------------------------------------------------------------------
 
     /// @brief Serve's instance details with every application (empty when Serve is not running).
     boost::asio::awaitable<serve_instance> list_serve_applications(call_options call = {});
     /// @brief One Serve application by name (free text, percent-encoded). 404 when absent.
-    boost::asio::awaitable<serve_application> get_serve_application(std::string name,
-                                                                    call_options call = {});
+    boost::asio::awaitable<serve_application> get_serve_application(std::string name, call_options call = {});
     /// @brief Replaces Serve's declarative config (`PUT /api/serve/applications/`).
     /// Deployment continues asynchronously: poll `get_serve_application`.
-    boost::asio::awaitable<void> deploy_serve_applications(boost::json::object config,
-                                                           call_options call = {});
+    boost::asio::awaitable<void> deploy_serve_applications(boost::json::object config, call_options call = {});
     /// @brief Deletes one application. Ray has no per-application delete: raycl re-deploys the
     /// current declarative config without that application. 404 when absent; 400 when it was
     /// deployed imperatively (from Python), which a declarative config cannot remove.

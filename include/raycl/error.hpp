@@ -45,8 +45,8 @@ public:
     /// @param request the sanitized request line, e.g. `"GET /api/jobs/abc"` (may be empty).
     /// @param server_body the sanitized, bounded body the server sent (may be empty).
     /// @param http_status the HTTP status the server answered, 0 when no response was read.
-    client_error(error_kind kind, std::string message, std::string request = {},
-                 std::string server_body = {}, int http_status = 0);
+    client_error(error_kind kind, std::string message, std::string request = {}, std::string server_body = {},
+                 int http_status = 0);
 
     /// @brief The seed-compatible status (400, 401, 403, 404, 408, 429, 500, 503).
     int status() const noexcept { return status_; }

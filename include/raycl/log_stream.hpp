@@ -52,22 +52,23 @@ enum class line_kind {
 
 /// @brief One line of a job's log.
 struct log_line {
-    std::string text;             ///< The line without its newline (valid or invalid UTF-8 as logged).
-    bool newline = true;          ///< Whether it ended with `\n` (false for the log's unterminated last line and for all pieces but the last).
+    std::string text;  ///< The line without its newline (valid or invalid UTF-8 as logged).
+    bool newline =
+        true;  ///< Whether it ended with `\n` (false for the log's unterminated last line and for all pieces but the last).
     line_kind kind = line_kind::whole;  ///< Whole, piece or truncated.
-    std::uint64_t offset = 0;     ///< Byte offset of `text` in the log.
+    std::uint64_t offset = 0;           ///< Byte offset of `text` in the log.
 };
 
 /// @brief Counters of one stream.
 struct stream_stats {
-    std::uint64_t lines = 0;           ///< Lines (and pieces) delivered to the channel.
-    std::uint64_t bytes = 0;           ///< Log bytes consumed (newlines included).
-    std::uint64_t frames = 0;          ///< Frames/chunks that carried new bytes.
-    std::uint64_t reconnects = 0;      ///< Connections after the first.
-    std::uint64_t oversize_lines = 0;  ///< Lines longer than max_message_size.
-    std::uint64_t static_log_bytes = 0;  ///< Bytes recovered from the static log at the end.
-    std::uint64_t last_offset = 0;     ///< Log offset just after the last byte consumed.
-    std::size_t queue_peak = 0;        ///< Most lines ever waiting in the channel.
+    std::uint64_t lines = 0;                         ///< Lines (and pieces) delivered to the channel.
+    std::uint64_t bytes = 0;                         ///< Log bytes consumed (newlines included).
+    std::uint64_t frames = 0;                        ///< Frames/chunks that carried new bytes.
+    std::uint64_t reconnects = 0;                    ///< Connections after the first.
+    std::uint64_t oversize_lines = 0;                ///< Lines longer than max_message_size.
+    std::uint64_t static_log_bytes = 0;              ///< Bytes recovered from the static log at the end.
+    std::uint64_t last_offset = 0;                   ///< Log offset just after the last byte consumed.
+    std::size_t queue_peak = 0;                      ///< Most lines ever waiting in the channel.
     tail_protocol protocol = tail_protocol::stream;  ///< The protocol in use now.
 };
 
@@ -100,10 +101,10 @@ public:
     log_stream() = default;
     /// @brief Wraps a started stream (used by `client`).
     explicit log_stream(std::shared_ptr<detail::log_stream_state> state) noexcept;
-    log_stream(log_stream&&) noexcept = default;             ///< Movable.
-    log_stream& operator=(log_stream&& other) noexcept;      ///< Closes the current stream first.
-    log_stream(const log_stream&) = delete;                  ///< Not copyable.
-    log_stream& operator=(const log_stream&) = delete;       ///< Not copyable.
+    log_stream(log_stream&&) noexcept = default;         ///< Movable.
+    log_stream& operator=(log_stream&& other) noexcept;  ///< Closes the current stream first.
+    log_stream(const log_stream&) = delete;              ///< Not copyable.
+    log_stream& operator=(const log_stream&) = delete;   ///< Not copyable.
     /// @brief Closes the stream (see `close()`).
     ~log_stream();
 

@@ -44,23 +44,23 @@ struct driver_info {
 
 /// @brief One job (`GET /api/jobs/{id}` and the elements of `GET /api/jobs/`).
 struct job_details {
-    job_type type = job_type::unknown;               ///< SUBMISSION or DRIVER.
-    std::optional<std::string> job_id{};               ///< Hex Ray job id; empty while PENDING.
-    std::optional<std::string> submission_id{};        ///< Submission id; empty for DRIVER jobs.
-    std::optional<raycl::driver_info> driver_info{};   ///< Driver process, once started.
-    job_status status = job_status::unknown;         ///< Current status.
-    std::string status_text{};                         ///< Status exactly as Ray sent it.
-    std::string entrypoint{};                          ///< The shell command of the job.
-    std::optional<std::string> message{};              ///< Ray's status message.
-    std::optional<std::string> error_type{};           ///< Ray's error type (an open set).
-    std::optional<std::int64_t> start_time{};          ///< Unix milliseconds.
-    std::optional<std::int64_t> end_time{};            ///< Unix milliseconds.
-    std::map<std::string, std::string> metadata{};     ///< User metadata.
-    std::optional<boost::json::object> runtime_env{};  ///< Runtime environment.
+    job_type type = job_type::unknown;                       ///< SUBMISSION or DRIVER.
+    std::optional<std::string> job_id{};                     ///< Hex Ray job id; empty while PENDING.
+    std::optional<std::string> submission_id{};              ///< Submission id; empty for DRIVER jobs.
+    std::optional<raycl::driver_info> driver_info{};         ///< Driver process, once started.
+    job_status status = job_status::unknown;                 ///< Current status.
+    std::string status_text{};                               ///< Status exactly as Ray sent it.
+    std::string entrypoint{};                                ///< The shell command of the job.
+    std::optional<std::string> message{};                    ///< Ray's status message.
+    std::optional<std::string> error_type{};                 ///< Ray's error type (an open set).
+    std::optional<std::int64_t> start_time{};                ///< Unix milliseconds.
+    std::optional<std::int64_t> end_time{};                  ///< Unix milliseconds.
+    std::map<std::string, std::string> metadata{};           ///< User metadata.
+    std::optional<boost::json::object> runtime_env{};        ///< Runtime environment.
     std::optional<std::string> driver_agent_http_address{};  ///< Agent serving the driver.
-    std::optional<std::string> driver_node_id{};       ///< Node the driver runs on.
-    std::optional<std::int64_t> driver_exit_code{};    ///< Exit code once finished.
-    boost::json::object raw{};                         ///< The whole object as received.
+    std::optional<std::string> driver_node_id{};             ///< Node the driver runs on.
+    std::optional<std::int64_t> driver_exit_code{};          ///< Exit code once finished.
+    boost::json::object raw{};                               ///< The whole object as received.
 
     /// @brief True when the job can no longer change state (STOPPED, SUCCEEDED, FAILED).
     bool is_terminal() const noexcept { return raycl::is_terminal(status); }
@@ -78,27 +78,48 @@ struct job_submission {
     job_submission(std::string entrypoint_command) : entrypoint(std::move(entrypoint_command)) {}
 
     /// @brief Sets `submission_id`.
-    job_submission& with_submission_id(std::string id) { submission_id = std::move(id); return *this; }
+    job_submission& with_submission_id(std::string id) {
+        submission_id = std::move(id);
+        return *this;
+    }
     /// @brief Sets `runtime_env`.
-    job_submission& with_runtime_env(boost::json::object env) { runtime_env = std::move(env); return *this; }
+    job_submission& with_runtime_env(boost::json::object env) {
+        runtime_env = std::move(env);
+        return *this;
+    }
     /// @brief Sets `metadata`.
-    job_submission& with_metadata(std::map<std::string, std::string> values) { metadata = std::move(values); return *this; }
+    job_submission& with_metadata(std::map<std::string, std::string> values) {
+        metadata = std::move(values);
+        return *this;
+    }
     /// @brief Sets `entrypoint_num_cpus`.
-    job_submission& with_num_cpus(double cpus) { entrypoint_num_cpus = cpus; return *this; }
+    job_submission& with_num_cpus(double cpus) {
+        entrypoint_num_cpus = cpus;
+        return *this;
+    }
     /// @brief Sets `entrypoint_num_gpus`.
-    job_submission& with_num_gpus(double gpus) { entrypoint_num_gpus = gpus; return *this; }
+    job_submission& with_num_gpus(double gpus) {
+        entrypoint_num_gpus = gpus;
+        return *this;
+    }
     /// @brief Sets `entrypoint_memory` (bytes).
-    job_submission& with_memory(std::int64_t bytes) { entrypoint_memory = bytes; return *this; }
+    job_submission& with_memory(std::int64_t bytes) {
+        entrypoint_memory = bytes;
+        return *this;
+    }
     /// @brief Sets `entrypoint_resources`.
-    job_submission& with_resources(std::map<std::string, double> values) { entrypoint_resources = std::move(values); return *this; }
+    job_submission& with_resources(std::map<std::string, double> values) {
+        entrypoint_resources = std::move(values);
+        return *this;
+    }
 
-    std::string entrypoint{};                           ///< Shell command; required, non-empty.
-    std::optional<std::string> submission_id{};         ///< Generated when empty.
-    std::optional<boost::json::object> runtime_env{};   ///< Runtime environment.
-    std::optional<std::map<std::string, std::string>> metadata{};  ///< User metadata.
-    std::optional<double> entrypoint_num_cpus{};        ///< CPUs reserved for the entrypoint.
-    std::optional<double> entrypoint_num_gpus{};        ///< GPUs reserved for the entrypoint.
-    std::optional<std::int64_t> entrypoint_memory{};    ///< Memory (bytes) for the entrypoint.
+    std::string entrypoint{};                                             ///< Shell command; required, non-empty.
+    std::optional<std::string> submission_id{};                           ///< Generated when empty.
+    std::optional<boost::json::object> runtime_env{};                     ///< Runtime environment.
+    std::optional<std::map<std::string, std::string>> metadata{};         ///< User metadata.
+    std::optional<double> entrypoint_num_cpus{};                          ///< CPUs reserved for the entrypoint.
+    std::optional<double> entrypoint_num_gpus{};                          ///< GPUs reserved for the entrypoint.
+    std::optional<std::int64_t> entrypoint_memory{};                      ///< Memory (bytes) for the entrypoint.
     std::optional<std::map<std::string, double>> entrypoint_resources{};  ///< Custom resources.
 };
 
@@ -113,17 +134,17 @@ struct version_info {
 
 /// @brief One node of the cluster (state API).
 struct node_info {
-    std::string node_id{};                      ///< Hex node id.
-    std::string node_ip{};                      ///< Node IP address.
-    bool is_head_node = false;                ///< Whether this is the head.
-    std::string state{};                        ///< `ALIVE` or `DEAD`.
-    std::string state_message{};                ///< Why the node is in its state (may be empty).
-    std::string node_name{};                    ///< Node name.
+    std::string node_id{};                            ///< Hex node id.
+    std::string node_ip{};                            ///< Node IP address.
+    bool is_head_node = false;                        ///< Whether this is the head.
+    std::string state{};                              ///< `ALIVE` or `DEAD`.
+    std::string state_message{};                      ///< Why the node is in its state (may be empty).
+    std::string node_name{};                          ///< Node name.
     std::map<std::string, double> resources_total{};  ///< Total resources.
     std::map<std::string, std::string> labels{};      ///< Node labels.
     std::optional<std::int64_t> start_time_ms{};      ///< With detail.
     std::optional<std::int64_t> end_time_ms{};        ///< With detail.
-    boost::json::object raw{};                  ///< The whole object as received.
+    boost::json::object raw{};                        ///< The whole object as received.
 
     /// @brief True when `state` is `ALIVE`.
     bool alive() const noexcept { return state == "ALIVE"; }
@@ -131,52 +152,51 @@ struct node_info {
 
 /// @brief One task attempt (state API).
 struct task_info {
-    std::string task_id{};                      ///< Hex task id.
-    std::int64_t attempt_number = 0;          ///< Attempt (retries add rows).
-    std::string name{};                         ///< Task name.
-    std::string state{};                        ///< e.g. `FINISHED`, `RUNNING`, `FAILED`.
-    std::string job_id{};                       ///< Hex job id.
-    std::optional<std::string> actor_id{};      ///< Actor, for actor tasks.
-    std::string type{};                         ///< e.g. `NORMAL_TASK`, `ACTOR_TASK`.
-    std::string func_or_class_name{};           ///< Function or class name.
+    std::string task_id{};                        ///< Hex task id.
+    std::int64_t attempt_number = 0;              ///< Attempt (retries add rows).
+    std::string name{};                           ///< Task name.
+    std::string state{};                          ///< e.g. `FINISHED`, `RUNNING`, `FAILED`.
+    std::string job_id{};                         ///< Hex job id.
+    std::optional<std::string> actor_id{};        ///< Actor, for actor tasks.
+    std::string type{};                           ///< e.g. `NORMAL_TASK`, `ACTOR_TASK`.
+    std::string func_or_class_name{};             ///< Function or class name.
     std::optional<std::string> parent_task_id{};  ///< Parent task.
-    std::optional<std::string> node_id{};       ///< Node it ran on.
-    std::optional<std::string> worker_id{};     ///< Worker it ran on.
-    std::optional<std::int64_t> worker_pid{};   ///< Worker process id.
-    std::optional<std::string> error_type{};    ///< Error type, if failed.
-    std::optional<std::string> error_message{}; ///< With detail.
-    boost::json::object raw{};                  ///< The whole object as received.
+    std::optional<std::string> node_id{};         ///< Node it ran on.
+    std::optional<std::string> worker_id{};       ///< Worker it ran on.
+    std::optional<std::int64_t> worker_pid{};     ///< Worker process id.
+    std::optional<std::string> error_type{};      ///< Error type, if failed.
+    std::optional<std::string> error_message{};   ///< With detail.
+    boost::json::object raw{};                    ///< The whole object as received.
 };
 
 /// @brief One actor (state API).
 struct actor_info {
-    std::string actor_id{};                     ///< Hex actor id.
-    std::string class_name{};                   ///< Actor class.
-    std::string state{};                        ///< e.g. `ALIVE`, `DEAD`.
-    std::string job_id{};                       ///< Hex job id.
-    std::optional<std::string> name{};          ///< Name, if named.
-    std::optional<std::string> node_id{};       ///< Node it runs on.
-    std::optional<std::int64_t> pid{};          ///< Process id.
-    std::optional<std::string> ray_namespace{}; ///< Namespace.
-    std::optional<std::int64_t> num_restarts{}; ///< With detail.
-    boost::json::object raw{};                  ///< The whole object as received.
+    std::string actor_id{};                      ///< Hex actor id.
+    std::string class_name{};                    ///< Actor class.
+    std::string state{};                         ///< e.g. `ALIVE`, `DEAD`.
+    std::string job_id{};                        ///< Hex job id.
+    std::optional<std::string> name{};           ///< Name, if named.
+    std::optional<std::string> node_id{};        ///< Node it runs on.
+    std::optional<std::int64_t> pid{};           ///< Process id.
+    std::optional<std::string> ray_namespace{};  ///< Namespace.
+    std::optional<std::int64_t> num_restarts{};  ///< With detail.
+    boost::json::object raw{};                   ///< The whole object as received.
 };
 
 /// @brief A list from Ray's state API, with the numbers that tell whether it was truncated.
 template <class T>
 struct list_result {
     std::vector<T> items{};                 ///< The rows returned.
-    std::int64_t total = 0;               ///< Rows the cluster holds in all (before limit and filters).
+    std::int64_t total = 0;                 ///< Rows the cluster holds in all (before limit and filters).
     std::int64_t num_after_truncation = 0;  ///< Rows left after the server's source-side limit.
-    std::int64_t num_filtered = 0;        ///< Rows that matched the filters.
+    std::int64_t num_filtered = 0;          ///< Rows that matched the filters.
     std::string partial_failure_warning{};  ///< Ray's warning when some sources failed.
     std::vector<std::string> warnings{};    ///< Ray's other warnings.
 
     /// @brief True when the cluster holds rows matching the query that were not returned
     /// (the limit cut the list, or the server truncated its sources).
     bool truncated() const noexcept {
-        return num_after_truncation < total ||
-               static_cast<std::int64_t>(items.size()) < num_filtered;
+        return num_after_truncation < total || static_cast<std::int64_t>(items.size()) < num_filtered;
     }
 };
 
@@ -201,9 +221,15 @@ struct list_options {
     list_options() = default;
 
     /// @brief Sets `limit`.
-    list_options& with_limit(int rows) { limit = rows; return *this; }
+    list_options& with_limit(int rows) {
+        limit = rows;
+        return *this;
+    }
     /// @brief Asks for detailed rows.
-    list_options& with_detail(bool on = true) { detail = on; return *this; }
+    list_options& with_detail(bool on = true) {
+        detail = on;
+        return *this;
+    }
     /// @brief Adds the filter `key = value`.
     list_options& where(std::string key, std::string value) {
         filters.emplace_back(std::move(key), "=", std::move(value));
@@ -235,27 +261,27 @@ std::string_view to_string(serve_app_status status) noexcept;
 
 /// @brief One deployment of a Serve application.
 struct serve_deployment {
-    std::string name{};           ///< Deployment name.
-    std::string status{};         ///< e.g. `HEALTHY`, `UPDATING`, `UNHEALTHY`.
-    std::string status_trigger{}; ///< Why it is in that status.
-    std::string message{};        ///< Status message.
+    std::string name{};             ///< Deployment name.
+    std::string status{};           ///< e.g. `HEALTHY`, `UPDATING`, `UNHEALTHY`.
+    std::string status_trigger{};   ///< Why it is in that status.
+    std::string message{};          ///< Status message.
     std::size_t replica_count = 0;  ///< Replicas listed.
-    boost::json::object raw{};    ///< The whole object as received.
+    boost::json::object raw{};      ///< The whole object as received.
 };
 
 /// @brief One Serve application.
 struct serve_application {
-    std::string name{};                        ///< Application name.
-    std::optional<std::string> route_prefix{}; ///< HTTP route prefix.
-    std::optional<std::string> docs_path{};    ///< Docs path.
-    serve_app_status status = serve_app_status::unknown;  ///< Status.
-    std::string status_text{};                 ///< Status exactly as Ray sent it.
-    std::string message{};                     ///< Status message.
-    std::optional<double> last_deployed_time_s{};  ///< Unix seconds.
+    std::string name{};                                        ///< Application name.
+    std::optional<std::string> route_prefix{};                 ///< HTTP route prefix.
+    std::optional<std::string> docs_path{};                    ///< Docs path.
+    serve_app_status status = serve_app_status::unknown;       ///< Status.
+    std::string status_text{};                                 ///< Status exactly as Ray sent it.
+    std::string message{};                                     ///< Status message.
+    std::optional<double> last_deployed_time_s{};              ///< Unix seconds.
     std::optional<boost::json::object> deployed_app_config{};  ///< Declarative config, if any.
-    std::string source{};                      ///< `declarative`, `imperative` or `unknown`.
-    std::vector<serve_deployment> deployments{};  ///< Deployments, sorted by name.
-    boost::json::object raw{};                 ///< The whole object as received.
+    std::string source{};                                      ///< `declarative`, `imperative` or `unknown`.
+    std::vector<serve_deployment> deployments{};               ///< Deployments, sorted by name.
+    boost::json::object raw{};                                 ///< The whole object as received.
 };
 
 /// @brief `GET /api/serve/applications/`: the Serve instance and its applications.

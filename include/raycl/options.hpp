@@ -63,10 +63,10 @@ enum class oversize_policy {
 /// max_bytes ends the stream with a 429 `client_error`, after every line before the limit was
 /// delivered.
 struct stream_limits {
-    std::size_t max_messages = 10'000;           ///< WebSocket frames / HTTP chunks with new data.
-    std::size_t max_lines = 50'000;              ///< Lines (and pieces) delivered.
+    std::size_t max_messages = 10'000;              ///< WebSocket frames / HTTP chunks with new data.
+    std::size_t max_lines = 50'000;                 ///< Lines (and pieces) delivered.
     std::size_t max_bytes = std::size_t{50} << 20;  ///< Log bytes delivered.
-    std::size_t max_message_size = 10 * 1024;    ///< Longest line delivered whole.
+    std::size_t max_message_size = 10 * 1024;       ///< Longest line delivered whole.
     /// @brief Capacity of the channel between the socket reader and the consumer. When it is
     /// full the reader stops reading the socket (TCP back-pressure); nothing is dropped.
     std::size_t queue_size = 1'000;

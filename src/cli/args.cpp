@@ -172,20 +172,34 @@ struct command_spec {
 
 const std::vector<command_spec>& specs() {
     static const std::vector<command_spec> all = {
-        {command_kind::job_submit, {"job", "submit"}, 0, "",
-         {{"--submission-id", true}, {"--runtime-env-json", true}, {"--metadata-json", true},
-          {"--entrypoint-num-cpus", true}, {"--entrypoint-num-gpus", true}, {"--entrypoint-memory", true},
-          {"--entrypoint-resources", true}, {"--no-wait", false}}},
+        {command_kind::job_submit,
+         {"job", "submit"},
+         0,
+         "",
+         {{"--submission-id", true},
+          {"--runtime-env-json", true},
+          {"--metadata-json", true},
+          {"--entrypoint-num-cpus", true},
+          {"--entrypoint-num-gpus", true},
+          {"--entrypoint-memory", true},
+          {"--entrypoint-resources", true},
+          {"--no-wait", false}}},
         {command_kind::job_list, {"job", "list"}, 0, "", {}},
         {command_kind::job_status, {"job", "status"}, 1, "ID", {}},
-        {command_kind::job_logs, {"job", "logs"}, 1, "ID",
+        {command_kind::job_logs,
+         {"job", "logs"},
+         1,
+         "ID",
          {{"--follow", false}, {"--protocol", true}, {"--stream-timeout", true}}},
         {command_kind::job_stop, {"job", "stop"}, 1, "ID", {{"--wait", false}}},
         {command_kind::job_delete, {"job", "delete"}, 1, "ID", {}},
         {command_kind::job_wait, {"job", "wait"}, 1, "ID", {}},
         {command_kind::node_list, {"node", "list"}, 0, "", {}},
         {command_kind::node_get, {"node", "get"}, 1, "ID", {}},
-        {command_kind::task_list, {"task", "list"}, 0, "",
+        {command_kind::task_list,
+         {"task", "list"},
+         0,
+         "",
          {{"--limit", true}, {"--filter", true}, {"--detail", false}}},
         {command_kind::task_get, {"task", "get"}, 1, "ID", {}},
         {command_kind::actor_list, {"actor", "list"}, 0, "", {}},
@@ -233,7 +247,8 @@ void apply_command_flag(command& cmd, const std::string& flag, const std::string
     } else if (flag == "--metadata-json") {
         std::map<std::string, std::string> metadata;
         for (const auto& [key, v] : parse_json_object(value, flag, level)) {
-            if (!v.is_string()) throw usage_error(flag + ": value of '" + std::string(key) + "' is not a string", level);
+            if (!v.is_string())
+                throw usage_error(flag + ": value of '" + std::string(key) + "' is not a string", level);
             metadata[std::string(key)] = std::string(v.as_string());
         }
         cmd.metadata = std::move(metadata);
@@ -246,7 +261,8 @@ void apply_command_flag(command& cmd, const std::string& flag, const std::string
     } else if (flag == "--entrypoint-resources") {
         std::map<std::string, double> resources;
         for (const auto& [key, v] : parse_json_object(value, flag, level)) {
-            if (!v.is_number()) throw usage_error(flag + ": value of '" + std::string(key) + "' is not a number", level);
+            if (!v.is_number())
+                throw usage_error(flag + ": value of '" + std::string(key) + "' is not a number", level);
             resources[std::string(key)] = v.to_number<double>();
         }
         cmd.entrypoint_resources = std::move(resources);
@@ -255,10 +271,14 @@ void apply_command_flag(command& cmd, const std::string& flag, const std::string
     } else if (flag == "--follow") {
         cmd.follow = true;
     } else if (flag == "--protocol") {
-        if (value == "auto") cmd.protocol = tail_protocol::automatic;
-        else if (value == "websocket") cmd.protocol = tail_protocol::websocket;
-        else if (value == "stream") cmd.protocol = tail_protocol::stream;
-        else throw usage_error("--protocol must be auto, websocket or stream, got '" + value + "'", level);
+        if (value == "auto")
+            cmd.protocol = tail_protocol::automatic;
+        else if (value == "websocket")
+            cmd.protocol = tail_protocol::websocket;
+        else if (value == "stream")
+            cmd.protocol = tail_protocol::stream;
+        else
+            throw usage_error("--protocol must be auto, websocket or stream, got '" + value + "'", level);
     } else if (flag == "--stream-timeout") {
         cmd.stream_timeout = parse_number(value, flag, level);
         if (*cmd.stream_timeout <= 0) throw usage_error("--stream-timeout must be > 0", level);
@@ -297,11 +317,13 @@ void apply_command_flag(command& cmd, const std::string& flag, const std::string
 
 }  // namespace
 
-std::string top_level_help() { return help_for("raycl"); }
+std::string top_level_help() {
+    return help_for("raycl");
+}
 
 command parse_command_line(const std::vector<std::string>& args) {
     command cmd;
-    std::vector<std::string> words;       // command words seen so far
+    std::vector<std::string> words;        // command words seen so far
     std::vector<std::string> positionals;  // arguments after the command words
     const command_spec* spec = nullptr;
     bool help = false, version = false, dashdash = false;
@@ -335,11 +357,29 @@ command parse_command_line(const std::vector<std::string>& args) {
             auto no_value = [&] {
                 if (has_inline) throw usage_error(flag + " takes no value", level);
             };
-            if (flag == "--help" || flag == "-h") { no_value(); help = true; continue; }
-            if (flag == "--version") { no_value(); version = true; continue; }
-            if (flag == "--verbose" || flag == "-v") { no_value(); cmd.global.verbose = true; continue; }
-            if (flag == "--address") { cmd.global.address = take_value(); continue; }
-            if (flag == "--token") { cmd.global.token = take_value(); continue; }
+            if (flag == "--help" || flag == "-h") {
+                no_value();
+                help = true;
+                continue;
+            }
+            if (flag == "--version") {
+                no_value();
+                version = true;
+                continue;
+            }
+            if (flag == "--verbose" || flag == "-v") {
+                no_value();
+                cmd.global.verbose = true;
+                continue;
+            }
+            if (flag == "--address") {
+                cmd.global.address = take_value();
+                continue;
+            }
+            if (flag == "--token") {
+                cmd.global.token = take_value();
+                continue;
+            }
             if (flag == "--header") {
                 const std::string value = take_value();
                 const auto colon = value.find(':');
@@ -355,9 +395,12 @@ command parse_command_line(const std::vector<std::string>& args) {
             }
             if (flag == "--output" || flag == "-o") {
                 const std::string value = take_value();
-                if (value == "table") cmd.global.output = output_format::table;
-                else if (value == "json") cmd.global.output = output_format::json;
-                else throw usage_error("--output must be table or json, got '" + value + "'", level);
+                if (value == "table")
+                    cmd.global.output = output_format::table;
+                else if (value == "json")
+                    cmd.global.output = output_format::json;
+                else
+                    throw usage_error("--output must be table or json, got '" + value + "'", level);
                 continue;
             }
             if (flag == "--timeout") {
@@ -372,8 +415,10 @@ command parse_command_line(const std::vector<std::string>& args) {
                     if (flag != name) continue;
                     known = true;
                     std::string value;
-                    if (takes_value) value = take_value();
-                    else no_value();
+                    if (takes_value)
+                        value = take_value();
+                    else
+                        no_value();
                     apply_command_flag(cmd, flag, value, level);
                 }
                 if (known) continue;
@@ -427,16 +472,20 @@ std::string join_entrypoint(const std::vector<std::string>& words) {
     std::string out;
     for (const auto& word : words) {
         if (!out.empty()) out += ' ';
-        const bool safe = !word.empty() && word.find_first_not_of(
-            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=,+@%") == std::string::npos;
+        const bool safe =
+            !word.empty() &&
+            word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./:=,+@%") ==
+                std::string::npos;
         if (safe) {
             out += word;
             continue;
         }
         out += '\'';
         for (char c : word) {
-            if (c == '\'') out += "'\\''";
-            else out += c;
+            if (c == '\'')
+                out += "'\\''";
+            else
+                out += c;
         }
         out += '\'';
     }

@@ -23,11 +23,27 @@ enum class output_format { table, json };
 enum class command_kind {
     help,           ///< `--help` at some level: print `help_text`, exit 0.
     print_version,  ///< `--version`: client version only, no network.
-    job_submit, job_list, job_status, job_logs, job_stop, job_delete, job_wait,
-    node_list, node_get, task_list, task_get, actor_list, actor_get,
-    serve_list, serve_get, serve_deploy, serve_delete, serve_shutdown,
-    version,        ///< `raycl version`: client and server versions.
-    cluster_up, cluster_down,
+    job_submit,
+    job_list,
+    job_status,
+    job_logs,
+    job_stop,
+    job_delete,
+    job_wait,
+    node_list,
+    node_get,
+    task_list,
+    task_get,
+    actor_list,
+    actor_get,
+    serve_list,
+    serve_get,
+    serve_deploy,
+    serve_delete,
+    serve_shutdown,
+    version,  ///< `raycl version`: client and server versions.
+    cluster_up,
+    cluster_down,
 };
 
 /// Options accepted at every level.

@@ -16,17 +16,19 @@ namespace json = boost::json;
 
 int exit_code_for(job_status status) noexcept {
     switch (status) {
-    case job_status::succeeded: return exit_code::ok;
-    case job_status::failed:
-    case job_status::stopped: return exit_code::job_failed;
-    default: return exit_code::error;
+        case job_status::succeeded:
+            return exit_code::ok;
+        case job_status::failed:
+        case job_status::stopped:
+            return exit_code::job_failed;
+        default:
+            return exit_code::error;
     }
 }
 
 std::size_t display_width(std::string_view text) noexcept {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::string shorten(std::string_view text, std::size_t width) {
@@ -52,8 +54,7 @@ std::string one_line(std::string_view text) {
 }
 
 std::string_view status_colour(std::string_view s) noexcept {
-    if (s == "SUCCEEDED" || s == "ALIVE" || s == "HEALTHY" || s == "FINISHED" || s == "RUNNING_APP")
-        return "\033[32m";
+    if (s == "SUCCEEDED" || s == "ALIVE" || s == "HEALTHY" || s == "FINISHED" || s == "RUNNING_APP") return "\033[32m";
     if (s == "FAILED" || s == "DEAD" || s == "DEPLOY_FAILED" || s == "UNHEALTHY") return "\033[31m";
     if (s == "RUNNING" || s == "PENDING" || s == "DEPLOYING" || s == "UPDATING" || s == "NOT_STARTED" ||
         s == "PENDING_CREATION" || s == "RESTARTING" || s == "DELETING")
@@ -145,17 +146,22 @@ std::string format_time_ms(const std::optional<std::int64_t>& ms) {
 std::string format_elapsed(std::chrono::steady_clock::duration elapsed) {
     const auto s = std::chrono::duration_cast<std::chrono::seconds>(elapsed).count();
     char buffer[32];
-    if (s < 60) std::snprintf(buffer, sizeof buffer, "%llds", static_cast<long long>(s));
-    else if (s < 3600) std::snprintf(buffer, sizeof buffer, "%lldm%02llds", static_cast<long long>(s / 60), static_cast<long long>(s % 60));
-    else std::snprintf(buffer, sizeof buffer, "%lldh%02lldm", static_cast<long long>(s / 3600), static_cast<long long>(s / 60 % 60));
+    if (s < 60)
+        std::snprintf(buffer, sizeof buffer, "%llds", static_cast<long long>(s));
+    else if (s < 3600)
+        std::snprintf(buffer, sizeof buffer, "%lldm%02llds", static_cast<long long>(s / 60),
+                      static_cast<long long>(s % 60));
+    else
+        std::snprintf(buffer, sizeof buffer, "%lldh%02lldm", static_cast<long long>(s / 3600),
+                      static_cast<long long>(s / 60 % 60));
     return buffer;
 }
 
 table jobs_table(const std::vector<job_details>& jobs) {
     table t{{"SUBMISSION_ID", "STATUS", "START", "ENTRYPOINT"}, {}, {false, false, false, true}, 1};
     for (const auto& j : jobs) {
-        t.rows.push_back({j.submission_id.value_or(j.job_id.value_or("-")), j.status_text,
-                          format_time_ms(j.start_time), j.entrypoint});
+        t.rows.push_back({j.submission_id.value_or(j.job_id.value_or("-")), j.status_text, format_time_ms(j.start_time),
+                          j.entrypoint});
     }
     return t;
 }
@@ -218,7 +224,9 @@ json::object versions_json(const version_info& server) {
     return out;
 }
 
-std::string json_document(const json::value& value) { return json::serialize(value) + "\n"; }
+std::string json_document(const json::value& value) {
+    return json::serialize(value) + "\n";
+}
 
 std::string format_error(int status, std::string_view message, output_format output) {
     if (output == output_format::json) {

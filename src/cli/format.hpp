@@ -20,10 +20,10 @@ namespace raycl::cli {
 
 /// Exit codes of the CLI.
 namespace exit_code {
-inline constexpr int ok = 0;           ///< success; a waited-for job SUCCEEDED
-inline constexpr int job_failed = 1;   ///< a waited-for job ended FAILED or STOPPED
-inline constexpr int usage = 2;        ///< bad command line
-inline constexpr int error = 3;        ///< a request failed (client_error)
+inline constexpr int ok = 0;             ///< success; a waited-for job SUCCEEDED
+inline constexpr int job_failed = 1;     ///< a waited-for job ended FAILED or STOPPED
+inline constexpr int usage = 2;          ///< bad command line
+inline constexpr int error = 3;          ///< a request failed (client_error)
 inline constexpr int interrupted = 130;  ///< Ctrl-C while following or waiting
 }  // namespace exit_code
 
@@ -90,7 +90,7 @@ std::string format_error(int status, std::string_view message, output_format out
 std::string format_usage_error(const usage_error& error);
 
 /// A spinner frame: "⠋ 12s RUNNING" style text, ASCII only ("|/-\").
-std::string spinner_line(std::size_t frame, std::chrono::steady_clock::duration elapsed,
-                         std::string_view what, std::string_view status, bool colour);
+std::string spinner_line(std::size_t frame, std::chrono::steady_clock::duration elapsed, std::string_view what,
+                         std::string_view status, bool colour);
 
 }  // namespace raycl::cli

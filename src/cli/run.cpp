@@ -79,21 +79,21 @@ struct context {
     context(const command& c, client& r) : cmd(c), ray(r) {}
     const command& cmd;
     client& ray;
-    bool colour = false;          // colour on stdout
-    bool spinner = false;         // spinner on stderr
+    bool colour = false;   // colour on stdout
+    bool spinner = false;  // spinner on stderr
     bool spinner_colour = false;
     std::size_t width = 80;
     bool interrupted = false;
-    std::string interrupt_note;            // what to say on Ctrl-C
-    std::function<void()> on_interrupt;    // e.g. close the current log stream
+    std::string interrupt_note;          // what to say on Ctrl-C
+    std::function<void()> on_interrupt;  // e.g. close the current log stream
 
     bool json() const { return cmd.global.output == output_format::json; }
     void print_json(const json::value& value) const { write_out(json_document(value)); }
 };
 
 /// Polls the job until it is terminal, showing a spinner on a TTY. 408 after `deadline`.
-asio::awaitable<job_details> wait_job(context& ctx, const std::string& id,
-                                      std::optional<clock::duration> deadline, const char* what) {
+asio::awaitable<job_details> wait_job(context& ctx, const std::string& id, std::optional<clock::duration> deadline,
+                                      const char* what) {
     auto executor = co_await asio::this_coro::executor;
     asio::steady_timer timer(executor);
     const auto start = clock::now();
@@ -161,8 +161,10 @@ asio::awaitable<int> job_submit(context& ctx) {
     auto op = ctx.ray.submit_job(submission);
     const std::string id = co_await std::move(op);
     if (cmd.no_wait) {
-        if (ctx.json()) ctx.print_json(json::object{{"submission_id", id}});
-        else write_out(id + "\n");
+        if (ctx.json())
+            ctx.print_json(json::object{{"submission_id", id}});
+        else
+            write_out(id + "\n");
         co_return exit_code::ok;
     }
     write_err("raycl: submitted job " + id + "; following its log (Ctrl-C stops following)\n");
@@ -183,60 +185,74 @@ asio::awaitable<int> job_command(context& ctx) {
     const auto& cmd = ctx.cmd;
     const std::string& id = cmd.target;
     switch (cmd.kind) {
-    case command_kind::job_list: {
-        auto op = ctx.ray.list_jobs();
-        const auto jobs = co_await std::move(op);
-        if (ctx.json()) ctx.print_json(raw_array(jobs));
-        else write_out(render_table(jobs_table(jobs), ctx.width, ctx.colour));
-        co_return exit_code::ok;
-    }
-    case command_kind::job_status: {
-        auto op = ctx.ray.get_job(id);
-        const auto job = co_await std::move(op);
-        if (ctx.json()) ctx.print_json(job.raw);
-        else write_out(render_object(job.raw, ctx.width, ctx.colour));
-        co_return exit_code::ok;
-    }
-    case command_kind::job_logs: {
-        if (!cmd.follow) {
-            auto op = ctx.ray.list_job_logs(id);
-            const auto text = co_await std::move(op);
-            write_out(text);
+        case command_kind::job_list: {
+            auto op = ctx.ray.list_jobs();
+            const auto jobs = co_await std::move(op);
+            if (ctx.json())
+                ctx.print_json(raw_array(jobs));
+            else
+                write_out(render_table(jobs_table(jobs), ctx.width, ctx.colour));
             co_return exit_code::ok;
         }
-        tail_options options;
-        options.protocol = cmd.protocol;
-        options.stream_timeout = cmd.stream_timeout ? std::optional<seconds>(seconds(*cmd.stream_timeout)) : std::nullopt;
-        co_await follow_log(ctx, id, options);
-        co_return exit_code::ok;
-    }
-    case command_kind::job_stop: {
-        auto op = ctx.ray.stop_job(id);
-        const bool stopped = co_await std::move(op);
-        if (!cmd.wait) {
-            if (ctx.json()) ctx.print_json(json::object{{"stopped", stopped}});
-            else write_out(stopped ? "stopping job " + id + "\n" : "job " + id + " had already ended\n");
+        case command_kind::job_status: {
+            auto op = ctx.ray.get_job(id);
+            const auto job = co_await std::move(op);
+            if (ctx.json())
+                ctx.print_json(job.raw);
+            else
+                write_out(render_object(job.raw, ctx.width, ctx.colour));
             co_return exit_code::ok;
         }
-        const auto job = co_await wait_job(ctx, id, wait_deadline(cmd), "stopping");
-        if (ctx.json()) ctx.print_json(json::object{{"stopped", stopped}, {"job", job.raw}});
-        else write_out("job " + id + " " + coloured_status(job.status_text, ctx.colour) + "\n");
-        co_return exit_code_for(job.status);
-    }
-    case command_kind::job_delete: {
-        auto op = ctx.ray.delete_job(id);
-        const bool deleted = co_await std::move(op);
-        if (ctx.json()) ctx.print_json(json::object{{"deleted", deleted}});
-        else write_out(deleted ? "deleted job " + id + "\n" : "job " + id + " was not deleted\n");
-        co_return deleted ? exit_code::ok : exit_code::error;
-    }
-    case command_kind::job_wait: {
-        const auto job = co_await wait_job(ctx, id, wait_deadline(cmd), "waiting for");
-        if (ctx.json()) ctx.print_json(job.raw);
-        else write_out("job " + id + " " + coloured_status(job.status_text, ctx.colour) + "\n");
-        co_return exit_code_for(job.status);
-    }
-    default: co_return exit_code::error;
+        case command_kind::job_logs: {
+            if (!cmd.follow) {
+                auto op = ctx.ray.list_job_logs(id);
+                const auto text = co_await std::move(op);
+                write_out(text);
+                co_return exit_code::ok;
+            }
+            tail_options options;
+            options.protocol = cmd.protocol;
+            options.stream_timeout =
+                cmd.stream_timeout ? std::optional<seconds>(seconds(*cmd.stream_timeout)) : std::nullopt;
+            co_await follow_log(ctx, id, options);
+            co_return exit_code::ok;
+        }
+        case command_kind::job_stop: {
+            auto op = ctx.ray.stop_job(id);
+            const bool stopped = co_await std::move(op);
+            if (!cmd.wait) {
+                if (ctx.json())
+                    ctx.print_json(json::object{{"stopped", stopped}});
+                else
+                    write_out(stopped ? "stopping job " + id + "\n" : "job " + id + " had already ended\n");
+                co_return exit_code::ok;
+            }
+            const auto job = co_await wait_job(ctx, id, wait_deadline(cmd), "stopping");
+            if (ctx.json())
+                ctx.print_json(json::object{{"stopped", stopped}, {"job", job.raw}});
+            else
+                write_out("job " + id + " " + coloured_status(job.status_text, ctx.colour) + "\n");
+            co_return exit_code_for(job.status);
+        }
+        case command_kind::job_delete: {
+            auto op = ctx.ray.delete_job(id);
+            const bool deleted = co_await std::move(op);
+            if (ctx.json())
+                ctx.print_json(json::object{{"deleted", deleted}});
+            else
+                write_out(deleted ? "deleted job " + id + "\n" : "job " + id + " was not deleted\n");
+            co_return deleted ? exit_code::ok : exit_code::error;
+        }
+        case command_kind::job_wait: {
+            const auto job = co_await wait_job(ctx, id, wait_deadline(cmd), "waiting for");
+            if (ctx.json())
+                ctx.print_json(job.raw);
+            else
+                write_out("job " + id + " " + coloured_status(job.status_text, ctx.colour) + "\n");
+            co_return exit_code_for(job.status);
+        }
+        default:
+            co_return exit_code::error;
     }
 }
 
@@ -248,55 +264,60 @@ asio::awaitable<int> state_command(context& ctx) {
     list.filters = cmd.filters;
     list.detail = cmd.detail;
     auto print_object = [&](const json::object& raw) {
-        if (ctx.json()) ctx.print_json(raw);
-        else write_out(render_object(raw, ctx.width, ctx.colour));
+        if (ctx.json())
+            ctx.print_json(raw);
+        else
+            write_out(render_object(raw, ctx.width, ctx.colour));
     };
     // A state-API list: the raw rows as a JSON array, or a table plus a note when truncated.
     auto print_list = [&](const auto& result, const auto& to_table) {
-        if (ctx.json()) ctx.print_json(raw_array(result.items));
-        else write_out(render_table(to_table(result.items), ctx.width, ctx.colour));
+        if (ctx.json())
+            ctx.print_json(raw_array(result.items));
+        else
+            write_out(render_table(to_table(result.items), ctx.width, ctx.colour));
         if (!ctx.json() && result.truncated())
             write_err("raycl: showing " + std::to_string(result.items.size()) + " of " +
                       std::to_string(std::max(result.total, result.num_filtered)) + " rows (use --limit)\n");
     };
     switch (cmd.kind) {
-    case command_kind::node_list: {
-        auto op = ctx.ray.list_nodes(list);
-        const auto nodes = co_await std::move(op);
-        print_list(nodes, [](const auto& items) { return nodes_table(items); });
-        break;
-    }
-    case command_kind::node_get: {
-        auto op = ctx.ray.get_node(id);
-        const auto node = co_await std::move(op);
-        print_object(node.raw);
-        break;
-    }
-    case command_kind::task_list: {
-        auto op = ctx.ray.list_tasks(list);
-        const auto tasks = co_await std::move(op);
-        print_list(tasks, [](const auto& items) { return tasks_table(items); });
-        break;
-    }
-    case command_kind::task_get: {
-        auto op = ctx.ray.get_task(id);
-        const auto task = co_await std::move(op);
-        print_object(task.raw);
-        break;
-    }
-    case command_kind::actor_list: {
-        auto op = ctx.ray.list_actors(list);
-        const auto actors = co_await std::move(op);
-        print_list(actors, [](const auto& items) { return actors_table(items); });
-        break;
-    }
-    case command_kind::actor_get: {
-        auto op = ctx.ray.get_actor(id);
-        const auto actor = co_await std::move(op);
-        print_object(actor.raw);
-        break;
-    }
-    default: break;
+        case command_kind::node_list: {
+            auto op = ctx.ray.list_nodes(list);
+            const auto nodes = co_await std::move(op);
+            print_list(nodes, [](const auto& items) { return nodes_table(items); });
+            break;
+        }
+        case command_kind::node_get: {
+            auto op = ctx.ray.get_node(id);
+            const auto node = co_await std::move(op);
+            print_object(node.raw);
+            break;
+        }
+        case command_kind::task_list: {
+            auto op = ctx.ray.list_tasks(list);
+            const auto tasks = co_await std::move(op);
+            print_list(tasks, [](const auto& items) { return tasks_table(items); });
+            break;
+        }
+        case command_kind::task_get: {
+            auto op = ctx.ray.get_task(id);
+            const auto task = co_await std::move(op);
+            print_object(task.raw);
+            break;
+        }
+        case command_kind::actor_list: {
+            auto op = ctx.ray.list_actors(list);
+            const auto actors = co_await std::move(op);
+            print_list(actors, [](const auto& items) { return actors_table(items); });
+            break;
+        }
+        case command_kind::actor_get: {
+            auto op = ctx.ray.get_actor(id);
+            const auto actor = co_await std::move(op);
+            print_object(actor.raw);
+            break;
+        }
+        default:
+            break;
     }
     co_return exit_code::ok;
 }
@@ -305,70 +326,88 @@ asio::awaitable<int> serve_command(context& ctx, std::optional<json::object> con
     const auto& cmd = ctx.cmd;
     const std::string& name = cmd.target;
     switch (cmd.kind) {
-    case command_kind::serve_list: {
-        auto op = ctx.ray.list_serve_applications();
-        const auto instance = co_await std::move(op);
-        if (ctx.json()) ctx.print_json(instance.raw);
-        else if (instance.applications.empty()) write_out("no Serve applications\n");
-        else write_out(render_table(serve_table(instance), ctx.width, ctx.colour));
-        break;
-    }
-    case command_kind::serve_get: {
-        auto op = ctx.ray.get_serve_application(name);
-        const auto app = co_await std::move(op);
-        if (ctx.json()) ctx.print_json(app.raw);
-        else write_out(render_serve_application(app, ctx.width, ctx.colour));
-        break;
-    }
-    case command_kind::serve_deploy: {
-        json::object body = std::move(*config);
-        auto op = ctx.ray.deploy_serve_applications(body);
-        co_await std::move(op);
-        if (ctx.json()) ctx.print_json(json::object{{"deployed", true}});
-        else write_out("deployed " + name + "; deployment continues: raycl serve list\n");
-        break;
-    }
-    case command_kind::serve_delete: {
-        auto op = ctx.ray.delete_serve_application(name);
-        co_await std::move(op);
-        if (ctx.json()) ctx.print_json(json::object{{"deleted", name}});
-        else write_out("deleted application " + name + "\n");
-        break;
-    }
-    case command_kind::serve_shutdown: {
-        auto op = ctx.ray.shutdown_serve();
-        co_await std::move(op);
-        if (ctx.json()) ctx.print_json(json::object{{"shutdown", true}});
-        else write_out("Serve is shutting down\n");
-        break;
-    }
-    default: break;
+        case command_kind::serve_list: {
+            auto op = ctx.ray.list_serve_applications();
+            const auto instance = co_await std::move(op);
+            if (ctx.json())
+                ctx.print_json(instance.raw);
+            else if (instance.applications.empty())
+                write_out("no Serve applications\n");
+            else
+                write_out(render_table(serve_table(instance), ctx.width, ctx.colour));
+            break;
+        }
+        case command_kind::serve_get: {
+            auto op = ctx.ray.get_serve_application(name);
+            const auto app = co_await std::move(op);
+            if (ctx.json())
+                ctx.print_json(app.raw);
+            else
+                write_out(render_serve_application(app, ctx.width, ctx.colour));
+            break;
+        }
+        case command_kind::serve_deploy: {
+            json::object body = std::move(*config);
+            auto op = ctx.ray.deploy_serve_applications(body);
+            co_await std::move(op);
+            if (ctx.json())
+                ctx.print_json(json::object{{"deployed", true}});
+            else
+                write_out("deployed " + name + "; deployment continues: raycl serve list\n");
+            break;
+        }
+        case command_kind::serve_delete: {
+            auto op = ctx.ray.delete_serve_application(name);
+            co_await std::move(op);
+            if (ctx.json())
+                ctx.print_json(json::object{{"deleted", name}});
+            else
+                write_out("deleted application " + name + "\n");
+            break;
+        }
+        case command_kind::serve_shutdown: {
+            auto op = ctx.ray.shutdown_serve();
+            co_await std::move(op);
+            if (ctx.json())
+                ctx.print_json(json::object{{"shutdown", true}});
+            else
+                write_out("Serve is shutting down\n");
+            break;
+        }
+        default:
+            break;
     }
     co_return exit_code::ok;
 }
 
 asio::awaitable<int> execute(context& ctx, std::optional<json::object> config) {
     switch (ctx.cmd.kind) {
-    case command_kind::job_submit: co_return co_await job_submit(ctx);
-    case command_kind::job_list:
-    case command_kind::job_status:
-    case command_kind::job_logs:
-    case command_kind::job_stop:
-    case command_kind::job_delete:
-    case command_kind::job_wait: co_return co_await job_command(ctx);
-    case command_kind::serve_list:
-    case command_kind::serve_get:
-    case command_kind::serve_deploy:
-    case command_kind::serve_delete:
-    case command_kind::serve_shutdown: co_return co_await serve_command(ctx, std::move(config));
-    case command_kind::version: {
-        auto op = ctx.ray.get_version();
-        const auto version = co_await std::move(op);
-        if (ctx.json()) ctx.print_json(versions_json(version));
-        else write_out(render_versions(version, ctx.ray.address()));
-        co_return exit_code::ok;
-    }
-    default: co_return co_await state_command(ctx);
+        case command_kind::job_submit:
+            co_return co_await job_submit(ctx);
+        case command_kind::job_list:
+        case command_kind::job_status:
+        case command_kind::job_logs:
+        case command_kind::job_stop:
+        case command_kind::job_delete:
+        case command_kind::job_wait:
+            co_return co_await job_command(ctx);
+        case command_kind::serve_list:
+        case command_kind::serve_get:
+        case command_kind::serve_deploy:
+        case command_kind::serve_delete:
+        case command_kind::serve_shutdown:
+            co_return co_await serve_command(ctx, std::move(config));
+        case command_kind::version: {
+            auto op = ctx.ray.get_version();
+            const auto version = co_await std::move(op);
+            if (ctx.json())
+                ctx.print_json(versions_json(version));
+            else
+                write_out(render_versions(version, ctx.ray.address()));
+            co_return exit_code::ok;
+        }
+        default:
+            co_return co_await state_command(ctx);
     }
 }
 
@@ -432,15 +471,18 @@ int cluster_command(const command& cmd) {
     if (cmd.kind == command_kind::cluster_down) {
         const int rc = run_script(script, {"down", "--name", "default"});
         if (rc != 0) {
-            write_err(format_error(500, "ray-cluster.sh down failed (exit " + std::to_string(rc) + ")", cmd.global.output));
+            write_err(
+                format_error(500, "ray-cluster.sh down failed (exit " + std::to_string(rc) + ")", cmd.global.output));
             return exit_code::error;
         }
-        if (json_out) write_out(json_document(json::object{{"cluster", "default"}, {"state", "down"}}));
-        else write_out("local Ray cluster 'default' is down\n");
+        if (json_out)
+            write_out(json_document(json::object{{"cluster", "default"}, {"state", "down"}}));
+        else
+            write_out("local Ray cluster 'default' is down\n");
         return exit_code::ok;
     }
-    const int rc = run_script(script, {"up", "--name", "default", "--auth", cmd.auth, "--workers",
-                                       std::to_string(cmd.workers)});
+    const int rc =
+        run_script(script, {"up", "--name", "default", "--auth", cmd.auth, "--workers", std::to_string(cmd.workers)});
     const std::string env_file = "/tmp/raycl-default/raycl.env";
     const auto text = read_file(env_file);
     const auto env = text ? parse_cluster_env(*text) : std::nullopt;
@@ -449,8 +491,8 @@ int cluster_command(const command& cmd) {
         return exit_code::error;
     }
     if (json_out) {
-        write_out(json_document(json::object{{"cluster", "default"}, {"address", env->address},
-                                             {"auth", cmd.auth}, {"env_file", env_file}}));
+        write_out(json_document(json::object{
+            {"cluster", "default"}, {"address", env->address}, {"auth", cmd.auth}, {"env_file", env_file}}));
         return exit_code::ok;
     }
     std::string out = "local Ray cluster 'default' is up at " + env->address + "\n";
@@ -465,11 +507,16 @@ int cluster_command(const command& cmd) {
 
 bool waits_or_follows(const command& cmd) {
     switch (cmd.kind) {
-    case command_kind::job_submit: return !cmd.no_wait;
-    case command_kind::job_logs: return cmd.follow;
-    case command_kind::job_stop: return cmd.wait;
-    case command_kind::job_wait: return true;
-    default: return false;
+        case command_kind::job_submit:
+            return !cmd.no_wait;
+        case command_kind::job_logs:
+            return cmd.follow;
+        case command_kind::job_stop:
+            return cmd.wait;
+        case command_kind::job_wait:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -497,9 +544,9 @@ int run_command(const command& cmd) {
         boost::system::error_code ec;
         auto value = json::parse(*text, ec);
         if (ec || !value.is_object()) {
-            write_err(format_usage_error(usage_error(
-                "'" + cmd.target + "' is not a JSON object" + (ec ? ": " + ec.message() : std::string()),
-                "raycl serve deploy")));
+            write_err(format_usage_error(
+                usage_error("'" + cmd.target + "' is not a JSON object" + (ec ? ": " + ec.message() : std::string()),
+                            "raycl serve deploy")));
             return exit_code::usage;
         }
         config = std::move(value.as_object());
@@ -573,8 +620,8 @@ int run_command(const command& cmd) {
             const auto stats = ray.stats();
             const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started).count();
             write_err("raycl: " + std::to_string(stats.requests_sent) + " requests, " + std::to_string(stats.retries) +
-                      " retries, " + std::to_string(stats.connections_opened) + " connections, " +
-                      std::to_string(ms) + " ms\n");
+                      " retries, " + std::to_string(stats.connections_opened) + " connections, " + std::to_string(ms) +
+                      " ms\n");
         }
     } catch (const client_error& e) {
         write_err(format_error(e.status(), e.message(), global.output));

@@ -71,8 +71,7 @@ std::string discover_token(const client_options& options, const environment_view
     if (std::string token = trim(options.token); !token.empty() || !options.discover_token) return token;
     if (std::string token = variable(env, "RAY_AUTH_TOKEN"); !token.empty()) return token;
     // An unreadable RAY_AUTH_TOKEN_PATH falls through to the default file, as a missing one does.
-    if (std::string token = token_from_file(env, variable(env, "RAY_AUTH_TOKEN_PATH")); !token.empty())
-        return token;
+    if (std::string token = token_from_file(env, variable(env, "RAY_AUTH_TOKEN_PATH")); !token.empty()) return token;
     return token_from_file(env, "~/.ray/auth_token");
 }
 

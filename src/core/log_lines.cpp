@@ -44,7 +44,9 @@ struct two_part {
     }
 };
 
-bool is_continuation(unsigned char byte) noexcept { return (byte & 0xC0U) == 0x80U; }
+bool is_continuation(unsigned char byte) noexcept {
+    return (byte & 0xC0U) == 0x80U;
+}
 
 /// Length of the well-formed UTF-8 sequence starting at `start` (2..4), or 0 when the bytes there
 /// are not one (ASCII, a stray continuation, an invalid lead, an overlong form, a surrogate, a
@@ -97,31 +99,30 @@ std::size_t utf8_cut(const two_part& content, std::size_t max) noexcept {
 
 std::string describe(feed_status status, const stream_limits& limits) {
     switch (status) {
-    case feed_status::ok:
-        return "the stream is within its limits";
-    case feed_status::max_messages:
-        return "the stream exceeded max_messages (" + std::to_string(limits.max_messages) + ")";
-    case feed_status::max_lines:
-        return "the stream exceeded max_lines (" + std::to_string(limits.max_lines) + ")";
-    case feed_status::max_bytes:
-        return "the stream exceeded max_bytes (" + std::to_string(limits.max_bytes) + ")";
-    case feed_status::oversize_line:
-        return "a log line exceeded max_message_size (" + std::to_string(limits.max_message_size) +
-               " bytes) and the oversize policy is fail";
-    case feed_status::gap:
-        return "the log stream skipped bytes: data arrived past the offset already consumed";
+        case feed_status::ok:
+            return "the stream is within its limits";
+        case feed_status::max_messages:
+            return "the stream exceeded max_messages (" + std::to_string(limits.max_messages) + ")";
+        case feed_status::max_lines:
+            return "the stream exceeded max_lines (" + std::to_string(limits.max_lines) + ")";
+        case feed_status::max_bytes:
+            return "the stream exceeded max_bytes (" + std::to_string(limits.max_bytes) + ")";
+        case feed_status::oversize_line:
+            return "a log line exceeded max_message_size (" + std::to_string(limits.max_message_size) +
+                   " bytes) and the oversize policy is fail";
+        case feed_status::gap:
+            return "the log stream skipped bytes: data arrived past the offset already consumed";
     }
     return "the stream stopped";
 }
 
 line_assembler::line_assembler(const stream_limits& limits) : limits_(limits) {
     // A piece must hold at least one byte to make progress.
-    if (limits_.oversize == oversize_policy::split && limits_.max_message_size == 0)
-        limits_.max_message_size = 1;
+    if (limits_.oversize == oversize_policy::split && limits_.max_message_size == 0) limits_.max_message_size = 1;
 }
 
-feed_status line_assembler::feed(std::uint64_t offset, std::string_view data,
-                                 std::vector<log_line>& out, bool is_message) {
+feed_status line_assembler::feed(std::uint64_t offset, std::string_view data, std::vector<log_line>& out,
+                                 bool is_message) {
     if (stopped_ != feed_status::ok) return stopped_;
     if (offset > consumed_) return stop(feed_status::gap);
     const std::uint64_t replayed = consumed_ - offset;
@@ -164,8 +165,7 @@ feed_status line_assembler::finish(std::vector<log_line>& out) {
 // Takes `segment`, the next bytes of the current line (without its newline); `line_ends` when
 // the line ends after it, with a '\n' when `newline` (else at the end of the log). consumed_ is
 // the log offset of segment[0]. Returns false when a limit stopped the assembler.
-bool line_assembler::take(std::string_view segment, bool line_ends, bool newline,
-                          std::vector<log_line>& out) {
+bool line_assembler::take(std::string_view segment, bool line_ends, bool newline, std::vector<log_line>& out) {
     const std::uint64_t next_line = consumed_ + segment.size() + (newline ? 1 : 0);
     const bool truncate = limits_.oversize == oversize_policy::truncate;
     if (in_oversize_line_ && truncate) {
@@ -181,8 +181,7 @@ bool line_assembler::take(std::string_view segment, bool line_ends, bool newline
                 pending_.append(segment);
                 return true;
             }
-            if (!emit(line.prefix(line.size()), newline, line_kind::whole, pending_offset_, out))
-                return false;
+            if (!emit(line.prefix(line.size()), newline, line_kind::whole, pending_offset_, out)) return false;
             end_line(next_line);
             return true;
         }
@@ -215,8 +214,7 @@ bool line_assembler::take(std::string_view segment, bool line_ends, bool newline
         line.drop(cut);
     }
     if (line_ends) {
-        if (!emit(line.prefix(line.size()), newline, line_kind::piece, pending_offset_, out))
-            return false;
+        if (!emit(line.prefix(line.size()), newline, line_kind::piece, pending_offset_, out)) return false;
         end_line(next_line);
         return true;
     }
@@ -225,8 +223,7 @@ bool line_assembler::take(std::string_view segment, bool line_ends, bool newline
     return true;
 }
 
-bool line_assembler::emit_truncated(bool newline, std::uint64_t next_line,
-                                    std::vector<log_line>& out) {
+bool line_assembler::emit_truncated(bool newline, std::uint64_t next_line, std::vector<log_line>& out) {
     const std::string dropped = std::to_string(dropped_);
     std::string text;
     text.reserve(pending_.size() + dropped.size() + 27);

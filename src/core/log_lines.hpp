@@ -46,8 +46,7 @@ public:
     explicit line_assembler(const stream_limits& limits);
 
     /// Feeds the log bytes [offset, offset + data.size()), appending finished lines to `out`.
-    feed_status feed(std::uint64_t offset, std::string_view data, std::vector<log_line>& out,
-                     bool is_message = true);
+    feed_status feed(std::uint64_t offset, std::string_view data, std::vector<log_line>& out, bool is_message = true);
 
     /// End of the log: emits the pending partial line (newline = false), if any.
     feed_status finish(std::vector<log_line>& out);
@@ -66,20 +65,19 @@ public:
 private:
     bool take(std::string_view segment, bool line_ends, bool newline, std::vector<log_line>& out);
     bool emit_truncated(bool newline, std::uint64_t next_line, std::vector<log_line>& out);
-    bool emit(std::string text, bool newline, line_kind kind, std::uint64_t offset,
-              std::vector<log_line>& out);
+    bool emit(std::string text, bool newline, line_kind kind, std::uint64_t offset, std::vector<log_line>& out);
     void end_line(std::uint64_t next_line) noexcept;
     feed_status stop(feed_status status) noexcept;
 
     stream_limits limits_;
-    std::string pending_;                 ///< start of the current line (bounded)
-    std::uint64_t pending_offset_ = 0;    ///< log offset of pending_[0]
+    std::string pending_;               ///< start of the current line (bounded)
+    std::uint64_t pending_offset_ = 0;  ///< log offset of pending_[0]
     std::uint64_t consumed_ = 0;
     std::uint64_t messages_ = 0;
     std::uint64_t lines_ = 0;
     std::uint64_t oversize_lines_ = 0;
-    std::uint64_t dropped_ = 0;           ///< bytes of the current line dropped by `truncate`
-    bool in_oversize_line_ = false;       ///< the current line already exceeded the limit
+    std::uint64_t dropped_ = 0;      ///< bytes of the current line dropped by `truncate`
+    bool in_oversize_line_ = false;  ///< the current line already exceeded the limit
     feed_status stopped_ = feed_status::ok;
 };
 

@@ -26,16 +26,15 @@ constexpr std::array<std::pair<serve_app_status, std::string_view>, 6> serve_sta
 }};
 
 template <class Enum, std::size_t N>
-Enum parse_name(const std::array<std::pair<Enum, std::string_view>, N>& table,
-                std::string_view text, Enum fallback) noexcept {
+Enum parse_name(const std::array<std::pair<Enum, std::string_view>, N>& table, std::string_view text,
+                Enum fallback) noexcept {
     for (const auto& [value, name] : table)
         if (name == text) return value;
     return fallback;
 }
 
 template <class Enum, std::size_t N>
-std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& table,
-                         Enum value) noexcept {
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& table, Enum value) noexcept {
     for (const auto& [candidate, name] : table)
         if (candidate == value) return name;
     return "UNKNOWN";
@@ -47,11 +46,12 @@ job_status parse_job_status(std::string_view text) noexcept {
     return parse_name(job_status_names, text, job_status::unknown);
 }
 
-std::string_view to_string(job_status status) noexcept { return name_of(job_status_names, status); }
+std::string_view to_string(job_status status) noexcept {
+    return name_of(job_status_names, status);
+}
 
 bool is_terminal(job_status status) noexcept {
-    return status == job_status::stopped || status == job_status::succeeded ||
-           status == job_status::failed;
+    return status == job_status::stopped || status == job_status::succeeded || status == job_status::failed;
 }
 
 serve_app_status parse_serve_app_status(std::string_view text) noexcept {

@@ -15,14 +15,20 @@ namespace {
 
 std::string_view kind_name(json::kind kind) noexcept {
     switch (kind) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+        case json::kind::null:
+            return "null";
+        case json::kind::bool_:
+            return "a boolean";
+        case json::kind::int64:
+        case json::kind::uint64:
+        case json::kind::double_:
+            return "a number";
+        case json::kind::string:
+            return "a string";
+        case json::kind::array:
+            return "an array";
+        case json::kind::object:
+            return "an object";
     }
     return "an unknown value";
 }
@@ -40,35 +46,41 @@ const json::object& as_object(const json::value& value, std::string_view what) {
 // int64 fields, as decimal strings.
 std::optional<std::int64_t> to_int64(const json::value& value) {
     switch (value.kind()) {
-    case json::kind::int64: return value.get_int64();
-    case json::kind::uint64:
-        if (value.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-            return static_cast<std::int64_t>(value.get_uint64());
-        return std::nullopt;
-    case json::kind::double_: {
-        double d = value.get_double();
-        // 2^63 is exactly representable; anything at or above it does not fit.
-        if (std::isfinite(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
-            return static_cast<std::int64_t>(d);
-        return std::nullopt;
-    }
-    case json::kind::string: {
-        const json::string& text = value.get_string();
-        std::int64_t parsed = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-        if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) return parsed;
-        return std::nullopt;
-    }
-    default: return std::nullopt;
+        case json::kind::int64:
+            return value.get_int64();
+        case json::kind::uint64:
+            if (value.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+                return static_cast<std::int64_t>(value.get_uint64());
+            return std::nullopt;
+        case json::kind::double_: {
+            double d = value.get_double();
+            // 2^63 is exactly representable; anything at or above it does not fit.
+            if (std::isfinite(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
+                return static_cast<std::int64_t>(d);
+            return std::nullopt;
+        }
+        case json::kind::string: {
+            const json::string& text = value.get_string();
+            std::int64_t parsed = 0;
+            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+            if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) return parsed;
+            return std::nullopt;
+        }
+        default:
+            return std::nullopt;
     }
 }
 
 std::optional<double> to_double(const json::value& value) {
     switch (value.kind()) {
-    case json::kind::int64: return static_cast<double>(value.get_int64());
-    case json::kind::uint64: return static_cast<double>(value.get_uint64());
-    case json::kind::double_: return value.get_double();
-    default: return std::nullopt;
+        case json::kind::int64:
+            return static_cast<double>(value.get_int64());
+        case json::kind::uint64:
+            return static_cast<double>(value.get_uint64());
+        case json::kind::double_:
+            return value.get_double();
+        default:
+            return std::nullopt;
     }
 }
 
@@ -76,8 +88,7 @@ std::optional<double> to_double(const json::value& value) {
 // Missing and null are the same; a present field of the wrong type is a protocol error.
 class object_reader {
 public:
-    object_reader(const json::value& value, std::string_view what)
-        : object_(as_object(value, what)), what_(what) {}
+    object_reader(const json::value& value, std::string_view what) : object_(as_object(value, what)), what_(what) {}
 
     const json::object& object() const noexcept { return object_; }
 
@@ -184,8 +195,7 @@ public:
     }
 
 private:
-    [[noreturn]] void wrong_type(std::string_view key, std::string_view expected,
-                                 const json::value& got) const {
+    [[noreturn]] void wrong_type(std::string_view key, std::string_view expected, const json::value& got) const {
         fail(key, "must be " + std::string(expected) + ", got " + std::string(kind_name(got.kind())));
     }
 
@@ -410,8 +420,7 @@ serve_instance decode_serve_instance(const json::value& body) {
               [](const auto& a, const auto& b) { return a.name < b.name; });
     instance.proxy_location = fields.optional_string("proxy_location");
     if (const json::object* http = fields.object_field("http_options")) instance.http_options = *http;
-    if (const json::object* controller = fields.object_field("controller_info"))
-        instance.controller_info = *controller;
+    if (const json::object* controller = fields.object_field("controller_info")) instance.controller_info = *controller;
     instance.raw = fields.object();
     return instance;
 }
@@ -440,12 +449,11 @@ json::object encode_submission(const job_submission& submission, std::string_vie
 json::object serve_config_without(const serve_instance& instance, std::string_view app_name) {
     std::string quoted = "'" + sanitize(app_name, {}, 256) + "'";
     const serve_application* target = instance.find(app_name);
-    if (!target)
-        throw client_error(error_kind::not_found, "Serve application " + quoted + " does not exist");
+    if (!target) throw client_error(error_kind::not_found, "Serve application " + quoted + " does not exist");
     if (target->source != "declarative")
         throw client_error(error_kind::invalid_argument,
-                           "Serve application " + quoted + " was not deployed declaratively (source: " +
-                               sanitize(target->source, {}, 64) +
+                           "Serve application " + quoted +
+                               " was not deployed declaratively (source: " + sanitize(target->source, {}, 64) +
                                "); only declaratively deployed applications can be deleted one by one");
 
     // Applications missing from the PUT are deleted: every other declarative app must be kept.

@@ -21,10 +21,10 @@ namespace raycl::core {
 version_info decode_version(const boost::json::value& body);
 job_details decode_job_details(boost::json::value body);
 std::vector<job_details> decode_job_list(boost::json::value body);  ///< a JSON array
-std::string decode_job_logs(const boost::json::value& body);               ///< {"logs": "..."}
-bool decode_stopped(const boost::json::value& body);                       ///< {"stopped": bool}
-bool decode_deleted(const boost::json::value& body);                       ///< {"deleted": bool}
-std::string decode_submission_id(const boost::json::value& body);          ///< {"submission_id": ...}
+std::string decode_job_logs(const boost::json::value& body);        ///< {"logs": "..."}
+bool decode_stopped(const boost::json::value& body);                ///< {"stopped": bool}
+bool decode_deleted(const boost::json::value& body);                ///< {"deleted": bool}
+std::string decode_submission_id(const boost::json::value& body);   ///< {"submission_id": ...}
 
 // The decoders of records keep the record's object as `raw`: they take the value by value, so a
 // caller passing an rvalue (a freshly parsed body) moves it instead of deep-copying it.

@@ -14,8 +14,8 @@ namespace raycl::core {
 namespace {
 
 bool is_unreserved(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
 }
 
 std::string percent_encode(std::string_view text, bool encode_all_dots) {
@@ -67,15 +67,21 @@ void add_query(std::string& target, std::string_view name, std::string_view valu
 
 std::string_view to_string(http_method method) noexcept {
     switch (method) {
-    case http_method::get: return "GET";
-    case http_method::post: return "POST";
-    case http_method::put: return "PUT";
-    case http_method::delete_: return "DELETE";
+        case http_method::get:
+            return "GET";
+        case http_method::post:
+            return "POST";
+        case http_method::put:
+            return "PUT";
+        case http_method::delete_:
+            return "DELETE";
     }
     return "GET";
 }
 
-std::string request_spec::describe() const { return std::string(to_string(method)) + " " + target; }
+std::string request_spec::describe() const {
+    return std::string(to_string(method)) + " " + target;
+}
 
 std::string percent_encode_segment(std::string_view text) {
     // "." and ".." are path navigation, not names: escape their dots so no server or proxy
@@ -84,13 +90,21 @@ std::string percent_encode_segment(std::string_view text) {
     return percent_encode(text, only_dots);
 }
 
-std::string percent_encode_query(std::string_view text) { return percent_encode(text, false); }
+std::string percent_encode_query(std::string_view text) {
+    return percent_encode(text, false);
+}
 
-request_spec version_request() { return make(http_method::get, "/api/version"); }
+request_spec version_request() {
+    return make(http_method::get, "/api/version");
+}
 
-request_spec list_jobs_request() { return make(http_method::get, "/api/jobs/"); }
+request_spec list_jobs_request() {
+    return make(http_method::get, "/api/jobs/");
+}
 
-request_spec get_job_request(std::string_view id) { return make(http_method::get, job_path(id)); }
+request_spec get_job_request(std::string_view id) {
+    return make(http_method::get, job_path(id));
+}
 
 request_spec job_logs_request(std::string_view id) {
     return make(http_method::get, job_path(id) + "/logs");
@@ -117,8 +131,7 @@ request_spec state_list_request(std::string_view resource, const list_options& o
     if (options.detail) add_query(target, "detail", "true");
     // Ray parses `timeout` with int(): send whole seconds, rounded up so it never becomes 0.
     if (options.server_timeout_seconds)
-        add_query(target, "timeout",
-                  std::to_string(static_cast<long>(std::ceil(*options.server_timeout_seconds))));
+        add_query(target, "timeout", std::to_string(static_cast<long>(std::ceil(*options.server_timeout_seconds))));
     for (const list_filter& filter : options.filters) {
         add_query(target, "filter_keys", filter.key);
         add_query(target, "filter_predicates", filter.predicate);
@@ -141,8 +154,7 @@ request_spec serve_list_request(std::optional<std::string_view> api_type) {
     std::string target = "/api/serve/applications/";
     if (api_type) {
         if (*api_type != "declarative" && *api_type != "imperative")
-            throw client_error(error_kind::invalid_argument,
-                               "api_type must be \"declarative\" or \"imperative\"");
+            throw client_error(error_kind::invalid_argument, "api_type must be \"declarative\" or \"imperative\"");
         add_query(target, "api_type", *api_type);
     }
     return make(http_method::get, std::move(target));
@@ -153,7 +165,9 @@ request_spec serve_deploy_request(const boost::json::object& config) {
     return with_json(make(http_method::put, "/api/serve/applications/"), config);
 }
 
-request_spec serve_shutdown_request() { return make(http_method::delete_, "/api/serve/applications/"); }
+request_spec serve_shutdown_request() {
+    return make(http_method::delete_, "/api/serve/applications/");
+}
 
 std::string generate_submission_id() {
     thread_local std::mt19937_64 engine{[] {

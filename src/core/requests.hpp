@@ -20,10 +20,10 @@ std::string_view to_string(http_method method) noexcept;
 /// One request to send, before base path, headers and auth are added.
 struct request_spec {
     http_method method = http_method::get;
-    std::string target;        ///< path + query, percent-encoded, e.g. "/api/jobs/abc"
-    std::string body;          ///< JSON text or empty
-    bool json_body = false;    ///< send Content-Type: application/json
-    bool idempotent = true;    ///< safe to send again after it may have reached the server
+    std::string target;      ///< path + query, percent-encoded, e.g. "/api/jobs/abc"
+    std::string body;        ///< JSON text or empty
+    bool json_body = false;  ///< send Content-Type: application/json
+    bool idempotent = true;  ///< safe to send again after it may have reached the server
 
     /// "METHOD target" for messages.
     std::string describe() const;

@@ -16,14 +16,29 @@ constexpr std::size_t max_json_depth = 64;
 
 error_kind kind_for_status(int status) noexcept {
     switch (status) {
-    case 400: case 405: case 409: case 422: return error_kind::invalid_argument;
-    case 401: return error_kind::unauthorized;
-    case 403: return error_kind::forbidden;
-    case 404: return error_kind::not_found;
-    case 408: return error_kind::timeout;
-    case 413: case 429: return error_kind::limit_exceeded;
-    case 501: case 502: case 503: case 504: return error_kind::unavailable;
-    default: break;
+        case 400:
+        case 405:
+        case 409:
+        case 422:
+            return error_kind::invalid_argument;
+        case 401:
+            return error_kind::unauthorized;
+        case 403:
+            return error_kind::forbidden;
+        case 404:
+            return error_kind::not_found;
+        case 408:
+            return error_kind::timeout;
+        case 413:
+        case 429:
+            return error_kind::limit_exceeded;
+        case 501:
+        case 502:
+        case 503:
+        case 504:
+            return error_kind::unavailable;
+        default:
+            break;
     }
     if (status >= 400 && status < 500) return error_kind::invalid_argument;
     if (status >= 500 && status < 600) return error_kind::server_error;
@@ -65,40 +80,54 @@ std::string describe_request(const request_spec& request, const std::vector<std:
 
 std::string_view failure_text(transport_failure failure) noexcept {
     switch (failure) {
-    case transport_failure::resolve_failed: return "cannot resolve the dashboard host";
-    case transport_failure::connect_refused: return "cannot connect to the dashboard";
-    case transport_failure::connect_timeout: return "connect timed out";
-    case transport_failure::tls_failed: return "TLS handshake failed";
-    case transport_failure::stale_connection: return "the connection was closed by the server";
-    case transport_failure::read_timeout: return "timed out waiting for the response";
-    case transport_failure::connection_lost: return "the connection was lost";
-    case transport_failure::body_too_large: return "the response body exceeds the size limit";
-    case transport_failure::malformed_response: return "malformed HTTP response";
-    case transport_failure::cancelled: return "the operation was cancelled";
+        case transport_failure::resolve_failed:
+            return "cannot resolve the dashboard host";
+        case transport_failure::connect_refused:
+            return "cannot connect to the dashboard";
+        case transport_failure::connect_timeout:
+            return "connect timed out";
+        case transport_failure::tls_failed:
+            return "TLS handshake failed";
+        case transport_failure::stale_connection:
+            return "the connection was closed by the server";
+        case transport_failure::read_timeout:
+            return "timed out waiting for the response";
+        case transport_failure::connection_lost:
+            return "the connection was lost";
+        case transport_failure::body_too_large:
+            return "the response body exceeds the size limit";
+        case transport_failure::malformed_response:
+            return "malformed HTTP response";
+        case transport_failure::cancelled:
+            return "the operation was cancelled";
     }
     return "transport failure";
 }
 
 error_kind kind_for_failure(transport_failure failure) noexcept {
     switch (failure) {
-    case transport_failure::connect_timeout:
-    case transport_failure::read_timeout: return error_kind::timeout;
-    case transport_failure::body_too_large: return error_kind::limit_exceeded;
-    case transport_failure::malformed_response: return error_kind::protocol_error;
-    case transport_failure::cancelled: return error_kind::cancelled;
-    case transport_failure::resolve_failed:
-    case transport_failure::connect_refused:
-    case transport_failure::tls_failed:
-    case transport_failure::stale_connection:
-    case transport_failure::connection_lost: return error_kind::unavailable;
+        case transport_failure::connect_timeout:
+        case transport_failure::read_timeout:
+            return error_kind::timeout;
+        case transport_failure::body_too_large:
+            return error_kind::limit_exceeded;
+        case transport_failure::malformed_response:
+            return error_kind::protocol_error;
+        case transport_failure::cancelled:
+            return error_kind::cancelled;
+        case transport_failure::resolve_failed:
+        case transport_failure::connect_refused:
+        case transport_failure::tls_failed:
+        case transport_failure::stale_connection:
+        case transport_failure::connection_lost:
+            return error_kind::unavailable;
     }
     return error_kind::server_error;
 }
 
 }  // namespace
 
-std::optional<client_error> classify_status(const request_spec& request, int http_status,
-                                            std::string_view body,
+std::optional<client_error> classify_status(const request_spec& request, int http_status, std::string_view body,
                                             const std::vector<std::string>& secrets) {
     if (http_status >= 200 && http_status < 300) return std::nullopt;
     std::string described = describe_request(request, secrets);
@@ -120,15 +149,14 @@ boost::json::value parse_json_body(const request_spec& request, std::string_view
     boost::json::value value = boost::json::parse(body, ec, {}, options);
     if (ec) {
         std::string described = describe_request(request, secrets);
-        throw client_error(error_kind::protocol_error,
-                           described + " returned malformed JSON: " + ec.message(), described,
-                           sanitize(body, secrets, max_body_kept));
+        throw client_error(error_kind::protocol_error, described + " returned malformed JSON: " + ec.message(),
+                           described, sanitize(body, secrets, max_body_kept));
     }
     return value;
 }
 
-client_error transport_error(const request_spec& request, transport_failure failure,
-                             std::string_view detail, const std::vector<std::string>& secrets) {
+client_error transport_error(const request_spec& request, transport_failure failure, std::string_view detail,
+                             const std::vector<std::string>& secrets) {
     std::string described = describe_request(request, secrets);
     std::string message = described + " failed: " + std::string(failure_text(failure));
     if (!detail.empty()) message += ": " + sanitize(detail, secrets, max_summary_line);
@@ -136,8 +164,7 @@ client_error transport_error(const request_spec& request, transport_failure fail
 }
 
 bool is_duplicate_submission(int http_status, std::string_view body) noexcept {
-    return http_status == 500 &&
-           body.find("Please use a different submission_id") != std::string_view::npos;
+    return http_status == 500 && body.find("Please use a different submission_id") != std::string_view::npos;
 }
 
 }  // namespace raycl::core

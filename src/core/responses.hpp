@@ -21,8 +21,7 @@ namespace raycl::core {
 /// The message is "<describe()> failed: HTTP <n>: <first non-empty line of the body>" (for a
 /// Python traceback, Ray's usual 500 body, its last unindented `SomeError: text` line); the body
 /// is kept (sanitized, <= 2 KiB). `secrets` are redacted everywhere.
-std::optional<client_error> classify_status(const request_spec& request, int http_status,
-                                            std::string_view body,
+std::optional<client_error> classify_status(const request_spec& request, int http_status, std::string_view body,
                                             const std::vector<std::string>& secrets);
 
 /// Parses a JSON success body; malformed JSON -> client_error protocol_error (500) naming the
@@ -46,8 +45,8 @@ enum class transport_failure {
 };
 
 /// A client_error for a transport failure; `detail` is the low-level reason (sanitized).
-client_error transport_error(const request_spec& request, transport_failure failure,
-                             std::string_view detail, const std::vector<std::string>& secrets);
+client_error transport_error(const request_spec& request, transport_failure failure, std::string_view detail,
+                             const std::vector<std::string>& secrets);
 
 /// True when Ray's answer to a repeated submit means the first attempt created the job:
 /// HTTP 500 whose body contains "Please use a different submission_id".

@@ -5,8 +5,7 @@
 
 namespace raycl::core {
 
-std::chrono::milliseconds backoff_delay(const retry_policy& policy, int retry_index,
-                                        double random01) {
+std::chrono::milliseconds backoff_delay(const retry_policy& policy, int retry_index, double random01) {
     double cap = static_cast<double>(std::max<std::int64_t>(policy.max_backoff.count(), 0));
     double delay = static_cast<double>(std::max<std::int64_t>(policy.initial_backoff.count(), 0));
     double multiplier = std::isfinite(policy.multiplier) && policy.multiplier >= 1.0 ? policy.multiplier : 1.0;
@@ -20,30 +19,30 @@ std::chrono::milliseconds backoff_delay(const retry_policy& policy, int retry_in
     return std::chrono::milliseconds{static_cast<std::int64_t>(std::floor(delay))};
 }
 
-retry_step decide_retry(const retry_policy& policy, int attempts_made, attempt_outcome outcome,
-                        bool idempotent, int stale_retries_made, double random01) {
+retry_step decide_retry(const retry_policy& policy, int attempts_made, attempt_outcome outcome, bool idempotent,
+                        int stale_retries_made, double random01) {
     retry_step step;
     switch (outcome) {
-    case attempt_outcome::success:
-    case attempt_outcome::final_error:
-        return step;
-    case attempt_outcome::stale_connection:
-        if (!idempotent) return step;
-        // The server closed an idle pooled connection: take the next one (or a fresh one)
-        // at once without spending an attempt, until the pool must be exhausted.
-        if (stale_retries_made < max_stale_retries) {
-            step.retry = true;
-            step.counts_as_attempt = false;
+        case attempt_outcome::success:
+        case attempt_outcome::final_error:
             return step;
-        }
-        break;
-    case attempt_outcome::not_sent:
-        break;  // nothing reached the server: safe for every request
-    case attempt_outcome::timed_out:
-    case attempt_outcome::connection_lost:
-    case attempt_outcome::retryable_status:
-        if (!idempotent) return step;
-        break;
+        case attempt_outcome::stale_connection:
+            if (!idempotent) return step;
+            // The server closed an idle pooled connection: take the next one (or a fresh one)
+            // at once without spending an attempt, until the pool must be exhausted.
+            if (stale_retries_made < max_stale_retries) {
+                step.retry = true;
+                step.counts_as_attempt = false;
+                return step;
+            }
+            break;
+        case attempt_outcome::not_sent:
+            break;  // nothing reached the server: safe for every request
+        case attempt_outcome::timed_out:
+        case attempt_outcome::connection_lost:
+        case attempt_outcome::retryable_status:
+            if (!idempotent) return step;
+            break;
     }
     if (attempts_made >= std::max(policy.max_attempts, 1)) return step;
     step.retry = true;

@@ -15,20 +15,22 @@ constexpr std::size_t min_secret_prefix = 8;
 // Identifiers whose value is a credential: matched as a suffix, so `api_key`,
 // `ray-authentication-token`, `X-Ray-Authorization` and `Set-Cookie` are covered too.
 constexpr std::array<std::string_view, 9> secret_key_suffixes{
-    "token", "key", "password", "passwd", "secret", "credential", "credentials",
-    "authorization", "cookie"};
+    "token", "key", "password", "passwd", "secret", "credential", "credentials", "authorization", "cookie"};
 
 // Header-like keys whose unquoted value runs to the end of the line ("Bearer x", "a=b; c=d").
 constexpr std::array<std::string_view, 2> line_value_suffixes{"authorization", "cookie"};
 
-char to_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool is_identifier_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+char to_lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
-bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_identifier_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+bool is_blank(char c) noexcept {
+    return c == ' ' || c == '\t';
+}
 
 // Ends an unquoted value: whitespace, quotes and the delimiters of URLs, JSON, headers.
 bool ends_unquoted_value(char c) noexcept {
@@ -91,18 +93,17 @@ private:
     std::size_t end_ = 0;
 };
 
-bool ends_line(char c) noexcept { return c == '\r' || c == '\n'; }
+bool ends_line(char c) noexcept {
+    return c == '\r' || c == '\n';
+}
 
-void mark_known_secrets(std::string_view text, const std::vector<std::string>& secrets,
-                        redaction_mask& mask) {
+void mark_known_secrets(std::string_view text, const std::vector<std::string>& secrets, redaction_mask& mask) {
     for (const std::string& secret : secrets) {
         if (secret.empty()) continue;
         for (std::size_t i = text.find(secret.front()); i != std::string_view::npos;
              i = text.find(secret.front(), i + 1)) {
             std::size_t length = 0;
-            while (length < secret.size() && i + length < text.size() &&
-                   text[i + length] == secret[length])
-                ++length;
+            while (length < secret.size() && i + length < text.size() && text[i + length] == secret[length]) ++length;
             if (length == secret.size() || length >= min_secret_prefix) mask.mark(i, i + length);
         }
     }
@@ -172,8 +173,7 @@ void mark_credentials_and_secret_values(std::string_view text, redaction_mask& m
 
 // scheme://user:password@host -> the password; scheme://credential@host -> the credential.
 void mark_url_user_info(std::string_view text, redaction_mask& mask) {
-    for (std::size_t at = text.find("://"); at != std::string_view::npos;
-         at = text.find("://", at + 3)) {
+    for (std::size_t at = text.find("://"); at != std::string_view::npos; at = text.find("://", at + 3)) {
         std::size_t begin = at + 3;
         std::size_t end = text.find_first_of("/?# \t\r\n\"'<>\\", begin);
         if (end == std::string_view::npos) end = text.size();
@@ -191,8 +191,8 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept 
     auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
     unsigned char lead = byte(i);
     if (lead < 0x80) return 1;
-    std::size_t length = lead >= 0xC2 && lead <= 0xDF ? 2
-                         : (lead & 0xF0) == 0xE0      ? 3
+    std::size_t length = lead >= 0xC2 && lead <= 0xDF   ? 2
+                         : (lead & 0xF0) == 0xE0        ? 3
                          : lead >= 0xF0 && lead <= 0xF4 ? 4
                                                         : 0;
     if (length == 0 || i + length > text.size()) return 0;
@@ -200,8 +200,8 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept 
         if ((byte(i + k) & 0xC0) != 0x80) return 0;
     unsigned char second = byte(i + 1);
     // Overlong forms, UTF-16 surrogates and code points above U+10FFFF.
-    if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F) ||
-        (lead == 0xF0 && second < 0x90) || (lead == 0xF4 && second > 0x8F))
+    if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F) || (lead == 0xF0 && second < 0x90) ||
+        (lead == 0xF4 && second > 0x8F))
         return 0;
     return length;
 }
@@ -236,8 +236,7 @@ bool is_valid_utf8(std::string_view text) noexcept {
     return true;
 }
 
-std::string sanitize(std::string_view text, const std::vector<std::string>& secrets,
-                     std::size_t max_length) {
+std::string sanitize(std::string_view text, const std::vector<std::string>& secrets, std::size_t max_length) {
     // Redact on the whole text first: cutting first could leave a secret's prefix behind.
     redaction_mask mask(text.size());
     mark_known_secrets(text, secrets, mask);

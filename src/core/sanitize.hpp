@@ -20,8 +20,7 @@ namespace raycl::core {
 /// Then control characters except \n and \t, and bytes that are not valid UTF-8, become '?',
 /// and the text is cut to at most `max_length` bytes in all (on a UTF-8 boundary), the last
 /// three being "..." when cut. `std::string::npos` means no limit.
-std::string sanitize(std::string_view text, const std::vector<std::string>& secrets = {},
-                     std::size_t max_length = 512);
+std::string sanitize(std::string_view text, const std::vector<std::string>& secrets = {}, std::size_t max_length = 512);
 
 /// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
 /// U+10FFFF): what a JSON string sent to Ray must be.

@@ -28,7 +28,9 @@ bool is_alnum(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-bool is_id_char(char c) noexcept { return is_alnum(c) || c == '-' || c == '_'; }
+bool is_id_char(char c) noexcept {
+    return is_alnum(c) || c == '-' || c == '_';
+}
 
 // RFC 9110 tchar: the characters of a header name or cookie name.
 bool is_token_char(char c) noexcept {
@@ -71,9 +73,8 @@ bool is_filter_key(std::string_view key) noexcept {
 
 std::string to_lower(std::string_view text) {
     std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
     return out;
 }
 
@@ -86,16 +87,15 @@ std::string_view trim(std::string_view text) noexcept {
 
 // Host name or IPv4 (letters, digits, '-', '.', '_'), or the inside of an IPv6 literal.
 bool is_host_name(std::string_view host) noexcept {
-    return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-        return is_alnum(c) || c == '-' || c == '.' || c == '_';
-    });
+    return !host.empty() && std::all_of(host.begin(), host.end(),
+                                        [](char c) { return is_alnum(c) || c == '-' || c == '.' || c == '_'; });
 }
 
 bool is_ipv6_literal(std::string_view host) noexcept {
     return host.find(':') != std::string_view::npos && std::all_of(host.begin(), host.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-               c == ':' || c == '.';
-    });
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+                      c == '.';
+           });
 }
 
 // RFC 3986 pchar plus '/': what a base path may hold (percent-escapes included).
@@ -107,8 +107,8 @@ bool is_path_char(char c) noexcept {
 std::string parse_port(std::string_view text) {
     unsigned value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || text.size() > 5 || ec != std::errc{} || end != text.data() + text.size() ||
-        value < 1 || value > 65535)
+    if (text.empty() || text.size() > 5 || ec != std::errc{} || end != text.data() + text.size() || value < 1 ||
+        value > 65535)
         reject("invalid dashboard address: the port must be a number in [1, 65535]");
     return std::to_string(value);
 }
@@ -172,15 +172,12 @@ void validate_cookie(std::string_view name, std::string_view value) {
 }
 
 void validate_list_options(const list_options& options) {
-    if (options.limit && (*options.limit < 1 || *options.limit > max_list_limit))
-        reject("limit must be in [1, 10000]");
+    if (options.limit && (*options.limit < 1 || *options.limit > max_list_limit)) reject("limit must be in [1, 10000]");
     for (const list_filter& filter : options.filters) {
         if (!is_filter_key(filter.key)) reject("filter key must be a non-empty identifier");
-        if (filter.predicate != "=" && filter.predicate != "!=")
-            reject("filter predicate must be \"=\" or \"!=\"");
+        if (filter.predicate != "=" && filter.predicate != "!=") reject("filter predicate must be \"=\" or \"!=\"");
     }
-    if (options.server_timeout_seconds)
-        validate_timeout("server timeout", seconds{*options.server_timeout_seconds});
+    if (options.server_timeout_seconds) validate_timeout("server timeout", seconds{*options.server_timeout_seconds});
 }
 
 void validate_submission(const job_submission& submission) {
@@ -196,8 +193,7 @@ void validate_submission(const job_submission& submission) {
     if (submission.submission_id) validate_resource_id("submission", *submission.submission_id);
     if (submission.entrypoint_num_cpus) validate_number("entrypoint_num_cpus", *submission.entrypoint_num_cpus);
     if (submission.entrypoint_num_gpus) validate_number("entrypoint_num_gpus", *submission.entrypoint_num_gpus);
-    if (submission.entrypoint_memory && *submission.entrypoint_memory < 0)
-        reject("entrypoint_memory must be >= 0");
+    if (submission.entrypoint_memory && *submission.entrypoint_memory < 0) reject("entrypoint_memory must be >= 0");
     if (submission.entrypoint_resources) {
         for (const auto& [name, amount] : *submission.entrypoint_resources) {
             if (name.empty()) reject("entrypoint_resources names cannot be empty");
@@ -210,8 +206,7 @@ void validate_submission(const job_submission& submission) {
 void validate_client_options(const client_options& options) {
     if (!options.address.empty()) parse_address(options.address);
     // The token is never echoed: only what is wrong with it.
-    if (!std::all_of(options.token.begin(), options.token.end(),
-                     [](char c) { return c > ' ' && c < 0x7F; }))
+    if (!std::all_of(options.token.begin(), options.token.end(), [](char c) { return c > ' ' && c < 0x7F; }))
         reject("token must be printable ASCII without spaces");
     for (const auto& [name, value] : options.headers) validate_header(name, value);
     for (const auto& [name, value] : options.cookies) validate_cookie(name, value);
@@ -291,8 +286,7 @@ endpoint parse_address(std::string_view address) {
 
     bool ipv6 = result.host.find(':') != std::string::npos;
     result.display = std::string(result.tls ? "https" : "http") + "://" +
-                     (ipv6 ? "[" + result.host + "]" : result.host) + ":" + result.port +
-                     result.base_path;
+                     (ipv6 ? "[" + result.host + "]" : result.host) + ":" + result.port + result.base_path;
     return result;
 }
 

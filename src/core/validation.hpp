@@ -46,11 +46,11 @@ void validate_call_options(const call_options& options);
 
 /// A parsed dashboard address.
 struct endpoint {
-    bool tls = false;        ///< https
-    std::string host;        ///< host name or IP (IPv6 without brackets)
-    std::string port;        ///< numeric port as text; defaults: see parse_address
-    std::string base_path;   ///< path prefix without trailing slash ("" or "/ray")
-    std::string display;     ///< scheme://host:port[base_path], never with credentials
+    bool tls = false;       ///< https
+    std::string host;       ///< host name or IP (IPv6 without brackets)
+    std::string port;       ///< numeric port as text; defaults: see parse_address
+    std::string base_path;  ///< path prefix without trailing slash ("" or "/ray")
+    std::string display;    ///< scheme://host:port[base_path], never with credentials
 };
 
 /// Parses a dashboard address (surrounding whitespace ignored). A missing scheme means http://.

@@ -32,8 +32,7 @@ std::chrono::steady_clock::duration to_steady(seconds value);
 std::string host_header(const core::endpoint& endpoint);
 
 /// Resolves and connects before `deadline` (TCP_NODELAY on). Throws attempt_error.
-boost::asio::awaitable<void> connect_tcp(boost::beast::tcp_stream& stream,
-                                         boost::asio::ip::tcp::resolver& resolver,
+boost::asio::awaitable<void> connect_tcp(boost::beast::tcp_stream& stream, boost::asio::ip::tcp::resolver& resolver,
                                          const session_settings& settings,
                                          std::chrono::steady_clock::time_point deadline);
 

@@ -36,10 +36,14 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 http::verb to_verb(core::http_method method) {
     switch (method) {
-        case core::http_method::get: return http::verb::get;
-        case core::http_method::post: return http::verb::post;
-        case core::http_method::put: return http::verb::put;
-        case core::http_method::delete_: return http::verb::delete_;
+        case core::http_method::get:
+            return http::verb::get;
+        case core::http_method::post:
+            return http::verb::post;
+        case core::http_method::put:
+            return http::verb::put;
+        case core::http_method::delete_:
+            return http::verb::delete_;
     }
     return http::verb::get;
 }
@@ -59,14 +63,13 @@ std::chrono::steady_clock::duration to_steady(seconds value) {
 std::string host_header(const core::endpoint& endpoint) {
     const bool ipv6 = endpoint.host.find(':') != std::string::npos;
     std::string host = ipv6 ? "[" + endpoint.host + "]" : endpoint.host;
-    const bool default_port = (endpoint.tls && endpoint.port == "443") ||
-                              (!endpoint.tls && endpoint.port == "80");
+    const bool default_port = (endpoint.tls && endpoint.port == "443") || (!endpoint.tls && endpoint.port == "80");
     return default_port ? host : host + ":" + endpoint.port;
 }
 
 tls_context::tls_context(const tls_options& options) : context_(ssl::context::tls_client) {
-    context_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                         ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    context_.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     boost::system::error_code ec;
     context_.set_default_verify_paths(ec);  // missing system CAs only matter if used
     if (!options.ca_file.empty()) {
@@ -80,8 +83,7 @@ tls_context::tls_context(const tls_options& options) : context_(ssl::context::tl
     context_.set_verify_mode(verify_peer_ ? ssl::verify_peer : ssl::verify_none);
 }
 
-asio::awaitable<void> connect_tcp(beast::tcp_stream& stream, tcp::resolver& resolver,
-                                  const session_settings& settings,
+asio::awaitable<void> connect_tcp(beast::tcp_stream& stream, tcp::resolver& resolver, const session_settings& settings,
                                   std::chrono::steady_clock::time_point deadline) {
     const auto& endpoint = settings.endpoint;
     // The resolver has no timeout of its own; the deadline is checked right after it
@@ -111,8 +113,7 @@ asio::awaitable<void> connect_tcp(beast::tcp_stream& stream, tcp::resolver& reso
     stream.expires_never();
 }
 
-asio::awaitable<void> handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream,
-                                    const session_settings& settings,
+asio::awaitable<void> handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream, const session_settings& settings,
                                     std::chrono::steady_clock::time_point deadline) {
     const auto& host = settings.endpoint.host;
     if (!is_ip_literal(host) && !SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()))
@@ -137,7 +138,6 @@ asio::awaitable<void> handshake_tls(beast::ssl_stream<beast::tcp_stream>& stream
     beast::get_lowest_layer(stream).expires_never();
 }
 
-
 std::shared_ptr<tls_context> make_tls_context(const tls_options& options) {
     return std::make_shared<tls_context>(options);
 }
@@ -145,16 +145,13 @@ std::shared_ptr<tls_context> make_tls_context(const tls_options& options) {
 /// One HTTP/1.1 connection, plain or TLS, used by one request at a time on one strand.
 class connection {
 public:
-    connection(const strand_type& strand, const session_settings& settings)
-        : resolver_(strand), plain_(strand) {
+    connection(const strand_type& strand, const session_settings& settings) : resolver_(strand), plain_(strand) {
         if (settings.tls) {
             tls_.emplace(beast::tcp_stream(strand), settings.tls->native());
         }
     }
 
-    beast::tcp_stream& tcp() noexcept {
-        return tls_ ? beast::get_lowest_layer(*tls_) : plain_;
-    }
+    beast::tcp_stream& tcp() noexcept { return tls_ ? beast::get_lowest_layer(*tls_) : plain_; }
 
     /// Resolves, connects and (for https) handshakes within `timeout`.
     asio::awaitable<void> open(const session_settings& settings, seconds timeout) {
@@ -164,9 +161,8 @@ public:
     }
 
     /// Writes the request and reads the whole response (bounded by `read_timeout`).
-    asio::awaitable<http_response> exchange(const session_settings& settings,
-                                            const http_request& request, seconds read_timeout,
-                                            bool& keep_alive) {
+    asio::awaitable<http_response> exchange(const session_settings& settings, const http_request& request,
+                                            seconds read_timeout, bool& keep_alive) {
         http::request<http::string_body> message{to_verb(request.method), request.target, 11};
         message.set(http::field::host, host_header(settings.endpoint));
         for (const auto& [name, value] : settings.headers) message.set(name, value);
@@ -220,8 +216,7 @@ private:
     [[noreturn]] void fail_exchange(boost::system::error_code ec, bool got_response_bytes) {
         if (ec == beast::error::timeout)
             throw attempt_error(transport_failure::read_timeout, "no complete response within the read timeout");
-        if (ec == asio::error::operation_aborted)
-            throw attempt_error(transport_failure::cancelled, "cancelled");
+        if (ec == asio::error::operation_aborted) throw attempt_error(transport_failure::cancelled, "cancelled");
         if (ec == http::error::body_limit)
             throw attempt_error(transport_failure::body_too_large, "response body exceeds the configured cap");
         const bool closed = ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -230,8 +225,7 @@ private:
                             ec == asio::error::connection_aborted;
         if (closed && !got_response_bytes && reused())
             throw attempt_error(transport_failure::stale_connection, "keep-alive connection closed by the server");
-        if (closed)
-            throw attempt_error(transport_failure::connection_lost, "connection lost: " + ec.message());
+        if (closed) throw attempt_error(transport_failure::connection_lost, "connection lost: " + ec.message());
         if (ec.category() == boost::system::error_code(http::error::end_of_stream).category() ||
             ec == http::error::header_limit)
             throw attempt_error(transport_failure::malformed_response, ec.message());
@@ -251,8 +245,7 @@ strand_session::strand_session(strand_type strand, std::shared_ptr<const session
 
 strand_session::~strand_session() = default;
 
-asio::awaitable<std::unique_ptr<connection>> strand_session::acquire(seconds connect_timeout,
-                                                                     bool& reused) {
+asio::awaitable<std::unique_ptr<connection>> strand_session::acquire(seconds connect_timeout, bool& reused) {
     while (!idle_.empty()) {
         auto conn = std::move(idle_.front());
         idle_.pop_front();
@@ -284,8 +277,8 @@ void strand_session::release(std::unique_ptr<connection> conn) {
     idle_.push_front(std::move(conn));  // most recently used first: least likely to be stale
 }
 
-asio::awaitable<http_response> strand_session::send(const http_request& request,
-                                                    seconds connect_timeout, seconds read_timeout) {
+asio::awaitable<http_response> strand_session::send(const http_request& request, seconds connect_timeout,
+                                                    seconds read_timeout) {
     if (shut_down_) throw attempt_error(transport_failure::cancelled, "client is shut down");
     bool reused = false;
     auto conn = co_await acquire(connect_timeout, reused);
@@ -301,8 +294,10 @@ asio::awaitable<http_response> strand_session::send(const http_request& request,
         throw;
     }
     in_use_.remove(conn.get());
-    if (keep_alive) release(std::move(conn));
-    else conn->close();
+    if (keep_alive)
+        release(std::move(conn));
+    else
+        conn->close();
     co_return response;
 }
 

@@ -51,8 +51,8 @@ public:
 /// `GET target` upgraded to a WebSocket; each TEXT/BINARY message is one chunk. Messages
 /// larger than `max_message_bytes` fail with body_too_large.
 std::unique_ptr<log_source> make_websocket_source(const strand_type& strand,
-                                                  std::shared_ptr<const session_settings> settings,
-                                                  std::string target, std::size_t max_message_bytes);
+                                                  std::shared_ptr<const session_settings> settings, std::string target,
+                                                  std::size_t max_message_bytes);
 
 /// `GET target` answered with a (chunked) body that is read as it arrives.
 std::unique_ptr<log_source> make_http_stream_source(const strand_type& strand,

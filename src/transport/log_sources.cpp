@@ -66,10 +66,14 @@ void close_now(tcp::resolver& resolver, beast::tcp_stream& stream) noexcept {
 template <class NextLayer>
 class websocket_source final : public log_source {
 public:
-    websocket_source(const strand_type& strand, std::shared_ptr<const session_settings> settings,
-                     std::string target, std::size_t max_message_bytes)
-        : settings_(std::move(settings)), target_(std::move(target)), resolver_(strand),
-          socket_(make_stream(strand)), max_message_bytes_(max_message_bytes), guard_(strand) {
+    websocket_source(const strand_type& strand, std::shared_ptr<const session_settings> settings, std::string target,
+                     std::size_t max_message_bytes)
+        : settings_(std::move(settings)),
+          target_(std::move(target)),
+          resolver_(strand),
+          socket_(make_stream(strand)),
+          max_message_bytes_(max_message_bytes),
+          guard_(strand) {
         // The cap is enforced in read(): Beast's own check fails the connection with a close
         // handshake that waits for a server which (like Ray) never answers one.
         socket_.read_message_max(0);
@@ -80,14 +84,14 @@ public:
     asio::awaitable<void> open(seconds connect_timeout) override {
         const auto deadline = std::chrono::steady_clock::now() + to_steady(connect_timeout);
         co_await connect_layer(socket_.next_layer(), resolver_, *settings_, deadline);
-        socket_.set_option(websocket::stream_base::decorator(
-            [headers = settings_->headers](websocket::request_type& request) {
+        socket_.set_option(
+            websocket::stream_base::decorator([headers = settings_->headers](websocket::request_type& request) {
                 for (const auto& [name, value] : headers) request.set(name, value);
             }));
         beast::get_lowest_layer(socket_).expires_at(deadline);
         websocket::response_type response;
-        auto [ec] = co_await socket_.async_handshake(response, host_header(settings_->endpoint), target_,
-                                                     as_tuple_awaitable);
+        auto [ec] =
+            co_await socket_.async_handshake(response, host_header(settings_->endpoint), target_, as_tuple_awaitable);
         beast::get_lowest_layer(socket_).expires_never();
         if (ec == websocket::error::upgrade_declined)
             throw http_status_error(static_cast<int>(response.result_int()), response.body());
@@ -100,13 +104,15 @@ public:
         buffer_.consume(buffer_.size());
         auto& lowest = beast::get_lowest_layer(socket_);
         // One idle timeout (and one guard) for the whole message, as for a single async_read.
-        if (idle_timeout) lowest.expires_after(to_steady(*idle_timeout));
-        else lowest.expires_never();
+        if (idle_timeout)
+            lowest.expires_after(to_steady(*idle_timeout));
+        else
+            lowest.expires_never();
         arm_guard(idle_timeout);
         boost::system::error_code ec;
         do {
-            auto [read_ec, bytes] = co_await socket_.async_read_some(
-                buffer_, max_message_bytes_ + 1 - buffer_.size(), as_tuple_awaitable);
+            auto [read_ec, bytes] =
+                co_await socket_.async_read_some(buffer_, max_message_bytes_ + 1 - buffer_.size(), as_tuple_awaitable);
             (void)bytes;
             ec = read_ec;
         } while (!ec && buffer_.size() <= max_message_bytes_ && !socket_.is_message_done());
@@ -178,10 +184,8 @@ private:
 template <class Stream>
 class http_stream_source final : public log_source {
 public:
-    http_stream_source(const strand_type& strand, std::shared_ptr<const session_settings> settings,
-                       std::string target)
-        : settings_(std::move(settings)), target_(std::move(target)), resolver_(strand),
-          stream_(make_stream(strand)) {}
+    http_stream_source(const strand_type& strand, std::shared_ptr<const session_settings> settings, std::string target)
+        : settings_(std::move(settings)), target_(std::move(target)), resolver_(strand), stream_(make_stream(strand)) {}
 
     asio::awaitable<void> open(seconds connect_timeout) override {
         const auto deadline = std::chrono::steady_clock::now() + to_steady(connect_timeout);
@@ -195,7 +199,8 @@ public:
         (void)written;
         if (write_ec) fail_open(write_ec, closed_, "sending the log stream request failed");
         start_log_stream_parser(parser_);
-        auto [header_ec, header_bytes] = co_await http::async_read_header(stream_, buffer_, *parser_, as_tuple_awaitable);
+        auto [header_ec, header_bytes] =
+            co_await http::async_read_header(stream_, buffer_, *parser_, as_tuple_awaitable);
         (void)header_bytes;
         lowest.expires_never();
         if (header_ec) fail_open(header_ec, closed_, "reading the log stream header failed");
@@ -214,8 +219,10 @@ public:
 
     asio::awaitable<std::optional<std::string_view>> read(std::optional<seconds> idle_timeout) override {
         auto& lowest = beast::get_lowest_layer(stream_);
-        if (idle_timeout) lowest.expires_after(to_steady(*idle_timeout));
-        else lowest.expires_never();
+        if (idle_timeout)
+            lowest.expires_after(to_steady(*idle_timeout));
+        else
+            lowest.expires_never();
         auto chunk = co_await read_body_some();
         lowest.expires_never();
         co_return chunk;
@@ -266,8 +273,8 @@ private:
 }  // namespace
 
 std::unique_ptr<log_source> make_websocket_source(const strand_type& strand,
-                                                  std::shared_ptr<const session_settings> settings,
-                                                  std::string target, std::size_t max_message_bytes) {
+                                                  std::shared_ptr<const session_settings> settings, std::string target,
+                                                  std::size_t max_message_bytes) {
     if (settings->tls)
         return std::make_unique<websocket_source<tls_stream>>(strand, std::move(settings), std::move(target),
                                                               max_message_bytes);

@@ -87,13 +87,26 @@ BOOST_AUTO_TEST_CASE(version_and_help_need_no_network) {
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(r.out == "raycl 0.1.0\n");
     BOOST_TEST(r.err.empty());
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"--help"}, {"job", "--help"}, {"job", "submit", "--help"}, {"job", "list", "--help"},
-             {"job", "status", "--help"}, {"job", "logs", "--help"}, {"job", "stop", "--help"},
-             {"job", "delete", "--help"}, {"job", "wait", "--help"}, {"node", "--help"}, {"node", "get", "--help"},
-             {"task", "--help"}, {"task", "list", "--help"}, {"actor", "list", "--help"}, {"serve", "--help"},
-             {"serve", "deploy", "--help"}, {"cluster", "--help"}, {"cluster", "up", "--help"},
-             {"cluster", "down", "--help"}, {"version", "--help"}}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{{"--help"},
+                                                                  {"job", "--help"},
+                                                                  {"job", "submit", "--help"},
+                                                                  {"job", "list", "--help"},
+                                                                  {"job", "status", "--help"},
+                                                                  {"job", "logs", "--help"},
+                                                                  {"job", "stop", "--help"},
+                                                                  {"job", "delete", "--help"},
+                                                                  {"job", "wait", "--help"},
+                                                                  {"node", "--help"},
+                                                                  {"node", "get", "--help"},
+                                                                  {"task", "--help"},
+                                                                  {"task", "list", "--help"},
+                                                                  {"actor", "list", "--help"},
+                                                                  {"serve", "--help"},
+                                                                  {"serve", "deploy", "--help"},
+                                                                  {"cluster", "--help"},
+                                                                  {"cluster", "up", "--help"},
+                                                                  {"cluster", "down", "--help"},
+                                                                  {"version", "--help"}}) {
         r = run_cli(args);
         BOOST_TEST(r.exit_code == 0);
         BOOST_TEST(r.out.find("Usage: raycl") != std::string::npos);
@@ -104,11 +117,19 @@ BOOST_AUTO_TEST_CASE(version_and_help_need_no_network) {
 
 BOOST_AUTO_TEST_CASE(usage_errors_exit_2_without_requests) {
     fake_dashboard dashboard;
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {}, {"bogus"}, {"job"}, {"job", "bogus"}, {"job", "list", "--bogus"}, {"job", "status"},
-             {"job", "submit", "--runtime-env-json", "{oops", "--", "x"}, {"job", "submit"},
-             {"--output", "yaml", "job", "list"}, {"task", "list", "--limit", "x"},
-             {"job", "logs", "j", "--protocol", "carrier-pigeon"}, {"serve", "deploy", "/nonexistent.json"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{},
+                                               {"bogus"},
+                                               {"job"},
+                                               {"job", "bogus"},
+                                               {"job", "list", "--bogus"},
+                                               {"job", "status"},
+                                               {"job", "submit", "--runtime-env-json", "{oops", "--", "x"},
+                                               {"job", "submit"},
+                                               {"--output", "yaml", "job", "list"},
+                                               {"task", "list", "--limit", "x"},
+                                               {"job", "logs", "j", "--protocol", "carrier-pigeon"},
+                                               {"serve", "deploy", "/nonexistent.json"}}) {
         const auto r = raycl_at(dashboard, args);
         BOOST_TEST(r.exit_code == 2);
         BOOST_TEST(r.out.empty());
@@ -120,7 +141,9 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_without_requests) {
 
 BOOST_AUTO_TEST_CASE(request_errors_exit_3_one_line) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/raycl-nope").reply_with(reply::text(404, fixture("error_job_not_found.txt"))).times(2);
+    dashboard.expect("GET", "/api/jobs/raycl-nope")
+        .reply_with(reply::text(404, fixture("error_job_not_found.txt")))
+        .times(2);
     auto r = raycl_at(dashboard, {"job", "status", "raycl-nope"});
     BOOST_TEST(r.exit_code == 3);
     BOOST_TEST(r.out.empty());
@@ -236,7 +259,9 @@ BOOST_AUTO_TEST_CASE(job_list_table_and_json) {
 
 BOOST_AUTO_TEST_CASE(job_status_table_and_json) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/raycl-ok-2").reply_with(reply::json(200, fixture("jobs_get_succeeded.json"))).times(2);
+    dashboard.expect("GET", "/api/jobs/raycl-ok-2")
+        .reply_with(reply::json(200, fixture("jobs_get_succeeded.json")))
+        .times(2);
     auto r = raycl_at(dashboard, {"job", "status", "raycl-ok-2"});
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(r.out.find("status") != std::string::npos);
@@ -249,7 +274,9 @@ BOOST_AUTO_TEST_CASE(job_status_table_and_json) {
 BOOST_AUTO_TEST_CASE(job_logs_static_prints_the_exact_text) {
     fake_dashboard dashboard;
     const auto log = std::string(json::parse(fixture("jobs_logs_succeeded.json")).at("logs").as_string());
-    dashboard.expect("GET", "/api/jobs/raycl-ok-2/logs").reply_with(reply::json(200, fixture("jobs_logs_succeeded.json"))).times(2);
+    dashboard.expect("GET", "/api/jobs/raycl-ok-2/logs")
+        .reply_with(reply::json(200, fixture("jobs_logs_succeeded.json")))
+        .times(2);
     auto r = raycl_at(dashboard, {"job", "logs", "raycl-ok-2"});
     BOOST_TEST(r.exit_code == 0);
     BOOST_TEST(r.out == log);
@@ -261,7 +288,8 @@ BOOST_AUTO_TEST_CASE(job_logs_follow_websocket_and_stream) {
     fake_dashboard dashboard;
     const std::string log = "one\ntwo\nthree without newline";
     install_job(dashboard, "raysubmit_f", 0, "SUCCEEDED", log);
-    auto r = raycl_at(dashboard, {"job", "logs", "raysubmit_f", "--follow", "--protocol", "websocket", "--stream-timeout", "5"});
+    auto r = raycl_at(dashboard,
+                      {"job", "logs", "raysubmit_f", "--follow", "--protocol", "websocket", "--stream-timeout", "5"});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(r.out == log);
     r = raycl_at(dashboard, {"job", "logs", "raysubmit_f", "--follow"});
@@ -274,14 +302,30 @@ BOOST_AUTO_TEST_CASE(job_submit_follows_and_exits_by_status) {
     const std::string log = "hello\nworld\n";
     dashboard.route("POST", "/api/jobs/", [](const recorded_request& request) {
         const auto body = json::parse(request.body);
-        return reply::json(200, json::serialize(json::object{{"job_id", "02000000"}, {"submission_id", body.at("submission_id")}}));
+        return reply::json(
+            200, json::serialize(json::object{{"job_id", "02000000"}, {"submission_id", body.at("submission_id")}}));
     });
     install_job(dashboard, "raycl-cli-ok", 1, "SUCCEEDED", log);
     install_job(dashboard, "raycl-cli-bad", 0, "FAILED", log);
-    auto r = raycl_at(dashboard, {"job", "submit", "--submission-id", "raycl-cli-ok", "--runtime-env-json",
-                                  R"({"env_vars": {"A": "1"}})", "--metadata-json", R"({"owner": "cli"})",
-                                  "--entrypoint-num-cpus", "0.5", "--entrypoint-num-gpus", "0", "--entrypoint-memory",
-                                  "1000000", "--entrypoint-resources", R"({"custom": 1})", "--", "python", "-c",
+    auto r = raycl_at(dashboard, {"job",
+                                  "submit",
+                                  "--submission-id",
+                                  "raycl-cli-ok",
+                                  "--runtime-env-json",
+                                  R"({"env_vars": {"A": "1"}})",
+                                  "--metadata-json",
+                                  R"({"owner": "cli"})",
+                                  "--entrypoint-num-cpus",
+                                  "0.5",
+                                  "--entrypoint-num-gpus",
+                                  "0",
+                                  "--entrypoint-memory",
+                                  "1000000",
+                                  "--entrypoint-resources",
+                                  R"({"custom": 1})",
+                                  "--",
+                                  "python",
+                                  "-c",
                                   "print('hello')"});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(r.out == log);
@@ -310,7 +354,8 @@ BOOST_AUTO_TEST_CASE(job_submit_no_wait) {
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(r.out == "raycl-ok-1\n");
     BOOST_TEST(json::parse(dashboard.requests().at(0).body).at("entrypoint").as_string() == "echo hi");
-    r = raycl_at(dashboard, {"-o", "json", "job", "submit", "--submission-id", "raycl-ok-1", "--no-wait", "--", "echo"});
+    r = raycl_at(dashboard,
+                 {"-o", "json", "job", "submit", "--submission-id", "raycl-ok-1", "--no-wait", "--", "echo"});
     BOOST_TEST(json::parse(r.out) == json::parse(R"({"submission_id": "raycl-ok-1"})"));
     BOOST_TEST(dashboard.requests().size() == 2u);  // nothing after the submission
 }
@@ -338,10 +383,14 @@ BOOST_AUTO_TEST_CASE(job_wait_exit_codes_and_timeout) {
 
 BOOST_AUTO_TEST_CASE(job_stop_and_delete) {
     fake_dashboard dashboard;
-    dashboard.expect("POST", "/api/jobs/j-run/stop").reply_with(reply::json(200, fixture("jobs_stop_running.json"))).times(3);
+    dashboard.expect("POST", "/api/jobs/j-run/stop")
+        .reply_with(reply::json(200, fixture("jobs_stop_running.json")))
+        .times(3);
     dashboard.expect("POST", "/api/jobs/j-done/stop").reply_with(reply::json(200, fixture("jobs_stop_terminal.json")));
     install_job(dashboard, "j-run", 1, "STOPPED", "");
-    dashboard.expect("DELETE", "/api/jobs/j-done").reply_with(reply::json(200, fixture("jobs_delete_terminal.json"))).times(2);
+    dashboard.expect("DELETE", "/api/jobs/j-done")
+        .reply_with(reply::json(200, fixture("jobs_delete_terminal.json")))
+        .times(2);
     dashboard.expect("DELETE", "/api/jobs/j-run").reply_with(reply::text(500, fixture("error_job_delete_running.txt")));
     auto r = raycl_at(dashboard, {"job", "stop", "j-run"});
     BOOST_TEST(r.exit_code == 0, r.err);
@@ -390,7 +439,8 @@ BOOST_AUTO_TEST_CASE(nodes) {
     dashboard.expect("GET", "/api/v0/nodes").reply_with(reply::json(200, fixture("state_nodes.json"))).times(2);
     const std::string id = "22f1c7b8cfcad68da3df891889947caa91b764c9b3a188c191b538eb";  // first row
     dashboard.expect("GET", "/api/v0/nodes?detail=true&filter_keys=node_id&filter_predicates=%3D&filter_values=" + id)
-        .reply_with(reply::json(200, fixture("state_nodes.json"))).times(2);
+        .reply_with(reply::json(200, fixture("state_nodes.json")))
+        .times(2);
     auto r = raycl_at(dashboard, {"node", "list"});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(r.out.rfind("NODE_ID", 0) == 0);
@@ -408,7 +458,8 @@ BOOST_AUTO_TEST_CASE(nodes) {
 BOOST_AUTO_TEST_CASE(tasks) {
     fake_dashboard dashboard;
     dashboard.expect("GET", "/api/v0/tasks").reply_with(reply::json(200, fixture("state_tasks.json")));
-    dashboard.expect("GET", "/api/v0/tasks?limit=1&detail=true&filter_keys=name&filter_predicates=%3D&filter_values=square")
+    dashboard
+        .expect("GET", "/api/v0/tasks?limit=1&detail=true&filter_keys=name&filter_predicates=%3D&filter_values=square")
         .reply_with(reply::json(200, fixture("state_tasks_filter_name_limit1.json")));
     const auto rows = json::parse(fixture("state_tasks.json")).at("data").at("result").at("result").as_array();
     const std::string id(rows.at(0).at("task_id").as_string());
@@ -446,7 +497,9 @@ BOOST_AUTO_TEST_CASE(actors) {
 
 BOOST_AUTO_TEST_CASE(serve) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/serve/applications/").reply_with(reply::json(200, fixture("serve_get_mixed.json"))).repeatedly();
+    dashboard.expect("GET", "/api/serve/applications/")
+        .reply_with(reply::json(200, fixture("serve_get_mixed.json")))
+        .repeatedly();
     dashboard.expect("PUT", "/api/serve/applications/").reply_with(reply::text(200, "")).times(2);
     dashboard.expect("DELETE", "/api/serve/applications/").reply_with(reply::text(200, ""));
     auto r = raycl_at(dashboard, {"serve", "list"});
@@ -465,7 +518,8 @@ BOOST_AUTO_TEST_CASE(serve) {
     BOOST_TEST(r.exit_code == 3);
     BOOST_TEST(r.err.rfind("raycl: error 404: ", 0) == 0, r.err);
     // deploy from a file and from stdin
-    const std::string config = R"({"applications": [{"name": "echo", "route_prefix": "/echo", "import_path": "fixture:echo_app"}]})";
+    const std::string config =
+        R"({"applications": [{"name": "echo", "route_prefix": "/echo", "import_path": "fixture:echo_app"}]})";
     char path[] = "/tmp/raycl-cli-serve-XXXXXX";
     const int fd = ::mkstemp(path);
     BOOST_REQUIRE(::write(fd, config.data(), config.size()) == static_cast<ssize_t>(config.size()));

@@ -9,7 +9,9 @@
 namespace raycl::cli {
 namespace {
 
-command parse(std::vector<std::string> args) { return parse_command_line(args); }
+command parse(std::vector<std::string> args) {
+    return parse_command_line(args);
+}
 
 int usage_of(std::vector<std::string> args) {
     try {
@@ -38,10 +40,27 @@ BOOST_AUTO_TEST_CASE(global_options_anywhere) {
 }
 
 BOOST_AUTO_TEST_CASE(job_submit_flags) {
-    const auto cmd = parse({"job", "submit", "--submission-id", "s1", "--runtime-env-json", R"({"pip": ["x"]})",
-                            "--metadata-json", R"({"k": "v"})", "--entrypoint-num-cpus", "0.5",
-                            "--entrypoint-num-gpus=1", "--entrypoint-memory", "1000", "--entrypoint-resources",
-                            R"({"r": 2})", "--no-wait", "--", "python", "-c", "print('a b')", "--help"});
+    const auto cmd = parse({"job",
+                            "submit",
+                            "--submission-id",
+                            "s1",
+                            "--runtime-env-json",
+                            R"({"pip": ["x"]})",
+                            "--metadata-json",
+                            R"({"k": "v"})",
+                            "--entrypoint-num-cpus",
+                            "0.5",
+                            "--entrypoint-num-gpus=1",
+                            "--entrypoint-memory",
+                            "1000",
+                            "--entrypoint-resources",
+                            R"({"r": 2})",
+                            "--no-wait",
+                            "--",
+                            "python",
+                            "-c",
+                            "print('a b')",
+                            "--help"});
     BOOST_TEST((cmd.kind == command_kind::job_submit));
     BOOST_TEST(*cmd.submission_id == "s1");
     BOOST_TEST(cmd.runtime_env->at("pip").as_array().size() == 1u);
@@ -127,8 +146,10 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(cli_format)
 
 BOOST_AUTO_TEST_CASE(tables_fit_80_columns) {
-    table t{{"ID", "STATUS", "TEXT"}, {{"id-1", "SUCCEEDED", std::string(200, 'x')}, {"id-22", "FAILED", "é short"}},
-            {false, false, true}, 1};
+    table t{{"ID", "STATUS", "TEXT"},
+            {{"id-1", "SUCCEEDED", std::string(200, 'x')}, {"id-22", "FAILED", "é short"}},
+            {false, false, true},
+            1};
     const auto text = render_table(t, 80, false);
     std::size_t lines = 0;
     for (std::size_t start = 0; start < text.size();) {
@@ -159,7 +180,8 @@ BOOST_AUTO_TEST_CASE(errors_and_exit_codes) {
     BOOST_TEST(exit_code_for(job_status::stopped) == 1);
     BOOST_TEST(exit_code_for(job_status::running) == 3);
     BOOST_TEST(format_elapsed(std::chrono::seconds(125)) == "2m05s");
-    BOOST_TEST(spinner_line(1, std::chrono::seconds(3), "waiting for j", "RUNNING", false) == "/ waiting for j  3s  RUNNING");
+    BOOST_TEST(spinner_line(1, std::chrono::seconds(3), "waiting for j", "RUNNING", false) ==
+               "/ waiting for j  3s  RUNNING");
 }
 
 BOOST_AUTO_TEST_CASE(objects_and_raw_arrays) {
@@ -172,7 +194,8 @@ BOOST_AUTO_TEST_CASE(objects_and_raw_arrays) {
 }
 
 BOOST_AUTO_TEST_CASE(connection_precedence) {
-    const auto env = parse_cluster_env("# c\nexport RAYCL_TEST_ADDRESS=http://127.0.0.1:8365\nexport RAYCL_TEST_TOKEN=abc\n");
+    const auto env =
+        parse_cluster_env("# c\nexport RAYCL_TEST_ADDRESS=http://127.0.0.1:8365\nexport RAYCL_TEST_TOKEN=abc\n");
     BOOST_REQUIRE(env.has_value());
     BOOST_TEST(env->token == "abc");
     BOOST_TEST(!parse_cluster_env("export RAYCL_TEST_TOKEN=abc\n").has_value());

@@ -36,8 +36,8 @@ client_options matrix_options(const fake_dashboard& dashboard) {
 /// back-offs, and 3 s of slack for a loaded machine. Not a timing assertion: it catches hangs.
 steady::duration call_bound(const client_options& options) {
     const auto attempts = static_cast<double>(options.retry.max_attempts);
-    const auto per_attempt = options.timeout.connect + options.timeout.read +
-                             std::chrono::duration<double>(options.retry.max_backoff);
+    const auto per_attempt =
+        options.timeout.connect + options.timeout.read + std::chrono::duration<double>(options.retry.max_backoff);
     return std::chrono::duration_cast<steady::duration>(per_attempt * attempts + seconds(3.0));
 }
 
@@ -110,7 +110,8 @@ struct tail_outcome {
     steady::duration elapsed{};
 };
 
-asio::awaitable<tail_outcome> consume(client& ray, tail_options options, std::atomic<std::size_t>* lines_seen = nullptr) {
+asio::awaitable<tail_outcome> consume(client& ray, tail_options options,
+                                      std::atomic<std::size_t>* lines_seen = nullptr) {
     tail_outcome outcome;
     const auto start = steady::now();
     try {
@@ -202,14 +203,14 @@ BOOST_AUTO_TEST_CASE(close_during_headers_is_503) {
 }
 
 BOOST_AUTO_TEST_CASE(reset_during_body_is_503) {
-    list_jobs_row(reply::raw_response(json_head + "Content-Length: 100\r\n\r\n[{\"type\": \"SUBM", raw_end::reset),
-                  503, error_kind::unavailable);
+    list_jobs_row(reply::raw_response(json_head + "Content-Length: 100\r\n\r\n[{\"type\": \"SUBM", raw_end::reset), 503,
+                  error_kind::unavailable);
 }
 
 BOOST_AUTO_TEST_CASE(reset_during_body_is_retried_for_a_get) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/").reply_with(
-        reply::raw_response(json_head + "Content-Length: 100\r\n\r\n[{\"type\"", raw_end::reset));
+    dashboard.expect("GET", "/api/jobs/")
+        .reply_with(reply::raw_response(json_head + "Content-Length: 100\r\n\r\n[{\"type\"", raw_end::reset));
     dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, "[]"));
     auto options = matrix_options(dashboard);
     options.retry.max_attempts = 2;
@@ -249,9 +250,9 @@ BOOST_AUTO_TEST_CASE(slowloris_body_drip_is_408_at_the_read_timeout) {
 // ---- error answers ------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(error_statuses_with_text_and_html_bodies) {
-    const std::vector<std::pair<int, int>> cases = {{400, 400}, {401, 401}, {403, 403}, {404, 404}, {405, 400},
-                                                    {409, 400}, {413, 429}, {429, 429}, {500, 500}, {502, 503},
-                                                    {503, 503}, {504, 503}};
+    const std::vector<std::pair<int, int>> cases = {{400, 400}, {401, 401}, {403, 403}, {404, 404},
+                                                    {405, 400}, {409, 400}, {413, 429}, {429, 429},
+                                                    {500, 500}, {502, 503}, {503, 503}, {504, 503}};
     const std::string html_page = "<!DOCTYPE html><html><head><title>Bad</title></head><body><h1>Error</h1>" +
                                   std::string(50 * 1024, 'x') + "</body></html>";
     for (const auto& [http_status, expected] : cases) {
@@ -305,23 +306,24 @@ BOOST_AUTO_TEST_CASE(enormous_json_is_429_at_the_response_cap) {
 
 BOOST_AUTO_TEST_CASE(wrong_json_types_are_500) {
     for (const char* body : {R"({"not": "a list"})", "[1, 2, 3]", R"([{"status": 7}])", "null", R"("text")",
-                                   R"([{"type": "SUBMISSION", "submission_id": 12, "status": "RUNNING"}])",
-                                   R"([{"type": "SUBMISSION", "status": "RUNNING", "start_time": "yesterday"}])"}) {
+                             R"([{"type": "SUBMISSION", "submission_id": 12, "status": "RUNNING"}])",
+                             R"([{"type": "SUBMISSION", "status": "RUNNING", "start_time": "yesterday"}])"}) {
         list_jobs_row(reply::json(200, body), 500, error_kind::protocol_error);
     }
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_in_json_is_500) {
-    list_jobs_row(reply::json(200, "[{\"type\": \"SUBMISSION\", \"status\": \"RUNNING\", \"entrypoint\": \"\xff\xfe\"}]"),
-                  500, error_kind::protocol_error);
+    list_jobs_row(
+        reply::json(200, "[{\"type\": \"SUBMISSION\", \"status\": \"RUNNING\", \"entrypoint\": \"\xff\xfe\"}]"), 500,
+        error_kind::protocol_error);
 }
 
 // ---- HTTP framing -------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(chunked_encoding_errors_are_500) {
-    for (const std::string& body : {std::string("zz\r\n[]\r\n0\r\n\r\n"),                   // not a hex size
-                                   std::string("2\r\n[]XX0\r\n\r\n"),                       // no CRLF after the data
-                                   std::string("fffffffffffffffffffff\r\n[]\r\n0\r\n\r\n")}) {  // size overflow
+    for (const std::string& body : {std::string("zz\r\n[]\r\n0\r\n\r\n"),  // not a hex size
+                                    std::string("2\r\n[]XX0\r\n\r\n"),     // no CRLF after the data
+                                    std::string("fffffffffffffffffffff\r\n[]\r\n0\r\n\r\n")}) {  // size overflow
         list_jobs_row(reply::raw_response(chunked_head + body), 500, error_kind::protocol_error);
     }
 }
@@ -336,8 +338,9 @@ BOOST_AUTO_TEST_CASE(malformed_status_line_is_500) {
 
 BOOST_AUTO_TEST_CASE(oversized_header_is_500) {
     // Beast's header limit (8 KiB): no dashboard sends such a header, so a protocol error.
-    list_jobs_row(reply::raw_response(json_head + "X-Huge: " + std::string(1 << 20, 'h') + "\r\nContent-Length: 2\r\n\r\n[]"),
-                  500, error_kind::protocol_error);
+    list_jobs_row(
+        reply::raw_response(json_head + "X-Huge: " + std::string(1 << 20, 'h') + "\r\nContent-Length: 2\r\n\r\n[]"),
+        500, error_kind::protocol_error);
 }
 
 // ---- TLS ----------------------------------------------------------------------------------------
@@ -447,7 +450,9 @@ BOOST_AUTO_TEST_CASE(stall_before_the_upgrade_answer_is_408) {
     scripted_job job;
     job.install(dashboard, 1000, "");
     // No websocket route: the upgrade request meets this expectation, which never answers.
-    dashboard.expect("GET", tail_target).reply_with(reply::json(200, "").with_fault(fault::stall_before_headers)).repeatedly();
+    dashboard.expect("GET", tail_target)
+        .reply_with(reply::json(200, "").with_fault(fault::stall_before_headers))
+        .repeatedly();
     auto tail = ws_tail();
     tail.max_reconnects = 1;
     const auto outcome = tail_row(dashboard, matrix_options(dashboard), tail);
@@ -460,9 +465,8 @@ BOOST_AUTO_TEST_CASE(stall_mid_tail_is_408_after_every_line_before_it) {
     fake_dashboard dashboard;
     scripted_job job;
     job.install(dashboard, 1000, "");
-    dashboard.websocket_route(tail_target, [](const recorded_request&) {
-        return websocket_script{}.send_lines(0, 37).stall();
-    });
+    dashboard.websocket_route(tail_target,
+                              [](const recorded_request&) { return websocket_script{}.send_lines(0, 37).stall(); });
     auto tail = ws_tail();
     tail.stream_timeout = seconds(0.3);
     const auto outcome = tail_row(dashboard, matrix_options(dashboard), tail);
@@ -537,9 +541,10 @@ BOOST_AUTO_TEST_CASE(http_stream_reset_mid_tail_is_exactly_once) {
     job.install(dashboard, 2, generated_log(0, 80));
     const std::string full = generated_log(0, 80);
     // 30 lines, then half a chunk of the next ones, then a reset.
-    dashboard.expect("GET", stream_target).reply_with(reply::raw_response(
-        chunked_head + chunk_encoded(generated_log(0, 30)) + chunk_encoded(generated_log(30, 10)).substr(0, 100),
-        raw_end::reset));
+    dashboard.expect("GET", stream_target)
+        .reply_with(reply::raw_response(
+            chunked_head + chunk_encoded(generated_log(0, 30)) + chunk_encoded(generated_log(30, 10)).substr(0, 100),
+            raw_end::reset));
     dashboard.expect("GET", stream_target).reply_with(reply::stream(generated_chunks(0, 80)).never_ending());
     const auto outcome = tail_row(dashboard, matrix_options(dashboard), stream_tail());
     BOOST_TEST(!outcome.error.has_value(), (outcome.error ? outcome.error->what() : ""));
@@ -552,8 +557,10 @@ BOOST_AUTO_TEST_CASE(http_stream_chunk_error_mid_tail_is_exactly_once) {
     fake_dashboard dashboard;
     scripted_job job;
     job.install(dashboard, 2, generated_log(0, 60));
-    dashboard.expect("GET", stream_target).reply_with(reply::raw_response(
-        chunked_head + chunk_encoded(generated_log(0, 25)) + "zz\r\n" + generated_log(25, 5) + "\r\n", raw_end::close));
+    dashboard.expect("GET", stream_target)
+        .reply_with(reply::raw_response(
+            chunked_head + chunk_encoded(generated_log(0, 25)) + "zz\r\n" + generated_log(25, 5) + "\r\n",
+            raw_end::close));
     dashboard.expect("GET", stream_target).reply_with(reply::stream(generated_chunks(0, 60)).never_ending());
     const auto outcome = tail_row(dashboard, matrix_options(dashboard), stream_tail());
     BOOST_TEST(!outcome.error.has_value(), (outcome.error ? outcome.error->what() : ""));
@@ -594,7 +601,8 @@ BOOST_AUTO_TEST_CASE(server_restart_during_a_tail_is_exactly_once) {
     const auto port = first->port();
     scripted_job before_restart;
     before_restart.install(*first, 1000, "");
-    first->websocket_route(tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 64).stall(); });
+    first->websocket_route(tail_target,
+                           [](const recorded_request&) { return websocket_script{}.send_lines(0, 64).stall(); });
     auto options = matrix_options(*first);
     options.max_idle_connections_per_strand = 0;
     options.retry.initial_backoff = 20ms;
@@ -613,9 +621,8 @@ BOOST_AUTO_TEST_CASE(server_restart_during_a_tail_is_exactly_once) {
         second.emplace(fake_dashboard::options{}.on_port(port));
         scripted_job after_restart;
         after_restart.install(*second, 0, generated_log(0, 150));
-        second->websocket_route(tail_target, [](const recorded_request&) {
-            return websocket_script{}.send_lines(0, 150).close(1000);
-        });
+        second->websocket_route(
+            tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 150).close(1000); });
         const bool finished = done.wait_for(tail_bound(options, tail)) == std::future_status::ready;
         BOOST_TEST(finished, "the tail did not end after the restart");
         if (!finished) second->stop();

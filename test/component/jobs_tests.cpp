@@ -18,7 +18,8 @@ const std::string succeeded_job = R"({"type": "SUBMISSION", "job_id": "02000000"
 
 std::string job_with_status(const std::string& status) {
     return R"({"type": "SUBMISSION", "job_id": null, "submission_id": "raysubmit_abc",
-      "status": ")" + status + R"(", "entrypoint": "sleep 1", "message": null})";
+      "status": ")" +
+           status + R"(", "entrypoint": "sleep 1", "message": null})";
 }
 
 }  // namespace
@@ -27,8 +28,10 @@ BOOST_AUTO_TEST_SUITE(component_jobs)
 
 BOOST_AUTO_TEST_CASE(get_version_decodes_and_sends_user_agent) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/version").reply_with(reply::json(200,
-        R"({"version": "4", "ray_version": "2.60.0", "ray_commit": "abc", "session_name": "s1", "extra": 1})"));
+    dashboard.expect("GET", "/api/version")
+        .reply_with(reply::json(
+            200,
+            R"({"version": "4", "ray_version": "2.60.0", "ray_commit": "abc", "session_name": "s1", "extra": 1})"));
     client ray(options_for(dashboard));
     const auto version = run_sync(ray.get_version());
     BOOST_TEST(version.ray_version == "2.60.0");
@@ -72,8 +75,8 @@ BOOST_AUTO_TEST_CASE(get_job_unknown_is_404_with_ray_text) {
 BOOST_AUTO_TEST_CASE(invalid_ids_are_rejected_before_any_io) {
     fake_dashboard dashboard;
     client ray(options_for(dashboard));
-    for (const std::string& id : std::vector<std::string>{"", "../etc", "a/b", "a%2Fb", "a\r\nb", std::string("a\0b", 3),
-                                 std::string(101, 'x'), "job\n"}) {
+    for (const std::string& id : std::vector<std::string>{"", "../etc", "a/b", "a%2Fb", "a\r\nb",
+                                                          std::string("a\0b", 3), std::string(101, 'x'), "job\n"}) {
         BOOST_TEST(expect_error(ray.get_job(id)).status() == 400);
         BOOST_TEST(expect_error(ray.stop_job(id)).status() == 400);
         BOOST_TEST(expect_error(ray.delete_job(id)).status() == 400);
@@ -88,8 +91,8 @@ BOOST_AUTO_TEST_CASE(invalid_ids_are_rejected_before_any_io) {
 
 BOOST_AUTO_TEST_CASE(list_jobs_uses_the_trailing_slash_and_decodes_every_job) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/").reply_with(
-        reply::json(200, "[" + succeeded_job + "," + job_with_status("PENDING") + "]"));
+    dashboard.expect("GET", "/api/jobs/")
+        .reply_with(reply::json(200, "[" + succeeded_job + "," + job_with_status("PENDING") + "]"));
     client ray(options_for(dashboard));
     const auto jobs = run_sync(ray.list_jobs());
     BOOST_TEST(jobs.size() == 2u);
@@ -134,8 +137,8 @@ BOOST_AUTO_TEST_CASE(stop_job_is_not_retried_after_a_503) {
 
 BOOST_AUTO_TEST_CASE(submit_job_sends_only_the_fields_that_are_set) {
     fake_dashboard dashboard;
-    dashboard.expect("POST", "/api/jobs/").reply_with(
-        reply::json(200, R"({"job_id": "my_id", "submission_id": "my_id"})"));
+    dashboard.expect("POST", "/api/jobs/")
+        .reply_with(reply::json(200, R"({"job_id": "my_id", "submission_id": "my_id"})"));
     client ray(options_for(dashboard));
     job_submission submission;
     submission.entrypoint = "python -c 'print(1)'";
@@ -187,8 +190,10 @@ BOOST_AUTO_TEST_CASE(submit_job_retried_after_a_lost_response_counts_the_duplica
     fake_dashboard dashboard;
     // The first attempt reaches Ray (which records the job) but the answer is lost.
     dashboard.expect("POST", "/api/jobs/").reply_with(reply::json(200, "{}").with_fault(fault::close_before_headers));
-    dashboard.expect("POST", "/api/jobs/").reply_with(reply::text(500,
-        "Traceback ...\nValueError: Job with submission_id job_1 already exists. Please use a different submission_id."));
+    dashboard.expect("POST", "/api/jobs/")
+        .reply_with(reply::text(500,
+                                "Traceback ...\nValueError: Job with submission_id job_1 already exists. Please use a "
+                                "different submission_id."));
     client ray(options_for(dashboard));
     BOOST_TEST(run_sync(ray.submit_job(job_submission("echo hi").with_submission_id("job_1"))) == "job_1");
     BOOST_TEST(dashboard.requests().size() == 2u);
@@ -196,8 +201,9 @@ BOOST_AUTO_TEST_CASE(submit_job_retried_after_a_lost_response_counts_the_duplica
 
 BOOST_AUTO_TEST_CASE(submit_job_duplicate_on_first_attempt_is_an_error) {
     fake_dashboard dashboard;
-    dashboard.expect("POST", "/api/jobs/").reply_with(reply::text(500,
-        "Job with submission_id job_1 already exists. Please use a different submission_id."));
+    dashboard.expect("POST", "/api/jobs/")
+        .reply_with(
+            reply::text(500, "Job with submission_id job_1 already exists. Please use a different submission_id."));
     client ray(options_for(dashboard));
     const auto error = expect_error(ray.submit_job(job_submission("echo hi").with_submission_id("job_1")));
     BOOST_TEST(error.status() == 500);
@@ -217,8 +223,10 @@ BOOST_AUTO_TEST_CASE(submit_job_validates_before_io) {
 BOOST_AUTO_TEST_CASE(delete_job_terminal_and_running) {
     fake_dashboard dashboard;
     dashboard.expect("DELETE", "/api/jobs/done").reply_with(reply::json(200, R"({"deleted": true})"));
-    dashboard.expect("DELETE", "/api/jobs/busy").reply_with(reply::text(500,
-        "Traceback (most recent call last):\nRuntimeError: Attempted to delete job busy, but it is in a non-terminal state RUNNING."));
+    dashboard.expect("DELETE", "/api/jobs/busy")
+        .reply_with(reply::text(500,
+                                "Traceback (most recent call last):\nRuntimeError: Attempted to delete job busy, but "
+                                "it is in a non-terminal state RUNNING."));
     client ray(options_for(dashboard));
     BOOST_TEST(run_sync(ray.delete_job("done")) == true);
     const auto error = expect_error(ray.delete_job("busy"));

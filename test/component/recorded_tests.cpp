@@ -12,7 +12,8 @@ BOOST_AUTO_TEST_SUITE(component_recorded)
 
 BOOST_AUTO_TEST_CASE(recorded_job_and_job_list) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/raycl-ok-2").reply_with(reply::json(200, ray_fixture("jobs_get_succeeded.json")));
+    dashboard.expect("GET", "/api/jobs/raycl-ok-2")
+        .reply_with(reply::json(200, ray_fixture("jobs_get_succeeded.json")));
     dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, ray_fixture("jobs_list.json")));
     client ray(options_for(dashboard));
     const auto job = run_sync(ray.get_job("raycl-ok-2"));
@@ -28,8 +29,10 @@ BOOST_AUTO_TEST_CASE(recorded_job_and_job_list) {
 
 BOOST_AUTO_TEST_CASE(recorded_error_bodies) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/raycl-nope").reply_with(reply::text(404, ray_fixture("error_job_not_found.txt")));
-    dashboard.expect("DELETE", "/api/jobs/raycl-long-1").reply_with(reply::text(500, ray_fixture("error_job_delete_running.txt")));
+    dashboard.expect("GET", "/api/jobs/raycl-nope")
+        .reply_with(reply::text(404, ray_fixture("error_job_not_found.txt")));
+    dashboard.expect("DELETE", "/api/jobs/raycl-long-1")
+        .reply_with(reply::text(500, ray_fixture("error_job_delete_running.txt")));
     dashboard.expect("GET", "/api/v0/tasks?filter_keys=bogus&filter_predicates=%3D&filter_values=x")
         .reply_with(reply::json(400, ray_fixture("error_state_tasks_unknown_filter_key.json")));
     client ray(options_for(dashboard));
@@ -55,14 +58,17 @@ BOOST_AUTO_TEST_CASE(recorded_submit_duplicate_after_a_lost_answer) {
 
 BOOST_AUTO_TEST_CASE(recorded_state_lists) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/v0/nodes?detail=true").reply_with(reply::json(200, ray_fixture("state_nodes_detail.json")));
-    dashboard.expect("GET", "/api/v0/tasks?limit=1").reply_with(reply::json(200, ray_fixture("state_tasks_limit1.json")));
+    dashboard.expect("GET", "/api/v0/nodes?detail=true")
+        .reply_with(reply::json(200, ray_fixture("state_nodes_detail.json")));
+    dashboard.expect("GET", "/api/v0/tasks?limit=1")
+        .reply_with(reply::json(200, ray_fixture("state_tasks_limit1.json")));
     client ray(options_for(dashboard));
     list_options detail;
     detail.detail = true;
     const auto nodes = run_sync(ray.list_nodes(detail));
     BOOST_TEST(nodes.items.size() == 2u);
-    BOOST_TEST(std::count_if(nodes.items.begin(), nodes.items.end(), [](const node_info& n) { return n.is_head_node; }) == 1);
+    BOOST_TEST(
+        std::count_if(nodes.items.begin(), nodes.items.end(), [](const node_info& n) { return n.is_head_node; }) == 1);
     BOOST_TEST(!nodes.truncated());
     list_options one;
     one.limit = 1;
@@ -74,7 +80,9 @@ BOOST_AUTO_TEST_CASE(recorded_state_lists) {
 
 BOOST_AUTO_TEST_CASE(recorded_serve_mixed_declarative_and_imperative) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/serve/applications/").reply_with(reply::json(200, ray_fixture("serve_get_mixed.json"))).repeatedly();
+    dashboard.expect("GET", "/api/serve/applications/")
+        .reply_with(reply::json(200, ray_fixture("serve_get_mixed.json")))
+        .repeatedly();
     dashboard.expect("PUT", "/api/serve/applications/").reply_with(reply::text(200, ""));
     client ray(options_for(dashboard));
     BOOST_TEST(run_sync(ray.get_serve_application("imperative_hello")).source == "imperative");

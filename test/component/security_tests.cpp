@@ -18,8 +18,7 @@ using namespace tail_harness;
 namespace {
 
 const std::string canary = "tok_CANARY_5e1f0c9a7b3d";
-const std::string version_body =
-    R"({"version": "4", "ray_version": "2.60.0", "ray_commit": "c", "session_name": "s"})";
+const std::string version_body = R"({"version": "4", "ray_version": "2.60.0", "ray_commit": "c", "session_name": "s"})";
 
 /// Everything written to file descriptor 2 (std::cerr, std::clog, stdio's stderr) while it lives.
 class stderr_capture {
@@ -63,7 +62,8 @@ struct leak_detector {
 
     void add(const client_error& error) {
         ++errors;
-        for (const std::string& text : {std::string(error.what()), error.message(), error.server_body(), error.request()})
+        for (const std::string& text :
+             {std::string(error.what()), error.message(), error.server_body(), error.request()})
             texts.push_back(text);
     }
     template <class T>
@@ -88,8 +88,7 @@ struct leak_detector {
 /// Reads a tail to its end; the error that ended it, if any.
 asio::awaitable<void> drain(client& ray, tail_options options) {
     auto stream = co_await ray.tail_job_logs(job_id, options);
-    while (co_await stream.next()) {
-    }
+    while (co_await stream.next()) {}
 }
 
 /// The ways a caller hands raycl the canary: as the token, as a sensitive header and a cookie,
@@ -101,7 +100,9 @@ std::vector<std::function<void(client_options&)>> credential_styles() {
             o.headers = {{"X-Api-Key", canary}};
             o.cookies = {{"session", canary}};
         },
-        [](client_options& o) { o.headers = {{"Authorization", "Bearer " + canary}}; },
+        [](client_options& o) {
+            o.headers = {{"Authorization", "Bearer " + canary}};
+        },
         [](client_options& o) {
             o.token = canary;
             o.token_header = token_header::x_ray_authorization;
@@ -128,9 +129,8 @@ BOOST_AUTO_TEST_CASE(tls_verification_is_on_by_default) {
     dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body)).repeatedly();
     scripted_job job;
     job.install(dashboard, 0, "line\n");
-    dashboard.websocket_route(tail_target, [](const recorded_request&) {
-        return websocket_script{}.send_text("line\n").close(1000);
-    });
+    dashboard.websocket_route(
+        tail_target, [](const recorded_request&) { return websocket_script{}.send_text("line\n").close(1000); });
     auto options = base_options(dashboard);
     {
         client ray(options);  // the server's certificate is signed by a CA nobody trusts
@@ -164,8 +164,8 @@ BOOST_AUTO_TEST_CASE(the_canary_token_never_leaks_from_any_error_path) {
                 auto html = reply::text(status, html_echo);
                 html.content_type = "text/html";
                 dashboard.expect("GET", "/api/version").reply_with(html);
-                dashboard.expect("GET", "/api/version").reply_with(
-                    reply::json(status, R"({"error": ")" + echo + R"(", "token": ")" + canary + "\"}"));
+                dashboard.expect("GET", "/api/version")
+                    .reply_with(reply::json(status, R"({"error": ")" + echo + R"(", "token": ")" + canary + "\"}"));
             }
             auto options = base_options(dashboard);
             style(options);
@@ -175,7 +175,8 @@ BOOST_AUTO_TEST_CASE(the_canary_token_never_leaks_from_any_error_path) {
         // 2. Malformed, truncated and mistyped JSON carrying the canary; POST errors.
         {
             fake_dashboard dashboard;
-            dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, "{\"token\": \"" + canary + "\", broken"));
+            dashboard.expect("GET", "/api/jobs/")
+                .reply_with(reply::json(200, "{\"token\": \"" + canary + "\", broken"));
             dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, "[\"" + canary));
             dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, "[{\"status\": \"" + canary + "\"}]"));
             dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, "[{\"type\": \"" + canary + "\"}]"));
@@ -203,11 +204,15 @@ BOOST_AUTO_TEST_CASE(the_canary_token_never_leaks_from_any_error_path) {
         // 3. Timeouts, resets, garbage, and the canary as the dashboard's base path.
         {
             fake_dashboard dashboard;
-            dashboard.expect("GET", "/" + canary + "/api/version").reply_with(reply::json(200, "{}").with_fault(fault::stall_before_headers));
-            dashboard.expect("GET", "/" + canary + "/api/version").reply_with(reply::json(200, "{}").with_fault(fault::reset_before_headers));
-            dashboard.expect("GET", "/" + canary + "/api/version").reply_with(reply::json(200, "{}").with_fault(fault::malformed_status_line));
-            dashboard.expect("GET", "/" + canary + "/api/version").reply_with(reply::raw_response(
-                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + canary + "\r\n"));
+            dashboard.expect("GET", "/" + canary + "/api/version")
+                .reply_with(reply::json(200, "{}").with_fault(fault::stall_before_headers));
+            dashboard.expect("GET", "/" + canary + "/api/version")
+                .reply_with(reply::json(200, "{}").with_fault(fault::reset_before_headers));
+            dashboard.expect("GET", "/" + canary + "/api/version")
+                .reply_with(reply::json(200, "{}").with_fault(fault::malformed_status_line));
+            dashboard.expect("GET", "/" + canary + "/api/version")
+                .reply_with(
+                    reply::raw_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + canary + "\r\n"));
             dashboard.expect("GET", "/" + canary + "/api/version").reply_with(reply::text(404, echo));
             auto options = base_options(dashboard);
             style(options);
@@ -252,16 +257,24 @@ BOOST_AUTO_TEST_CASE(the_canary_token_never_leaks_from_any_error_path) {
             auto connections = std::make_shared<std::atomic<int>>(0);
             dashboard.websocket_route(tail_target, [connections, echo](const recorded_request&) {
                 switch (connections->fetch_add(1)) {
-                    case 0: return websocket_script::decline(reply::text(401, echo));
-                    case 1: return websocket_script::decline(reply::text(403, echo));
-                    case 2: return websocket_script::decline(reply::text(404, echo));
-                    case 3: return websocket_script::decline(reply::text(500, echo));
-                    case 4: return websocket_script{}.send_text("a\n").close(4000, "Bearer " + canary);
-                    case 5: return websocket_script{}.send_raw(std::string("\x81\x7f\x00\x00\x01\x00\x00\x00\x00\x00", 10));
-                    default: return websocket_script{}.stall();
+                    case 0:
+                        return websocket_script::decline(reply::text(401, echo));
+                    case 1:
+                        return websocket_script::decline(reply::text(403, echo));
+                    case 2:
+                        return websocket_script::decline(reply::text(404, echo));
+                    case 3:
+                        return websocket_script::decline(reply::text(500, echo));
+                    case 4:
+                        return websocket_script{}.send_text("a\n").close(4000, "Bearer " + canary);
+                    case 5:
+                        return websocket_script{}.send_raw(std::string("\x81\x7f\x00\x00\x01\x00\x00\x00\x00\x00", 10));
+                    default:
+                        return websocket_script{}.stall();
                 }
             });
-            dashboard.expect("GET", stream_target).reply_with(reply::text(500, "Agent for node id " + canary + " doesn't exist."));
+            dashboard.expect("GET", stream_target)
+                .reply_with(reply::text(500, "Agent for node id " + canary + " doesn't exist."));
             auto options = base_options(dashboard);
             style(options);
             client ray(options);
@@ -307,23 +320,38 @@ BOOST_AUTO_TEST_CASE(the_canary_token_never_leaks_from_any_error_path) {
     BOOST_TEST(leaked == 0u);
     BOOST_TEST(written.find("CANARY") == std::string::npos, written);
     BOOST_TEST_MESSAGE("canary: " << leaks.errors << " errors, " << leaks.texts.size() << " texts checked, "
-                       << written.size() << " bytes written to stderr");
+                                  << written.size() << " bytes written to stderr");
 }
 
 BOOST_AUTO_TEST_CASE(hostile_ids_are_rejected_before_any_io) {
     fake_dashboard dashboard;
     {
         client ray(options_for(dashboard));
-        const std::vector<std::string> ids = {"../x", "..", "a/../b", "%2F", "a%2Fb", "a%2fb", "%2e%2e", "a\rb", "a\nb",
-                                              "a\r\nHost: evil", std::string("a\0b", 3), std::string(1, '\0'), "a?b",
-                                              "a#b", "a b", "a/b", "a\\b", "\xc3\xa9"};
+        const std::vector<std::string> ids = {"../x",
+                                              "..",
+                                              "a/../b",
+                                              "%2F",
+                                              "a%2Fb",
+                                              "a%2fb",
+                                              "%2e%2e",
+                                              "a\rb",
+                                              "a\nb",
+                                              "a\r\nHost: evil",
+                                              std::string("a\0b", 3),
+                                              std::string(1, '\0'),
+                                              "a?b",
+                                              "a#b",
+                                              "a b",
+                                              "a/b",
+                                              "a\\b",
+                                              "\xc3\xa9"};
         for (const auto& id : ids) {
-            for (auto error : {expect_error(ray.get_job(id)), expect_error(ray.stop_job(id)),
-                               expect_error(ray.delete_job(id)), expect_error(ray.list_job_logs(id)),
-                               expect_error(ray.wait_for_job(id)), expect_error(ray.tail_job_logs(id)),
-                               expect_error(ray.websocket_tail_job_logs(id)), expect_error(ray.stream_tail_job_logs(id)),
-                               expect_error(ray.get_node(id)), expect_error(ray.get_task(id)),
-                               expect_error(ray.get_actor(id))}) {
+            for (auto error :
+                 {expect_error(ray.get_job(id)), expect_error(ray.stop_job(id)), expect_error(ray.delete_job(id)),
+                  expect_error(ray.list_job_logs(id)), expect_error(ray.wait_for_job(id)),
+                  expect_error(ray.tail_job_logs(id)), expect_error(ray.websocket_tail_job_logs(id)),
+                  expect_error(ray.stream_tail_job_logs(id)), expect_error(ray.get_node(id)),
+                  expect_error(ray.get_task(id)), expect_error(ray.get_actor(id))}) {
                 BOOST_TEST(error.status() == 400);
                 BOOST_TEST(error.kind() == error_kind::invalid_argument);
                 BOOST_TEST(error.request().empty());
@@ -353,8 +381,8 @@ BOOST_AUTO_TEST_CASE(header_values_with_cr_or_lf_are_rejected) {
         return false;
     };
     auto options = options_for(dashboard);
-    for (const std::string& bad : {std::string("a\rb"), std::string("a\nb"), std::string("a\r\nX-Injected: 1"),
-                                  std::string("a\0b", 3)}) {
+    for (const std::string& bad :
+         {std::string("a\rb"), std::string("a\nb"), std::string("a\r\nX-Injected: 1"), std::string("a\0b", 3)}) {
         auto with_header = options;
         with_header.headers = {{"X-Team", bad}};
         BOOST_TEST(rejected(with_header));
@@ -386,8 +414,9 @@ BOOST_AUTO_TEST_CASE(response_and_frame_size_caps_hold) {
     chunked.chunked = true;
     for (int i = 0; i < 32; ++i) chunked.chunks.push_back(std::string(cap / 2, ' '));
     dashboard.expect("GET", "/api/jobs/").reply_with(chunked);
-    dashboard.expect("GET", "/api/jobs/").reply_with(reply::raw_response(
-        "HTTP/1.1 200 OK\r\nX-Huge: " + std::string(1 << 20, 'h') + "\r\nContent-Length: 2\r\n\r\n[]"));
+    dashboard.expect("GET", "/api/jobs/")
+        .reply_with(reply::raw_response("HTTP/1.1 200 OK\r\nX-Huge: " + std::string(1 << 20, 'h') +
+                                        "\r\nContent-Length: 2\r\n\r\n[]"));
     dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, "[]"));
     scripted_job job;
     job.install(dashboard, 1000, "");

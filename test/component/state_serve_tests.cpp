@@ -10,8 +10,8 @@ namespace json = boost::json;
 
 std::string envelope(const std::string& rows, int total, int after_truncation, int filtered) {
     return R"({"result": true, "msg": "", "data": {"result": {"total": )" + std::to_string(total) +
-           R"(, "num_after_truncation": )" + std::to_string(after_truncation) +
-           R"(, "num_filtered": )" + std::to_string(filtered) + R"(, "result": [)" + rows +
+           R"(, "num_after_truncation": )" + std::to_string(after_truncation) + R"(, "num_filtered": )" +
+           std::to_string(filtered) + R"(, "result": [)" + rows +
            R"(], "partial_failure_warning": "", "warnings": null}}})";
 }
 
@@ -23,8 +23,8 @@ const std::string worker_node = R"({"node_id": "bbbb", "node_ip": "127.0.0.1", "
   "state": "ALIVE", "node_name": "127.0.0.1", "resources_total": {"CPU": 1.0}, "labels": {}})";
 
 std::string task_row(int attempt, const std::string& state) {
-    return R"({"task_id": "t1", "attempt_number": )" + std::to_string(attempt) +
-           R"(, "name": "square", "state": ")" + state + R"(", "job_id": "02000000", "actor_id": null,
+    return R"({"task_id": "t1", "attempt_number": )" + std::to_string(attempt) + R"(, "name": "square", "state": ")" +
+           state + R"(", "job_id": "02000000", "actor_id": null,
            "type": "NORMAL_TASK", "func_or_class_name": "square", "parent_task_id": "p0",
            "node_id": "aaaa", "worker_id": "w1", "worker_pid": 77, "error_type": null})";
 }
@@ -68,8 +68,10 @@ BOOST_AUTO_TEST_CASE(list_nodes_reports_numbers_and_rows) {
 
 BOOST_AUTO_TEST_CASE(list_tasks_with_limit_filters_and_detail_reports_truncation) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/v0/tasks?limit=1&detail=true&filter_keys=job_id&filter_predicates=%3D"
-                            "&filter_values=02000000&filter_keys=state&filter_predicates=%21%3D&filter_values=FAILED")
+    dashboard
+        .expect("GET",
+                "/api/v0/tasks?limit=1&detail=true&filter_keys=job_id&filter_predicates=%3D"
+                "&filter_values=02000000&filter_keys=state&filter_predicates=%21%3D&filter_values=FAILED")
         .reply_with(reply::json(200, envelope(task_row(0, "FINISHED"), 12, 1, 5)));
     client ray(options_for(dashboard));
     list_options options;
@@ -136,10 +138,11 @@ BOOST_AUTO_TEST_CASE(get_and_list_actors) {
 
 BOOST_AUTO_TEST_CASE(state_api_failure_envelope_and_429) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/v0/tasks").reply_with(reply::json(200,
-        R"({"result": false, "msg": "Failed to query: timeout", "data": {}})"));
-    dashboard.expect("GET", "/api/v0/tasks").reply_with(reply::json(429,
-        R"({"result": false, "msg": "Max number of in-progress requests=100 reached.", "data": {}})"));
+    dashboard.expect("GET", "/api/v0/tasks")
+        .reply_with(reply::json(200, R"({"result": false, "msg": "Failed to query: timeout", "data": {}})"));
+    dashboard.expect("GET", "/api/v0/tasks")
+        .reply_with(reply::json(
+            429, R"({"result": false, "msg": "Max number of in-progress requests=100 reached.", "data": {}})"));
     client ray(options_for(dashboard));
     const auto failed = expect_error(ray.list_tasks());
     BOOST_TEST(failed.status() == 500);
@@ -201,7 +204,8 @@ BOOST_AUTO_TEST_CASE(app_names_are_percent_encoded_free_text) {
 BOOST_AUTO_TEST_CASE(deploy_and_shutdown) {
     fake_dashboard dashboard;
     dashboard.expect("PUT", "/api/serve/applications/").reply_with(reply::json(200, ""));
-    dashboard.expect("PUT", "/api/serve/applications/").reply_with(reply::text(400, "ValidationError: bad import_path"));
+    dashboard.expect("PUT", "/api/serve/applications/")
+        .reply_with(reply::text(400, "ValidationError: bad import_path"));
     dashboard.expect("DELETE", "/api/serve/applications/").reply_with(reply::json(200, ""));
     client ray(options_for(dashboard));
     json::object config{{"applications", json::array{json::object{{"name", "a"}, {"import_path", "m:app"}}}}};
@@ -215,7 +219,9 @@ BOOST_AUTO_TEST_CASE(deploy_and_shutdown) {
 
 BOOST_AUTO_TEST_CASE(serve_not_installed_is_503) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/serve/applications/").reply_with(reply::text(501, "Serve dependencies are not installed")).repeatedly();
+    dashboard.expect("GET", "/api/serve/applications/")
+        .reply_with(reply::text(501, "Serve dependencies are not installed"))
+        .repeatedly();
     client ray(options_for(dashboard));
     BOOST_TEST(expect_error(ray.list_serve_applications()).status() == 503);
 }

@@ -23,8 +23,8 @@ inline const std::string tail_target = "/api/jobs/raysubmit_tail/logs/tail";
 inline const std::string stream_target = "/api/v0/logs/stream?submission_id=raysubmit_tail&node_id=node1&lines=-1";
 
 inline std::string job_json(const std::string& status) {
-    return R"({"type": "SUBMISSION", "job_id": "02000000", "submission_id": "raysubmit_tail", "status": ")" +
-           status + R"(", "entrypoint": "python job.py", "driver_node_id": "node1"})";
+    return R"({"type": "SUBMISSION", "job_id": "02000000", "submission_id": "raysubmit_tail", "status": ")" + status +
+           R"(", "entrypoint": "python job.py", "driver_node_id": "node1"})";
 }
 
 /// A job whose status the test moves on, and whose static log the test sets.
@@ -59,7 +59,7 @@ inline asio::awaitable<std::string> read_all(log_stream& stream, std::vector<log
 }
 
 inline asio::awaitable<std::string> tail_all(client& ray, tail_options options, stream_stats* stats = nullptr,
-                                      std::vector<log_line>* lines = nullptr) {
+                                             std::vector<log_line>* lines = nullptr) {
     auto stream = co_await ray.tail_job_logs(job_id, options);
     auto text = co_await read_all(stream, lines);
     if (stats) *stats = stream.stats();

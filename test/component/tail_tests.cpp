@@ -37,8 +37,13 @@ BOOST_AUTO_TEST_CASE(frames_with_several_lines_and_partial_lines) {
     job.install(dashboard, 0, log);
     // TEXT frames are valid UTF-8 each (RFC 6455; Ray sends Python strings); lines are not.
     dashboard.websocket_route(tail_target, [](const recorded_request&) {
-        return websocket_script{}.send_text("a\nb\nc").send_text("d\ne").send_text("\xC3\xA9").send_text("\nla")
-            .send_text("st").close(1000);
+        return websocket_script{}
+            .send_text("a\nb\nc")
+            .send_text("d\ne")
+            .send_text("\xC3\xA9")
+            .send_text("\nla")
+            .send_text("st")
+            .close(1000);
     });
     client ray(options_for(dashboard));
     std::vector<log_line> lines;
@@ -60,8 +65,8 @@ BOOST_AUTO_TEST_CASE(http_chunks_split_inside_utf8_sequences) {
     const std::string log = "h\xC3\xA9llo\n\xE2\x9C\x93 ok\n\xF0\x9F\x98\x80";
     scripted_job job;
     job.install(dashboard, 0, log);
-    dashboard.expect("GET", stream_target).reply_with(reply::chunked_text(200, {"h\xC3", "\xA9llo\n\xE2", "\x9C",
-                                                                                "\x93 ok\n\xF0\x9F", "\x98\x80"}));
+    dashboard.expect("GET", stream_target)
+        .reply_with(reply::chunked_text(200, {"h\xC3", "\xA9llo\n\xE2", "\x9C", "\x93 ok\n\xF0\x9F", "\x98\x80"}));
     client ray(options_for(dashboard));
     std::vector<log_line> lines;
     BOOST_TEST(run_sync(tail_all(ray, tail_options{}, nullptr, &lines)) == log);
@@ -164,9 +169,8 @@ BOOST_AUTO_TEST_CASE(idle_timeout_is_408_after_the_lines_before_it) {
     fake_dashboard dashboard;
     scripted_job job;
     job.install(dashboard, 1000, "");
-    dashboard.websocket_route(tail_target, [](const recorded_request&) {
-        return websocket_script{}.send_lines(0, 3).stall();
-    });
+    dashboard.websocket_route(tail_target,
+                              [](const recorded_request&) { return websocket_script{}.send_lines(0, 3).stall(); });
     client ray(options_for(dashboard));
     auto options = websocket_options();
     options.stream_timeout = seconds(0.3);
@@ -188,9 +192,8 @@ BOOST_AUTO_TEST_CASE(limits_end_the_stream_with_429_after_everything_before) {
     fake_dashboard dashboard;
     scripted_job job;
     job.install(dashboard, 0, generated_log(0, 100));
-    dashboard.websocket_route(tail_target, [](const recorded_request&) {
-        return websocket_script{}.send_lines(0, 100).close(1000);
-    });
+    dashboard.websocket_route(
+        tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 100).close(1000); });
     client ray(options_for(dashboard));
     auto options = websocket_options();
     stream_limits limits;
@@ -224,7 +227,8 @@ BOOST_AUTO_TEST_CASE(oversize_lines_are_split_not_dropped) {
 }
 
 BOOST_AUTO_TEST_CASE(declined_upgrades_map_to_their_status) {
-    for (const auto& [status, expected] : std::vector<std::pair<int, int>>{{404, 404}, {400, 400}, {401, 401}, {403, 403}}) {
+    for (const auto& [status, expected] :
+         std::vector<std::pair<int, int>>{{404, 404}, {400, 400}, {401, 401}, {403, 403}}) {
         fake_dashboard dashboard;
         scripted_job job;
         job.install(dashboard, 10, "");
@@ -234,8 +238,7 @@ BOOST_AUTO_TEST_CASE(declined_upgrades_map_to_their_status) {
         client ray(options_for(dashboard));
         auto consume = [&]() -> asio::awaitable<void> {
             auto stream = co_await ray.tail_job_logs(job_id, websocket_options());
-            while (co_await stream.next()) {
-            }
+            while (co_await stream.next()) {}
         };
         const auto error = expect_error(consume());
         BOOST_TEST(error.status() == expected);
@@ -312,7 +315,8 @@ BOOST_AUTO_TEST_CASE(cancelling_next_closes_the_socket) {
     fake_dashboard dashboard;
     scripted_job job;
     job.install(dashboard, 1000, "");
-    dashboard.websocket_route(tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 2).stall(); });
+    dashboard.websocket_route(tail_target,
+                              [](const recorded_request&) { return websocket_script{}.send_lines(0, 2).stall(); });
     auto options = options_for(dashboard);
     options.max_idle_connections_per_strand = 0;  // only the tail's connection stays open
     client ray(options);
@@ -332,7 +336,8 @@ BOOST_AUTO_TEST_CASE(dropping_the_stream_and_destroying_the_client_close_everyth
     fake_dashboard dashboard;
     scripted_job job;
     job.install(dashboard, 1000, "");
-    dashboard.websocket_route(tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 5000).stall(); });
+    dashboard.websocket_route(tail_target,
+                              [](const recorded_request&) { return websocket_script{}.send_lines(0, 5000).stall(); });
     auto options = options_for(dashboard);
     options.max_idle_connections_per_strand = 0;
     log_stream keep;  // outlives the client below
@@ -356,9 +361,8 @@ BOOST_AUTO_TEST_CASE(two_hundred_concurrent_tails) {
     fake_dashboard dashboard;
     scripted_job job;
     job.install(dashboard, 0, generated_log(0, 100));
-    dashboard.websocket_route(tail_target, [](const recorded_request&) {
-        return websocket_script{}.send_lines(0, 100).close(1000);
-    });
+    dashboard.websocket_route(
+        tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 100).close(1000); });
     asio::io_context context;
     client ray(context.get_executor(), options_for(dashboard));
     std::atomic<int> complete{0};
@@ -395,9 +399,8 @@ BOOST_AUTO_TEST_CASE(tails_ending_together_take_turns_for_the_static_log) {
     fake_dashboard dashboard;
     scripted_job job;
     job.install(dashboard, 0, generated_log(0, 50));
-    dashboard.websocket_route(tail_target, [](const recorded_request&) {
-        return websocket_script{}.send_lines(0, 40).close(1000);
-    });
+    dashboard.websocket_route(tail_target,
+                              [](const recorded_request&) { return websocket_script{}.send_lines(0, 40).close(1000); });
     auto arrivals = std::make_shared<std::vector<std::chrono::steady_clock::time_point>>();
     auto arrivals_mutex = std::make_shared<std::mutex>();
     dashboard.expect("GET", "/api/jobs/" + job_id + "/logs")
@@ -499,9 +502,11 @@ BOOST_AUTO_TEST_CASE(slow_consumer_back_pressure_keeps_memory_bounded,
     BOOST_TEST(received == total_lines);
     BOOST_TEST(peak <= limits.queue_size);
     BOOST_TEST(sent_while_paused < total_bytes / 4, "server sent " << sent_while_paused << " of " << total_bytes);
-    BOOST_TEST(rss_while_paused < rss_before + 64 * 1024, "RSS grew from " << rss_before << " to " << rss_while_paused << " KiB");
+    BOOST_TEST(rss_while_paused < rss_before + 64 * 1024,
+               "RSS grew from " << rss_before << " to " << rss_while_paused << " KiB");
     BOOST_TEST_MESSAGE("back-pressure: sent " << sent_while_paused << " bytes of " << total_bytes
-                       << " while paused; RSS " << rss_before << " -> " << rss_while_paused << " KiB");
+                                              << " while paused; RSS " << rss_before << " -> " << rss_while_paused
+                                              << " KiB");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

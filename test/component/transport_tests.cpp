@@ -13,8 +13,7 @@
 namespace raycl::test {
 namespace {
 
-const std::string version_body =
-    R"({"version": "4", "ray_version": "2.60.0", "ray_commit": "c", "session_name": "s"})";
+const std::string version_body = R"({"version": "4", "ray_version": "2.60.0", "ray_commit": "c", "session_name": "s"})";
 constexpr const char* canary = "tok_CANARY_1234567890abcdef";
 
 }  // namespace
@@ -22,9 +21,9 @@ constexpr const char* canary = "tok_CANARY_1234567890abcdef";
 BOOST_AUTO_TEST_SUITE(component_transport)
 
 BOOST_AUTO_TEST_CASE(http_statuses_map_to_the_seed_table) {
-    const std::vector<std::pair<int, int>> cases = {
-        {400, 400}, {401, 401}, {403, 403}, {404, 404}, {405, 400}, {408, 408}, {422, 400},
-        {429, 429}, {500, 500}, {501, 503}, {502, 503}, {503, 503}, {504, 503}, {599, 500}};
+    const std::vector<std::pair<int, int>> cases = {{400, 400}, {401, 401}, {403, 403}, {404, 404}, {405, 400},
+                                                    {408, 408}, {422, 400}, {429, 429}, {500, 500}, {501, 503},
+                                                    {502, 503}, {503, 503}, {504, 503}, {599, 500}};
     for (const auto& [http_status, expected] : cases) {
         fake_dashboard dashboard;
         dashboard.expect("GET", "/api/version").reply_with(reply::text(http_status, "<html>nope</html>")).repeatedly();
@@ -87,7 +86,9 @@ BOOST_AUTO_TEST_CASE(unresolvable_host_is_503) {
 
 BOOST_AUTO_TEST_CASE(stall_before_headers_is_a_408_read_timeout) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, "[]").with_fault(fault::stall_before_headers)).repeatedly();
+    dashboard.expect("GET", "/api/jobs/")
+        .reply_with(reply::json(200, "[]").with_fault(fault::stall_before_headers))
+        .repeatedly();
     auto options = options_for(dashboard);
     options.retry.max_attempts = 1;
     client ray(options);
@@ -101,7 +102,8 @@ BOOST_AUTO_TEST_CASE(stall_before_headers_is_a_408_read_timeout) {
 
 BOOST_AUTO_TEST_CASE(stall_mid_body_is_a_408) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, "[1, 2, 3, 4]").with_fault(fault::stall_mid_body, 3));
+    dashboard.expect("GET", "/api/jobs/")
+        .reply_with(reply::json(200, "[1, 2, 3, 4]").with_fault(fault::stall_mid_body, 3));
     auto options = options_for(dashboard);
     options.retry.max_attempts = 1;
     client ray(options);
@@ -112,7 +114,8 @@ BOOST_AUTO_TEST_CASE(stall_mid_body_is_a_408) {
 
 BOOST_AUTO_TEST_CASE(drop_mid_body_of_a_get_is_retried) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body).with_fault(fault::close_mid_body, 10));
+    dashboard.expect("GET", "/api/version")
+        .reply_with(reply::json(200, version_body).with_fault(fault::close_mid_body, 10));
     dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body));
     client ray(options_for(dashboard));
     BOOST_TEST(run_sync(ray.get_version()).version == "4");
@@ -122,7 +125,8 @@ BOOST_AUTO_TEST_CASE(drop_mid_body_of_a_get_is_retried) {
 BOOST_AUTO_TEST_CASE(drop_mid_body_of_a_stop_is_503_and_not_retried) {
     fake_dashboard dashboard;
     dashboard.expect("POST", "/api/jobs/j1/stop")
-        .reply_with(reply::json(200, R"({"stopped": true})").with_fault(fault::close_mid_body, 4)).repeatedly();
+        .reply_with(reply::json(200, R"({"stopped": true})").with_fault(fault::close_mid_body, 4))
+        .repeatedly();
     client ray(options_for(dashboard));
     BOOST_TEST(expect_error(ray.stop_job("j1")).status() == 503);
     BOOST_TEST(dashboard.requests().size() == 1u);
@@ -130,7 +134,9 @@ BOOST_AUTO_TEST_CASE(drop_mid_body_of_a_stop_is_503_and_not_retried) {
 
 BOOST_AUTO_TEST_CASE(malformed_http_is_500) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/version").reply_with(reply::json(200, "{}").with_fault(fault::malformed_status_line)).repeatedly();
+    dashboard.expect("GET", "/api/version")
+        .reply_with(reply::json(200, "{}").with_fault(fault::malformed_status_line))
+        .repeatedly();
     auto options = options_for(dashboard);
     options.retry.max_attempts = 1;
     client ray(options);
@@ -216,7 +222,9 @@ BOOST_AUTO_TEST_CASE(losing_a_race_with_a_timer_closes_the_connection) {
 
 BOOST_AUTO_TEST_CASE(destroying_the_client_cancels_running_operations) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/").reply_with(reply::json(200, "[]").with_fault(fault::stall_before_headers)).times(3);
+    dashboard.expect("GET", "/api/jobs/")
+        .reply_with(reply::json(200, "[]").with_fault(fault::stall_before_headers))
+        .times(3);
     auto ray = std::make_unique<client>(options_for(dashboard));
     asio::io_context context;
     std::vector<std::future<std::vector<job_details>>> pending;
@@ -309,8 +317,8 @@ BOOST_AUTO_TEST_CASE(missing_and_wrong_tokens_are_401_and_403) {
 BOOST_AUTO_TEST_CASE(the_token_never_reaches_an_error_message) {
     fake_dashboard dashboard;
     // A hostile or careless server echoes the credentials back in its error bodies.
-    const std::string echo = std::string("denied for Authorization: Bearer ") + canary +
-                             " token=" + canary + " {\"token\": \"" + canary + "\"} " + canary;
+    const std::string echo = std::string("denied for Authorization: Bearer ") + canary + " token=" + canary +
+                             " {\"token\": \"" + canary + "\"} " + canary;
     for (int status : {400, 401, 403, 404, 500, 503}) {
         dashboard.expect("GET", "/api/version").reply_with(reply::text(status, echo));
     }
@@ -320,7 +328,8 @@ BOOST_AUTO_TEST_CASE(the_token_never_reaches_an_error_message) {
     client ray(options);
     for (int i = 0; i < 6; ++i) {
         const auto error = expect_error(ray.get_version());
-        for (const std::string& text : {std::string(error.what()), error.message(), error.server_body(), error.request()}) {
+        for (const std::string& text :
+             {std::string(error.what()), error.message(), error.server_body(), error.request()}) {
             BOOST_TEST(text.find("CANARY") == std::string::npos, text);
         }
     }

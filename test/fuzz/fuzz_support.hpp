@@ -15,13 +15,12 @@
 namespace raycl::fuzz {
 
 /// Aborts (a crash libFuzzer records with its input) when an invariant does not hold.
-#define RAYCL_FUZZ_CHECK(condition)                                                           \
-    do {                                                                                      \
-        if (!(condition)) {                                                                   \
-            std::fprintf(stderr, "invariant violated at %s:%d: %s\n", __FILE__, __LINE__,     \
-                         #condition);                                                         \
-            std::abort();                                                                     \
-        }                                                                                     \
+#define RAYCL_FUZZ_CHECK(condition)                                                                    \
+    do {                                                                                               \
+        if (!(condition)) {                                                                            \
+            std::fprintf(stderr, "invariant violated at %s:%d: %s\n", __FILE__, __LINE__, #condition); \
+            std::abort();                                                                              \
+        }                                                                                              \
     } while (false)
 
 /// Splits the fuzz input into a fixed-size header of control bytes and the payload.
@@ -63,7 +62,10 @@ private:
 /// Length of the well-formed UTF-8 sequence (2..4 bytes) starting at `at` in `text`, 0 when none
 /// starts there. Written from Unicode's table 3-7 independently of the code under test.
 inline std::size_t well_formed_sequence(std::string_view text, std::size_t at) noexcept {
-    struct row { unsigned char lead_lo, lead_hi, second_lo, second_hi; std::size_t length; };
+    struct row {
+        unsigned char lead_lo, lead_hi, second_lo, second_hi;
+        std::size_t length;
+    };
     static constexpr row table[] = {
         {0xC2, 0xDF, 0x80, 0xBF, 2}, {0xE0, 0xE0, 0xA0, 0xBF, 3}, {0xE1, 0xEC, 0x80, 0xBF, 3},
         {0xED, 0xED, 0x80, 0x9F, 3}, {0xEE, 0xEF, 0x80, 0xBF, 3}, {0xF0, 0xF0, 0x90, 0xBF, 4},
@@ -91,8 +93,7 @@ inline std::size_t line_end(std::string_view log, std::size_t begin) noexcept {
 /// checks it follows log_lines.hpp ("at most max bytes, never cutting a valid UTF-8 sequence"):
 /// no well-formed sequence starting inside (from, from+cut) crosses the cut, and the cut is
 /// shorter than `max` only when a sequence straddling position from+max made it back off.
-inline void check_cut(std::string_view log, std::size_t from, std::size_t cut, std::size_t max,
-                      std::size_t line_stop) {
+inline void check_cut(std::string_view log, std::size_t from, std::size_t cut, std::size_t max, std::size_t line_stop) {
     const std::string_view line = log.substr(0, line_stop);
     RAYCL_FUZZ_CHECK(cut <= max);
     for (std::size_t s = from + 1; s < from + cut; ++s) {
@@ -131,57 +132,57 @@ inline replay_result check_lines(std::string_view log, const std::vector<log_lin
         RAYCL_FUZZ_CHECK(r.end <= log.size());
         const std::size_t stop = line_end(log, line_begin);
         switch (line.kind) {
-        case line_kind::whole: {
-            RAYCL_FUZZ_CHECK(!r.in_line && line_begin == r.end);
-            RAYCL_FUZZ_CHECK(line.text.size() <= max);
-            RAYCL_FUZZ_CHECK(stop - line_begin == line.text.size());
-            RAYCL_FUZZ_CHECK(log.substr(line_begin, line.text.size()) == line.text);
-            RAYCL_FUZZ_CHECK(line.newline == (stop < log.size()));
-            r.end = stop + (line.newline ? 1 : 0);
-            line_begin = r.end;
-            break;
-        }
-        case line_kind::piece: {
-            RAYCL_FUZZ_CHECK(limits.oversize == oversize_policy::split);
-            RAYCL_FUZZ_CHECK(!line.text.empty() && line.text.size() <= max);
-            RAYCL_FUZZ_CHECK(line.text.find('\n') == std::string::npos);
-            RAYCL_FUZZ_CHECK(log.substr(r.end, line.text.size()) == line.text);
-            RAYCL_FUZZ_CHECK(stop - line_begin > max);  // only oversize lines come in pieces
-            if (line_begin == r.end) ++r.oversize_lines;
-            const std::size_t piece_end = r.end + line.text.size();
-            if (piece_end == stop) {  // the last piece of its line
+            case line_kind::whole: {
+                RAYCL_FUZZ_CHECK(!r.in_line && line_begin == r.end);
+                RAYCL_FUZZ_CHECK(line.text.size() <= max);
+                RAYCL_FUZZ_CHECK(stop - line_begin == line.text.size());
+                RAYCL_FUZZ_CHECK(log.substr(line_begin, line.text.size()) == line.text);
                 RAYCL_FUZZ_CHECK(line.newline == (stop < log.size()));
                 r.end = stop + (line.newline ? 1 : 0);
                 line_begin = r.end;
-                r.in_line = false;
-            } else {
-                RAYCL_FUZZ_CHECK(!line.newline);
-                check_cut(log, r.end, line.text.size(), max, stop);
-                r.end = piece_end;
-                r.in_line = true;
+                break;
             }
-            break;
-        }
-        case line_kind::truncated: {
-            RAYCL_FUZZ_CHECK(limits.oversize == oversize_policy::truncate);
-            RAYCL_FUZZ_CHECK(!r.in_line && line_begin == r.end);
-            const std::size_t length = stop - line_begin;
-            RAYCL_FUZZ_CHECK(length > max);
-            constexpr std::string_view marker_head = " [raycl: ";
-            const std::size_t marker = line.text.rfind(marker_head);
-            RAYCL_FUZZ_CHECK(marker != std::string::npos);
-            const std::size_t kept = marker;
-            check_cut(log, line_begin, kept, max, stop);
-            RAYCL_FUZZ_CHECK(log.substr(line_begin, kept) == std::string_view(line.text).substr(0, kept));
-            const std::string expected_marker =
-                std::string(marker_head) + std::to_string(length - kept) + " bytes truncated]";
-            RAYCL_FUZZ_CHECK(std::string_view(line.text).substr(kept) == expected_marker);
-            RAYCL_FUZZ_CHECK(line.newline == (stop < log.size()));
-            ++r.oversize_lines;
-            r.end = stop + (line.newline ? 1 : 0);
-            line_begin = r.end;
-            break;
-        }
+            case line_kind::piece: {
+                RAYCL_FUZZ_CHECK(limits.oversize == oversize_policy::split);
+                RAYCL_FUZZ_CHECK(!line.text.empty() && line.text.size() <= max);
+                RAYCL_FUZZ_CHECK(line.text.find('\n') == std::string::npos);
+                RAYCL_FUZZ_CHECK(log.substr(r.end, line.text.size()) == line.text);
+                RAYCL_FUZZ_CHECK(stop - line_begin > max);  // only oversize lines come in pieces
+                if (line_begin == r.end) ++r.oversize_lines;
+                const std::size_t piece_end = r.end + line.text.size();
+                if (piece_end == stop) {  // the last piece of its line
+                    RAYCL_FUZZ_CHECK(line.newline == (stop < log.size()));
+                    r.end = stop + (line.newline ? 1 : 0);
+                    line_begin = r.end;
+                    r.in_line = false;
+                } else {
+                    RAYCL_FUZZ_CHECK(!line.newline);
+                    check_cut(log, r.end, line.text.size(), max, stop);
+                    r.end = piece_end;
+                    r.in_line = true;
+                }
+                break;
+            }
+            case line_kind::truncated: {
+                RAYCL_FUZZ_CHECK(limits.oversize == oversize_policy::truncate);
+                RAYCL_FUZZ_CHECK(!r.in_line && line_begin == r.end);
+                const std::size_t length = stop - line_begin;
+                RAYCL_FUZZ_CHECK(length > max);
+                constexpr std::string_view marker_head = " [raycl: ";
+                const std::size_t marker = line.text.rfind(marker_head);
+                RAYCL_FUZZ_CHECK(marker != std::string::npos);
+                const std::size_t kept = marker;
+                check_cut(log, line_begin, kept, max, stop);
+                RAYCL_FUZZ_CHECK(log.substr(line_begin, kept) == std::string_view(line.text).substr(0, kept));
+                const std::string expected_marker =
+                    std::string(marker_head) + std::to_string(length - kept) + " bytes truncated]";
+                RAYCL_FUZZ_CHECK(std::string_view(line.text).substr(kept) == expected_marker);
+                RAYCL_FUZZ_CHECK(line.newline == (stop < log.size()));
+                ++r.oversize_lines;
+                r.end = stop + (line.newline ? 1 : 0);
+                line_begin = r.end;
+                break;
+            }
         }
     }
     return r;

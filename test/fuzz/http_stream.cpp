@@ -41,8 +41,8 @@ public:
             ec = boost::asio::error::eof;
             return 0;
         }
-        const std::size_t n = boost::asio::buffer_copy(
-            buffers, boost::asio::buffer(data_.data(), std::min(piece_, data_.size())));
+        const std::size_t n =
+            boost::asio::buffer_copy(buffers, boost::asio::buffer(data_.data(), std::min(piece_, data_.size())));
         data_.remove_prefix(n);
         return n;
     }

@@ -79,20 +79,48 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         const json::value body = core::parse_json_body(core::version_request(), text);
         switch (selector) {
-        case 0: core::decode_version(body); break;
-        case 1: core::decode_job_details(body); break;
-        case 2: RAYCL_FUZZ_CHECK(core::decode_job_list(body).size() == array_size(body)); break;
-        case 3: core::decode_job_logs(body); break;
-        case 4: core::decode_stopped(body); break;
-        case 5: core::decode_deleted(body); break;
-        case 6: core::decode_submission_id(body); break;
-        case 7: RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_node).items.size() == state_rows(body)); break;
-        case 8: RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_task).items.size() == state_rows(body)); break;
-        case 9: RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_actor).items.size() == state_rows(body)); break;
-        case 10: serve(body); break;
-        case 11: core::decode_node(body); break;
-        case 12: core::decode_task(body); break;
-        case 13: core::decode_actor(body); break;
+            case 0:
+                core::decode_version(body);
+                break;
+            case 1:
+                core::decode_job_details(body);
+                break;
+            case 2:
+                RAYCL_FUZZ_CHECK(core::decode_job_list(body).size() == array_size(body));
+                break;
+            case 3:
+                core::decode_job_logs(body);
+                break;
+            case 4:
+                core::decode_stopped(body);
+                break;
+            case 5:
+                core::decode_deleted(body);
+                break;
+            case 6:
+                core::decode_submission_id(body);
+                break;
+            case 7:
+                RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_node).items.size() == state_rows(body));
+                break;
+            case 8:
+                RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_task).items.size() == state_rows(body));
+                break;
+            case 9:
+                RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_actor).items.size() == state_rows(body));
+                break;
+            case 10:
+                serve(body);
+                break;
+            case 11:
+                core::decode_node(body);
+                break;
+            case 12:
+                core::decode_task(body);
+                break;
+            case 13:
+                core::decode_actor(body);
+                break;
         }
     } catch (const client_error& error) {
         check_error(error);

@@ -80,32 +80,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     RAYCL_FUZZ_CHECK(reference.line_count == reference.lines.size());
     RAYCL_FUZZ_CHECK(reference.lines.size() <= limits.max_lines);
     switch (reference.status) {
-    case feed_status::ok:
-        RAYCL_FUZZ_CHECK(replayed.end == log.size() && reference.consumed == log.size());
-        RAYCL_FUZZ_CHECK(reference.oversize_lines == replayed.oversize_lines);
-        RAYCL_FUZZ_CHECK(log.size() <= limits.max_bytes);
-        break;
-    case feed_status::max_lines:
-        RAYCL_FUZZ_CHECK(reference.lines.size() == limits.max_lines);
-        RAYCL_FUZZ_CHECK(reference.consumed == replayed.end);
-        break;
-    case feed_status::max_bytes: {
-        RAYCL_FUZZ_CHECK(log.size() > limits.max_bytes);
-        RAYCL_FUZZ_CHECK(reference.consumed == replayed.end && replayed.end <= limits.max_bytes);
-        // Every line that ended within max_bytes was delivered; what is left was not decidable.
-        const std::string_view left = log.substr(replayed.end, limits.max_bytes - replayed.end);
-        RAYCL_FUZZ_CHECK(left.find('\n') == std::string_view::npos);
-        if (limits.oversize != oversize_policy::truncate) RAYCL_FUZZ_CHECK(left.size() < max + lookahead);
-        break;
-    }
-    case feed_status::oversize_line:
-        RAYCL_FUZZ_CHECK(limits.oversize == oversize_policy::fail);
-        RAYCL_FUZZ_CHECK(reference.consumed == replayed.end && !replayed.in_line);
-        RAYCL_FUZZ_CHECK(raycl::fuzz::line_end(log, replayed.end) - replayed.end > max);
-        break;
-    case feed_status::max_messages:
-    case feed_status::gap:
-        RAYCL_FUZZ_CHECK(false);  // impossible for one feed without a message cap
+        case feed_status::ok:
+            RAYCL_FUZZ_CHECK(replayed.end == log.size() && reference.consumed == log.size());
+            RAYCL_FUZZ_CHECK(reference.oversize_lines == replayed.oversize_lines);
+            RAYCL_FUZZ_CHECK(log.size() <= limits.max_bytes);
+            break;
+        case feed_status::max_lines:
+            RAYCL_FUZZ_CHECK(reference.lines.size() == limits.max_lines);
+            RAYCL_FUZZ_CHECK(reference.consumed == replayed.end);
+            break;
+        case feed_status::max_bytes: {
+            RAYCL_FUZZ_CHECK(log.size() > limits.max_bytes);
+            RAYCL_FUZZ_CHECK(reference.consumed == replayed.end && replayed.end <= limits.max_bytes);
+            // Every line that ended within max_bytes was delivered; what is left was not decidable.
+            const std::string_view left = log.substr(replayed.end, limits.max_bytes - replayed.end);
+            RAYCL_FUZZ_CHECK(left.find('\n') == std::string_view::npos);
+            if (limits.oversize != oversize_policy::truncate) RAYCL_FUZZ_CHECK(left.size() < max + lookahead);
+            break;
+        }
+        case feed_status::oversize_line:
+            RAYCL_FUZZ_CHECK(limits.oversize == oversize_policy::fail);
+            RAYCL_FUZZ_CHECK(reference.consumed == replayed.end && !replayed.in_line);
+            RAYCL_FUZZ_CHECK(raycl::fuzz::line_end(log, replayed.end) - replayed.end > max);
+            break;
+        case feed_status::max_messages:
+        case feed_status::gap:
+            RAYCL_FUZZ_CHECK(false);  // impossible for one feed without a message cap
     }
 
     // The framed run.
@@ -155,7 +155,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (is_message) cursor = offset + frame.size();
         status = result;
         if (status == feed_status::ok) {
-            RAYCL_FUZZ_CHECK(assembler.consumed_offset() == std::max<std::uint64_t>(consumed_before, offset + frame.size()));
+            RAYCL_FUZZ_CHECK(assembler.consumed_offset() ==
+                             std::max<std::uint64_t>(consumed_before, offset + frame.size()));
             RAYCL_FUZZ_CHECK(assembler.consumed_offset() >= last_consumed);
         }
         last_consumed = assembler.consumed_offset();

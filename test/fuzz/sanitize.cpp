@@ -66,14 +66,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     std::string planted;
     switch (form) {
-    case 0: planted = token; break;
-    case 1: planted = "\nAuthorization: Bearer " + token + "\n"; break;
-    case 2: planted = "\ntoken=" + token + "\n"; break;
-    case 3: planted = "\"password\": \"" + token + "\""; break;
-    case 4: planted = "\nhttps://user:" + token + "@host/"; break;
-    case 5: planted = "\nCookie: a=" + token + "\n"; break;
-    case 6: planted = "\nX-Ray-Authorization: " + token + "\n"; break;
-    case 7: planted = token.substr(0, 8 + (form_byte >> 3) % (token.size() - 7)); break;
+        case 0:
+            planted = token;
+            break;
+        case 1:
+            planted = "\nAuthorization: Bearer " + token + "\n";
+            break;
+        case 2:
+            planted = "\ntoken=" + token + "\n";
+            break;
+        case 3:
+            planted = "\"password\": \"" + token + "\"";
+            break;
+        case 4:
+            planted = "\nhttps://user:" + token + "@host/";
+            break;
+        case 5:
+            planted = "\nCookie: a=" + token + "\n";
+            break;
+        case 6:
+            planted = "\nX-Ray-Authorization: " + token + "\n";
+            break;
+        case 7:
+            planted = token.substr(0, 8 + (form_byte >> 3) % (token.size() - 7));
+            break;
     }
     const std::size_t at = fuzz_text.size() * (form_byte >> 3) / 32;
     std::string text(fuzz_text.substr(0, at));
@@ -122,8 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         RAYCL_FUZZ_CHECK(e.server_body().size() <= max_body_kept);
     }
 
-    const client_error lost =
-        core::transport_error(request, core::transport_failure::connection_lost, text, secrets);
+    const client_error lost = core::transport_error(request, core::transport_failure::connection_lost, text, secrets);
     no_secret(lost.message());
     RAYCL_FUZZ_CHECK(lost.message().size() <= max_request_line + 80 + max_summary_line);
     return 0;

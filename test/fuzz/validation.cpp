@@ -123,8 +123,10 @@ void header_or_cookie(std::string_view text, bool cookie) {
     const std::string_view name = parts[0];
     const std::string_view value = parts.size() > 1 ? text.substr(name.size() + 1) : std::string_view();
     const auto error = rejected([&] {
-        if (cookie) core::validate_cookie(name, value);
-        else core::validate_header(name, value);
+        if (cookie)
+            core::validate_cookie(name, value);
+        else
+            core::validate_header(name, value);
     });
     if (error) {
         // The value may be a credential: never echoed.
@@ -245,14 +247,30 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const int selector = in.byte() % 8;
     const std::string_view text = in.rest();
     switch (selector) {
-    case 0: resource_id(text); break;
-    case 1: app_name(text); break;
-    case 2: header_or_cookie(text, false); break;
-    case 3: header_or_cookie(text, true); break;
-    case 4: address(text); break;
-    case 5: options(text); break;
-    case 6: submission(text); break;
-    case 7: encoding(text); break;
+        case 0:
+            resource_id(text);
+            break;
+        case 1:
+            app_name(text);
+            break;
+        case 2:
+            header_or_cookie(text, false);
+            break;
+        case 3:
+            header_or_cookie(text, true);
+            break;
+        case 4:
+            address(text);
+            break;
+        case 5:
+            options(text);
+            break;
+        case 6:
+            submission(text);
+            break;
+        case 7:
+            encoding(text);
+            break;
     }
     return 0;
 }

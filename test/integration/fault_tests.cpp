@@ -195,9 +195,10 @@ void restart_dashboard_during_a_tail(tail_protocol protocol) {
     BOOST_TEST(text == run_sync(ray.list_job_logs(id)));
     BOOST_TEST(stats.reconnects >= 1u);
     BOOST_TEST_MESSAGE("dashboard restart, " << to_string(protocol) << ": Ray job " << to_string(job.status)
-                       << "; raycl delivered " << text.size() << " bytes (" << stopped_at
-                       << " before the stop), reconnects " << stats.reconnects << ", static-log bytes "
-                       << stats.static_log_bytes << ", tail took " << tail.seconds_taken() << " s");
+                                             << "; raycl delivered " << text.size() << " bytes (" << stopped_at
+                                             << " before the stop), reconnects " << stats.reconnects
+                                             << ", static-log bytes " << stats.static_log_bytes << ", tail took "
+                                             << tail.seconds_taken() << " s");
 }
 
 }  // namespace
@@ -240,8 +241,9 @@ BOOST_AUTO_TEST_CASE(worker_node_killed_under_a_running_job_then_its_log_is_tail
     BOOST_TEST(printed == ticks(delivered, false));
     const auto error = tail.error();
     BOOST_TEST_REQUIRE(error.has_value(), "the tail of a job whose node died ended without an error");
-    BOOST_TEST_MESSAGE("worker killed: raycl tail ended after " << std::chrono::duration<double>(steady::now() - killed_at).count()
-                       << " s with " << error->status() << " (" << to_string(error->kind()) << "): " << error->what()
+    BOOST_TEST_MESSAGE("worker killed: raycl tail ended after "
+                       << std::chrono::duration<double>(steady::now() - killed_at).count() << " s with "
+                       << error->status() << " (" << to_string(error->kind()) << "): " << error->what()
                        << "; ticks delivered " << delivered << ", reconnects " << tail.stats().reconnects);
 
     // Ray: the job fails once the GCS declares the node dead (missed heartbeats).
@@ -250,8 +252,9 @@ BOOST_AUTO_TEST_CASE(worker_node_killed_under_a_running_job_then_its_log_is_tail
     BOOST_TEST(failed.error_type.value_or("") == "JOB_SUPERVISOR_ACTOR_DIED");
     BOOST_TEST(failed.message.value_or("").find("node has died") != std::string::npos, failed.message.value_or(""));
     BOOST_TEST_MESSAGE("worker killed: Ray job " << to_string(failed.status) << " after "
-                       << std::chrono::duration<double>(steady::now() - killed_at).count() << " s, error_type "
-                       << failed.error_type.value_or("-") << ", message: " << failed.message.value_or("-"));
+                                                 << std::chrono::duration<double>(steady::now() - killed_at).count()
+                                                 << " s, error_type " << failed.error_type.value_or("-")
+                                                 << ", message: " << failed.message.value_or("-"));
 
     // A job whose driver node is gone: its log cannot be read any more.
     const auto logs_error = expect_error(ray.list_job_logs(id));
@@ -269,8 +272,9 @@ BOOST_AUTO_TEST_CASE(worker_node_killed_under_a_running_job_then_its_log_is_tail
         BOOST_TEST(late_error->status() == 500, late_error->what());
         BOOST_TEST(late.text().empty());
         BOOST_TEST_MESSAGE("driver node gone, " << to_string(protocol) << " tail: " << late_error->status() << " after "
-                           << std::chrono::duration<double>(steady::now() - start).count() << " s, reconnects "
-                           << late.stats().reconnects << ": " << late_error->what());
+                                                << std::chrono::duration<double>(steady::now() - start).count()
+                                                << " s, reconnects " << late.stats().reconnects << ": "
+                                                << late_error->what());
     }
     BOOST_TEST(!worker_node.empty());
 }

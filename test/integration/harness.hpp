@@ -25,11 +25,11 @@ namespace asio = boost::asio;
 
 /// Settings of the cluster under test, read from $RAYCL_TEST_ENV_FILE (KEY=VALUE lines).
 struct cluster_settings {
-    std::string address;   ///< RAYCL_TEST_ADDRESS
-    std::string auth;      ///< RAYCL_TEST_AUTH: "token" or "disabled"
-    std::string token;     ///< RAYCL_TEST_TOKEN
+    std::string address;     ///< RAYCL_TEST_ADDRESS
+    std::string auth;        ///< RAYCL_TEST_AUTH: "token" or "disabled"
+    std::string token;       ///< RAYCL_TEST_TOKEN
     std::string serve_port;  ///< RAYCL_TEST_SERVE_PORT
-    std::string venv;      ///< RAYCL_TEST_VENV
+    std::string venv;        ///< RAYCL_TEST_VENV
 
     bool token_auth() const { return auth == "token"; }
     std::string python() const { return venv + "/bin/python"; }
@@ -40,15 +40,17 @@ inline const cluster_settings& cluster() {
         const char* path = std::getenv("RAYCL_TEST_ENV_FILE");
         if (!path) throw std::runtime_error("RAYCL_TEST_ENV_FILE is not set: run through ctest");
         std::ifstream file(path);
-        if (!file) throw std::runtime_error(std::string("cannot read the cluster env file ") + path +
-                                            ": did scripts/ray-cluster.sh up succeed?");
+        if (!file)
+            throw std::runtime_error(std::string("cannot read the cluster env file ") + path +
+                                     ": did scripts/ray-cluster.sh up succeed?");
         std::map<std::string, std::string> values;
         for (std::string line; std::getline(file, line);) {
             if (line.rfind("export ", 0) == 0) line = line.substr(7);
             const auto eq = line.find('=');
             if (eq == std::string::npos || line[0] == '#') continue;
             std::string value = line.substr(eq + 1);
-            if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"')) value = value.substr(1, value.size() - 2);
+            if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"'))
+                value = value.substr(1, value.size() - 2);
             values[line.substr(0, eq)] = value;
         }
         cluster_settings s{values["RAYCL_TEST_ADDRESS"], values["RAYCL_TEST_AUTH"], values["RAYCL_TEST_TOKEN"],
@@ -69,7 +71,6 @@ inline client_options cluster_options() {
     return options;
 }
 
-
 /// `<venv python> <test/integration/python/script> args`
 inline std::string python_entrypoint(const std::string& script, const std::string& args = "") {
     return cluster().python() + " " + RAYCL_TEST_PYTHON_DIR "/" + script + (args.empty() ? "" : " " + args);
@@ -79,14 +80,15 @@ inline std::string python_entrypoint(const std::string& script, const std::strin
 /// "<date> <time>,<ms>\tINFO job_manager.py:<n> -- Runtime env is setting up.\n" and
 /// "Running entrypoint for job <id>: <entrypoint>\n". Checks that exactly these come first and
 /// returns what the entrypoint itself printed.
-inline std::string entrypoint_output(const std::string& logs, const std::string& id,
-                                     const std::string& entrypoint) {
+inline std::string entrypoint_output(const std::string& logs, const std::string& id, const std::string& entrypoint) {
     const auto first_end = logs.find('\n');
     BOOST_TEST_REQUIRE(first_end != std::string::npos, "no preamble in: " << logs);
     const std::string first = logs.substr(0, first_end);
     BOOST_TEST(first.find("INFO job_manager.py:") != std::string::npos, first);
     const std::string suffix = " -- Runtime env is setting up.";
-    BOOST_TEST((first.size() > suffix.size() && first.compare(first.size() - suffix.size(), suffix.size(), suffix) == 0), first);
+    BOOST_TEST(
+        (first.size() > suffix.size() && first.compare(first.size() - suffix.size(), suffix.size(), suffix) == 0),
+        first);
     const std::string second = "Running entrypoint for job " + id + ": " + entrypoint + "\n";
     BOOST_TEST_REQUIRE(logs.compare(first_end + 1, second.size(), second) == 0,
                        "second line is not '" << second << "' in: " << logs.substr(0, 400));

@@ -29,7 +29,8 @@ BOOST_AUTO_TEST_CASE(job_lifecycle_with_tasks_actor_and_exact_logs) {
     wait.deadline = std::chrono::minutes(3);
     const auto job = run_sync(ray.wait_for_job(id, wait));
     BOOST_TEST_REQUIRE(job.status == job_status::succeeded, "job ended " << job.status_text << ": "
-                       << job.message.value_or("") << "\n" << run_sync(ray.list_job_logs(id)));
+                                                                         << job.message.value_or("") << "\n"
+                                                                         << run_sync(ray.list_job_logs(id)));
     BOOST_TEST(job.submission_id.value() == id);
     BOOST_TEST(job.job_id.has_value());
     BOOST_TEST(job.metadata.at("suite") == "raycl-integration");
@@ -46,15 +47,15 @@ BOOST_AUTO_TEST_CASE(job_lifecycle_with_tasks_actor_and_exact_logs) {
     BOOST_TEST(run_sync(ray.get_job(*job.job_id)).submission_id.value() == id);
 
     const auto jobs = run_sync(ray.list_jobs());
-    BOOST_TEST(std::any_of(jobs.begin(), jobs.end(),
-                           [&](const job_details& j) { return j.submission_id == id; }));
+    BOOST_TEST(std::any_of(jobs.begin(), jobs.end(), [&](const job_details& j) { return j.submission_id == id; }));
 
     // Tasks and the actor of this job, through the state API.
     list_options by_job;
     by_job.filters = {{"job_id", "=", *job.job_id}};
     const auto tasks = run_sync(ray.list_tasks(by_job));
-    const auto squares = std::count_if(tasks.items.begin(), tasks.items.end(),
-                                       [](const task_info& t) { return t.func_or_class_name.find("square") != std::string::npos; });
+    const auto squares = std::count_if(tasks.items.begin(), tasks.items.end(), [](const task_info& t) {
+        return t.func_or_class_name.find("square") != std::string::npos;
+    });
     BOOST_TEST(squares == 3);
     BOOST_TEST(tasks.num_filtered >= static_cast<std::int64_t>(tasks.items.size()));
     const auto one = run_sync(ray.get_task(tasks.items.front().task_id));
@@ -118,7 +119,8 @@ BOOST_AUTO_TEST_CASE(duplicate_submission_id_is_refused_on_first_attempt) {
     run_sync(ray.submit_job(job_submission("echo one").with_submission_id(id)));
     const auto error = expect_error(ray.submit_job(job_submission("echo two").with_submission_id(id)));
     BOOST_TEST(error.status() == 500);
-    BOOST_TEST(error.server_body().find("Please use a different submission_id") != std::string::npos, error.server_body());
+    BOOST_TEST(error.server_body().find("Please use a different submission_id") != std::string::npos,
+               error.server_body());
     run_sync(ray.wait_for_job(id));
 }
 
@@ -141,13 +143,15 @@ BOOST_AUTO_TEST_CASE(both_nodes_alive_with_one_head) {
     const auto nodes = run_sync(ray.list_nodes(detail));
     BOOST_TEST(nodes.items.size() == 2u);
     BOOST_TEST(!nodes.truncated());
-    BOOST_TEST(std::count_if(nodes.items.begin(), nodes.items.end(), [](const node_info& n) { return n.is_head_node; }) == 1);
+    BOOST_TEST(
+        std::count_if(nodes.items.begin(), nodes.items.end(), [](const node_info& n) { return n.is_head_node; }) == 1);
     for (const auto& node : nodes.items) {
         BOOST_TEST(node.alive());
         BOOST_TEST(node.node_ip == "127.0.0.1");
         BOOST_TEST(node.resources_total.count("CPU") == 1u);
     }
-    const auto head = *std::find_if(nodes.items.begin(), nodes.items.end(), [](const node_info& n) { return n.is_head_node; });
+    const auto head =
+        *std::find_if(nodes.items.begin(), nodes.items.end(), [](const node_info& n) { return n.is_head_node; });
     const auto fetched = run_sync(ray.get_node(head.node_id));
     BOOST_TEST(fetched.node_id == head.node_id);
     BOOST_TEST(fetched.is_head_node);

@@ -26,13 +26,13 @@ std::string http_get(const std::string& url) {
 
 json::object two_app_config() {
     json::array apps;
-    apps.push_back(json::object{{"name", "raycl_echo"}, {"route_prefix", "/echo"},
-                                {"import_path", "raycl_serve_fixture:echo_app"}});
-    apps.push_back(json::object{{"name", "raycl_hello"}, {"route_prefix", "/hello"},
-                                {"import_path", "raycl_serve_fixture:hello_app"}});
-    return json::object{{"applications", apps},
-                        {"http_options", json::object{{"host", "127.0.0.1"},
-                                                      {"port", std::stoi(cluster().serve_port)}}}};
+    apps.push_back(json::object{
+        {"name", "raycl_echo"}, {"route_prefix", "/echo"}, {"import_path", "raycl_serve_fixture:echo_app"}});
+    apps.push_back(json::object{
+        {"name", "raycl_hello"}, {"route_prefix", "/hello"}, {"import_path", "raycl_serve_fixture:hello_app"}});
+    return json::object{
+        {"applications", apps},
+        {"http_options", json::object{{"host", "127.0.0.1"}, {"port", std::stoi(cluster().serve_port)}}}};
 }
 
 /// Polls (bounded) until `done(instance)` holds; returns the last instance seen.
@@ -58,9 +58,8 @@ BOOST_AUTO_TEST_SUITE(real_ray_serve)
 BOOST_AUTO_TEST_CASE(deploy_query_delete_one_app_then_shutdown) {
     client ray(cluster_options());
     run_sync(ray.deploy_serve_applications(two_app_config()));
-    auto instance = wait_for_serve(ray, [](const serve_instance& i) {
-        return running(i, "raycl_echo") && running(i, "raycl_hello");
-    });
+    auto instance = wait_for_serve(
+        ray, [](const serve_instance& i) { return running(i, "raycl_echo") && running(i, "raycl_hello"); });
     BOOST_TEST_REQUIRE(running(instance, "raycl_echo"));
     BOOST_TEST_REQUIRE(running(instance, "raycl_hello"));
 

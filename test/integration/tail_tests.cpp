@@ -48,8 +48,8 @@ BOOST_AUTO_TEST_CASE(a_slowly_printing_job_is_followed_live) {
     client ray(cluster_options());
     for (const auto protocol : {tail_protocol::websocket, tail_protocol::stream}) {
         BOOST_TEST_CONTEXT("protocol " << to_string(protocol)) {
-            const auto id = run_sync(ray.submit_job(
-                job_submission(python_entrypoint("slow_printer_job.py", "12 0.5")).with_num_cpus(0.1)));
+            const auto id = run_sync(
+                ray.submit_job(job_submission(python_entrypoint("slow_printer_job.py", "12 0.5")).with_num_cpus(0.1)));
             auto follow = [&]() -> asio::awaitable<std::string> {
                 tail_options options;
                 options.protocol = protocol;
@@ -78,8 +78,8 @@ BOOST_AUTO_TEST_CASE(a_slowly_printing_job_is_followed_live) {
 
 BOOST_AUTO_TEST_CASE(stopping_a_job_ends_its_tail) {
     client ray(cluster_options());
-    const auto id = run_sync(ray.submit_job(
-        job_submission(python_entrypoint("slow_printer_job.py", "1000 0.2")).with_num_cpus(0.1)));
+    const auto id = run_sync(
+        ray.submit_job(job_submission(python_entrypoint("slow_printer_job.py", "1000 0.2")).with_num_cpus(0.1)));
     auto follow_and_stop = [&]() -> asio::awaitable<std::string> {
         tail_options options;
         options.protocol = tail_protocol::websocket;

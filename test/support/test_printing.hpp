@@ -9,8 +9,12 @@
 
 namespace raycl {
 
-inline std::ostream& boost_test_print_type(std::ostream& out, error_kind kind) { return out << to_string(kind); }
-inline std::ostream& boost_test_print_type(std::ostream& out, job_status status) { return out << to_string(status); }
+inline std::ostream& boost_test_print_type(std::ostream& out, error_kind kind) {
+    return out << to_string(kind);
+}
+inline std::ostream& boost_test_print_type(std::ostream& out, job_status status) {
+    return out << to_string(status);
+}
 inline std::ostream& boost_test_print_type(std::ostream& out, serve_app_status status) {
     return out << to_string(status);
 }

@@ -68,10 +68,9 @@ BOOST_AUTO_TEST_CASE(token_option_wins_and_is_trimmed) {
 }
 
 BOOST_AUTO_TEST_CASE(ray_auth_token_variable_comes_first) {
-    fake_environment env{{{"RAY_AUTH_TOKEN", "\tfrom-env \n"},
-                          {"RAY_AUTH_TOKEN_PATH", "/etc/token"},
-                          {"HOME", "/home/u"}},
-                         {{"/etc/token", "from-path"}, {"/home/u/.ray/auth_token", "from-home"}}};
+    fake_environment env{
+        {{"RAY_AUTH_TOKEN", "\tfrom-env \n"}, {"RAY_AUTH_TOKEN_PATH", "/etc/token"}, {"HOME", "/home/u"}},
+        {{"/etc/token", "from-path"}, {"/home/u/.ray/auth_token", "from-home"}}};
     BOOST_TEST(discover_token({}, env.view()) == "from-env");
 }
 

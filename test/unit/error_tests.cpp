@@ -15,11 +15,10 @@ BOOST_AUTO_TEST_SUITE(error_tests)
 
 BOOST_AUTO_TEST_CASE(status_follows_the_seed_table) {
     const std::vector<std::pair<error_kind, int>> table{
-        {error_kind::invalid_argument, 400}, {error_kind::not_found, 404},
-        {error_kind::timeout, 408},          {error_kind::limit_exceeded, 429},
-        {error_kind::server_error, 500},     {error_kind::unavailable, 503},
-        {error_kind::unauthorized, 401},     {error_kind::forbidden, 403},
-        {error_kind::cancelled, 500},        {error_kind::protocol_error, 500}};
+        {error_kind::invalid_argument, 400}, {error_kind::not_found, 404},    {error_kind::timeout, 408},
+        {error_kind::limit_exceeded, 429},   {error_kind::server_error, 500}, {error_kind::unavailable, 503},
+        {error_kind::unauthorized, 401},     {error_kind::forbidden, 403},    {error_kind::cancelled, 500},
+        {error_kind::protocol_error, 500}};
     for (const auto& [kind, status] : table) {
         BOOST_TEST_CONTEXT(raycl::to_string(kind)) {
             BOOST_TEST(raycl::status_for(kind) == status);
@@ -42,8 +41,7 @@ BOOST_AUTO_TEST_CASE(kind_names_are_stable) {
 }
 
 BOOST_AUTO_TEST_CASE(what_carries_status_and_message) {
-    client_error error(error_kind::not_found, "Job x does not exist", "GET /api/jobs/x",
-                       "Job x does not exist\n", 404);
+    client_error error(error_kind::not_found, "Job x does not exist", "GET /api/jobs/x", "Job x does not exist\n", 404);
     BOOST_TEST(std::string(error.what()) == "raycl error 404: Job x does not exist");
     BOOST_TEST(error.message() == "Job x does not exist");
     BOOST_TEST(error.request() == "GET /api/jobs/x");

@@ -27,8 +27,7 @@ const fs::path fixture_dir = fs::path(RAYCL_FIXTURE_DIR) / "ray";
 
 // Fixture files whose name starts with `prefix` and ends with `suffix`, sorted; `exclude`
 // drops names containing it.
-std::vector<fs::path> fixtures(std::string_view prefix, std::string_view suffix,
-                               std::string_view exclude = {}) {
+std::vector<fs::path> fixtures(std::string_view prefix, std::string_view suffix, std::string_view exclude = {}) {
     std::vector<fs::path> found;
     if (!fs::is_directory(fixture_dir)) return found;
     for (const auto& entry : fs::directory_iterator(fixture_dir)) {
@@ -47,7 +46,9 @@ std::string read_text(const fs::path& path) {
     return text.str();
 }
 
-json::value read_json(const fs::path& path) { return json::parse(read_text(path)); }
+json::value read_json(const fs::path& path) {
+    return json::parse(read_text(path));
+}
 
 template <class T>
 void check_state_lists(std::string_view prefix, T (*decode_row)(json::value), std::string_view exclude = {}) {
@@ -130,8 +131,9 @@ BOOST_AUTO_TEST_CASE(small_job_answers) {
     }
     std::vector<fs::path> stops = fixtures("jobs_stop_", ".json");
     BOOST_TEST(!stops.empty());
-    for (const fs::path& path : stops)
-        BOOST_TEST_CONTEXT(path.filename().string()) { BOOST_CHECK_NO_THROW(decode_stopped(read_json(path))); }
+    for (const fs::path& path : stops) BOOST_TEST_CONTEXT(path.filename().string()) {
+            BOOST_CHECK_NO_THROW(decode_stopped(read_json(path)));
+        }
     std::vector<fs::path> deletes = fixtures("jobs_delete_", ".json");
     BOOST_TEST(!deletes.empty());
     for (const fs::path& path : deletes) BOOST_TEST(decode_deleted(read_json(path)));
@@ -163,8 +165,8 @@ BOOST_AUTO_TEST_CASE(failed_state_queries) {
         BOOST_TEST_CONTEXT(path.filename().string()) {
             json::value body = read_json(path);
             std::string msg(body.at("msg").as_string());
-            client_error error = expect_client_error(error_kind::server_error,
-                                                     [&] { decode_state_list(body, &decode_task); });
+            client_error error =
+                expect_client_error(error_kind::server_error, [&] { decode_state_list(body, &decode_task); });
             BOOST_TEST(contains(error.message(), msg.substr(0, std::min<std::size_t>(msg.size(), 40))));
         }
     }

@@ -45,7 +45,9 @@ stream_limits make_limits(oversize_policy policy, std::size_t max_message_size) 
     return limits;
 }
 
-stream_limits unlimited() { return make_limits(oversize_policy::split, 10 * 1024); }
+stream_limits unlimited() {
+    return make_limits(oversize_policy::split, 10 * 1024);
+}
 
 /// The configurations the framing tests run under: whole lines, and small limits that cut
 /// through the multi-byte characters of the sample.
@@ -106,7 +108,9 @@ result feed_cut(const stream_limits& limits, std::string_view log, const std::ve
     return r;
 }
 
-result feed_whole(const stream_limits& limits, std::string_view log) { return feed_cut(limits, log, {}); }
+result feed_whole(const stream_limits& limits, std::string_view log) {
+    return feed_cut(limits, log, {});
+}
 
 result feed_bytes(const stream_limits& limits, std::string_view log) {
     std::vector<std::size_t> cuts;
@@ -188,8 +192,8 @@ reference_result reference(const stream_limits& limits, std::string_view log) {
             return r;
         } else if (limits.oversize == oversize_policy::truncate) {
             const std::size_t cut = reference_cut(line, max);
-            r.lines.push_back(log_line{std::string(line.substr(0, cut)) + " [raycl: " +
-                                           std::to_string(line.size() - cut) + " bytes truncated]",
+            r.lines.push_back(log_line{std::string(line.substr(0, cut)) +
+                                           " [raycl: " + std::to_string(line.size() - cut) + " bytes truncated]",
                                        newline, line_kind::truncated, start});
             r.ends.push_back(end);
         } else {
@@ -237,8 +241,7 @@ BOOST_AUTO_TEST_CASE(sample_log_is_cut_into_its_lines) {
         "79 W+nl [\\xF0\\x9F\\x8E\\x89\\xF0\\x9F\\x8E\\x89\\xF0\\x9F\\x8E\\x89]\n"
         "92 W    [last line without newline \\xF0\\x9F\\x8E\\x89]\n";
     BOOST_TEST(dump(r.lines) == expected);
-    for (const log_line& line : r.lines)
-        BOOST_TEST(sample_log.substr(line.offset, line.text.size()) == line.text);
+    for (const log_line& line : r.lines) BOOST_TEST(sample_log.substr(line.offset, line.text.size()) == line.text);
 }
 
 BOOST_AUTO_TEST_CASE(reference_matches_the_sample_for_every_config) {
@@ -286,7 +289,7 @@ BOOST_AUTO_TEST_CASE(replay_from_zero_after_reconnect_is_exactly_once) {
                 BOOST_TEST(assembler.finish(out) == feed_status::ok);
                 BOOST_TEST(dump(out) == whole, "reconnect after " << i << ", replay split at " << j);
                 // Replayed bytes never count as a message.
-                const std::uint64_t expected_messages = 
+                const std::uint64_t expected_messages =
                     (i > 0 ? 1 : 0) + (j > i ? 1 : 0) + (std::max(i, j) < sample_log.size() ? 1 : 0);
                 BOOST_TEST(assembler.messages() == expected_messages);
             }
@@ -344,8 +347,7 @@ BOOST_AUTO_TEST_CASE(split_never_cuts_a_valid_sequence) {
                "6 P+nl [\\xE2\\x82\\xACgh]\n"
                "12 P    [abcdefg]\n"
                "19 P+nl [\\xF0\\x9F\\x98\\x80hi]\n");
-    for (std::size_t i = 0; i <= log.size(); ++i)
-        BOOST_TEST(dump(feed_cut(limits, log, {i}).lines) == dump(r.lines));
+    for (std::size_t i = 0; i <= log.size(); ++i) BOOST_TEST(dump(feed_cut(limits, log, {i}).lines) == dump(r.lines));
 }
 
 BOOST_AUTO_TEST_CASE(split_cuts_invalid_bytes_at_the_limit) {
@@ -398,8 +400,7 @@ BOOST_AUTO_TEST_CASE(truncate_policy) {
                "19 T+nl [cccccccc [raycl: 17 bytes truncated]]\n"
                "45 T+nl [abcdef [raycl: 5 bytes truncated]]\n"
                "57 W+nl [after]\n");
-    for (std::size_t i = 0; i <= log.size(); ++i)
-        BOOST_TEST(dump(feed_cut(limits, log, {i}).lines) == dump(r.lines));
+    for (std::size_t i = 0; i <= log.size(); ++i) BOOST_TEST(dump(feed_cut(limits, log, {i}).lines) == dump(r.lines));
     BOOST_TEST(dump(feed_bytes(limits, log).lines) == dump(r.lines));
 }
 
@@ -451,8 +452,8 @@ BOOST_AUTO_TEST_CASE(max_messages_delivers_the_allowed_frames) {
     line_assembler assembler(limits);
     std::vector<log_line> out;
     BOOST_TEST(assembler.feed(0, "a\nb", out) == feed_status::ok);
-    BOOST_TEST(assembler.feed(0, "a\nb", out) == feed_status::ok);  // replay: not a message
-    BOOST_TEST(assembler.feed(3, "", out) == feed_status::ok);      // nothing new: not a message
+    BOOST_TEST(assembler.feed(0, "a\nb", out) == feed_status::ok);          // replay: not a message
+    BOOST_TEST(assembler.feed(3, "", out) == feed_status::ok);              // nothing new: not a message
     BOOST_TEST(assembler.feed(3, "\nc\n", out, false) == feed_status::ok);  // not a message
     BOOST_TEST(assembler.feed(6, "d\n", out) == feed_status::ok);
     BOOST_TEST(assembler.feed(0, "a\nb\nc\nd\ne", out) == feed_status::ok);
@@ -503,8 +504,9 @@ BOOST_AUTO_TEST_CASE(max_bytes_delivers_lines_inside_the_limit) {
             for (std::size_t k = 0; k < expected.lines.size(); ++k)
                 if (expected.ends[k] <= max_bytes) inside.push_back(expected.lines[k]);
             // The unterminated last line is only delivered by finish(), which needs no more bytes.
-            for (const result& r : {feed_whole(limits, sample_log), feed_bytes(limits, sample_log),
-                                    feed_cut(limits, sample_log, {max_bytes / 2, std::min(max_bytes, sample_log.size())})}) {
+            for (const result& r :
+                 {feed_whole(limits, sample_log), feed_bytes(limits, sample_log),
+                  feed_cut(limits, sample_log, {max_bytes / 2, std::min(max_bytes, sample_log.size())})}) {
                 BOOST_TEST(r.status == (max_bytes < sample_log.size() ? feed_status::max_bytes : feed_status::ok));
                 BOOST_TEST(dump(r.lines) == dump(inside), "max_bytes " << max_bytes);
             }
@@ -640,9 +642,22 @@ BOOST_AUTO_TEST_CASE(offsets_point_at_the_text_in_the_log) {
 
 BOOST_AUTO_TEST_CASE(random_frames_and_reconnects_match_the_reference) {
     std::mt19937 random(20240611u);
-    const std::vector<std::string> alphabet = {"a", "b", "Z", " ", "\r", "\n", "\n", "\xC3\xA9", "\xE2\x82\xAC",
-                                               "\xF0\x9F\x98\x80", "\x80", "\xE2\x82", "\xF0\x9F", "\xED\xA0\x80",
-                                               "\xC0\xAF", "\xFF"};
+    const std::vector<std::string> alphabet = {"a",
+                                               "b",
+                                               "Z",
+                                               " ",
+                                               "\r",
+                                               "\n",
+                                               "\n",
+                                               "\xC3\xA9",
+                                               "\xE2\x82\xAC",
+                                               "\xF0\x9F\x98\x80",
+                                               "\x80",
+                                               "\xE2\x82",
+                                               "\xF0\x9F",
+                                               "\xED\xA0\x80",
+                                               "\xC0\xAF",
+                                               "\xFF"};
     auto pick = [&](std::size_t bound) { return static_cast<std::size_t>(random() % bound); };
     for (int round = 0; round < 1500; ++round) {
         std::string log;
@@ -677,7 +692,8 @@ BOOST_AUTO_TEST_CASE(describe_names_the_limit) {
     BOOST_TEST(describe(feed_status::max_lines, limits) == "the stream exceeded max_lines (50000)");
     BOOST_TEST(describe(feed_status::max_messages, limits) == "the stream exceeded max_messages (10000)");
     BOOST_TEST(describe(feed_status::max_bytes, limits) == "the stream exceeded max_bytes (52428800)");
-    BOOST_TEST(describe(feed_status::oversize_line, limits).find("max_message_size (10240 bytes)") != std::string::npos);
+    BOOST_TEST(describe(feed_status::oversize_line, limits).find("max_message_size (10240 bytes)") !=
+               std::string::npos);
     BOOST_TEST(describe(feed_status::gap, limits).find("offset") != std::string::npos);
     BOOST_TEST(!describe(feed_status::ok, limits).empty());
 }

@@ -45,7 +45,9 @@ constexpr std::string_view pending_job = R"({
   "runtime_env": null, "driver_agent_http_address": null, "driver_node_id": null, "driver_exit_code": null
 })";
 
-json::value parse(std::string_view text) { return json::parse(text); }
+json::value parse(std::string_view text) {
+    return json::parse(text);
+}
 
 // `text` with one field replaced by `replacement` (raw JSON).
 json::value with_field(std::string_view text, std::string_view key, std::string_view replacement) {
@@ -66,8 +68,8 @@ client_error protocol_error_of(auto decode, const json::value& body) {
 
 std::string state_envelope(std::string_view rows, int total, int after_truncation, int filtered) {
     return R"({"result": true, "msg": "", "data": {"result": {"total": )" + std::to_string(total) +
-           R"(, "num_after_truncation": )" + std::to_string(after_truncation) +
-           R"(, "num_filtered": )" + std::to_string(filtered) + R"(, "result": )" + std::string(rows) +
+           R"(, "num_after_truncation": )" + std::to_string(after_truncation) + R"(, "num_filtered": )" +
+           std::to_string(filtered) + R"(, "result": )" + std::string(rows) +
            R"(, "partial_failure_warning": "", "warnings": null}}})";
 }
 
@@ -151,10 +153,11 @@ constexpr std::string_view serve_details = R"({
 BOOST_AUTO_TEST_SUITE(models_tests)
 
 BOOST_AUTO_TEST_CASE(job_status_names) {
-    const std::vector<std::pair<std::string, job_status>> table{
-        {"PENDING", job_status::pending}, {"RUNNING", job_status::running},
-        {"STOPPED", job_status::stopped}, {"SUCCEEDED", job_status::succeeded},
-        {"FAILED", job_status::failed}};
+    const std::vector<std::pair<std::string, job_status>> table{{"PENDING", job_status::pending},
+                                                                {"RUNNING", job_status::running},
+                                                                {"STOPPED", job_status::stopped},
+                                                                {"SUCCEEDED", job_status::succeeded},
+                                                                {"FAILED", job_status::failed}};
     for (const auto& [name, status] : table) {
         BOOST_TEST(parse_job_status(name) == status);
         BOOST_TEST(to_string(status) == name);
@@ -172,9 +175,9 @@ BOOST_AUTO_TEST_CASE(job_status_names) {
 
 BOOST_AUTO_TEST_CASE(serve_status_names) {
     const std::vector<std::pair<std::string, serve_app_status>> table{
-        {"NOT_STARTED", serve_app_status::not_started}, {"DEPLOYING", serve_app_status::deploying},
+        {"NOT_STARTED", serve_app_status::not_started},     {"DEPLOYING", serve_app_status::deploying},
         {"DEPLOY_FAILED", serve_app_status::deploy_failed}, {"RUNNING", serve_app_status::running},
-        {"UNHEALTHY", serve_app_status::unhealthy}, {"DELETING", serve_app_status::deleting}};
+        {"UNHEALTHY", serve_app_status::unhealthy},         {"DELETING", serve_app_status::deleting}};
     for (const auto& [name, status] : table) {
         BOOST_TEST(parse_serve_app_status(name) == status);
         BOOST_TEST(to_string(status) == name);
@@ -234,22 +237,32 @@ BOOST_AUTO_TEST_CASE(driver_job_with_missing_optional_keys) {
 }
 
 BOOST_AUTO_TEST_CASE(numbers_in_every_json_representation) {
-    BOOST_TEST(decode_job_details(with_field(succeeded_job, "start_time", "1.732570000123e12")).start_time.value() == 1732570000123);
+    BOOST_TEST(decode_job_details(with_field(succeeded_job, "start_time", "1.732570000123e12")).start_time.value() ==
+               1732570000123);
     BOOST_TEST(decode_job_details(with_field(succeeded_job, "start_time", "9223372036854775807")).start_time.value() ==
                std::numeric_limits<std::int64_t>::max());
-    BOOST_TEST(decode_job_details(with_field(succeeded_job, "start_time", "\"1732570000123\"")).start_time.value() == 1732570000123);
+    BOOST_TEST(decode_job_details(with_field(succeeded_job, "start_time", "\"1732570000123\"")).start_time.value() ==
+               1732570000123);
     BOOST_TEST(decode_job_details(with_field(succeeded_job, "driver_exit_code", "-1")).driver_exit_code.value() == -1);
-    job_details numeric_pid = decode_job_details(with_field(succeeded_job, "driver_info",
-        R"({"id": "02000000", "node_ip_address": "127.0.0.1", "pid": 48213})"));
+    job_details numeric_pid = decode_job_details(with_field(
+        succeeded_job, "driver_info", R"({"id": "02000000", "node_ip_address": "127.0.0.1", "pid": 48213})"));
     BOOST_TEST(numeric_pid.driver_info->pid == "48213");
 }
 
 BOOST_AUTO_TEST_CASE(wrong_types_are_protocol_errors_naming_the_field) {
-    const std::vector<std::pair<std::string, std::string>> cases{
-        {"status", "3"}, {"entrypoint", "[\"python\"]"}, {"job_id", "2"}, {"start_time", "\"soon\""},
-        {"start_time", "true"}, {"start_time", "18446744073709551615"}, {"start_time", "1e300"},
-        {"metadata", "{\"a\": 1}"}, {"metadata", "[]"}, {"runtime_env", "[]"},
-        {"driver_info", "\"127.0.0.1\""}, {"driver_exit_code", "{}"}, {"message", "false"}};
+    const std::vector<std::pair<std::string, std::string>> cases{{"status", "3"},
+                                                                 {"entrypoint", "[\"python\"]"},
+                                                                 {"job_id", "2"},
+                                                                 {"start_time", "\"soon\""},
+                                                                 {"start_time", "true"},
+                                                                 {"start_time", "18446744073709551615"},
+                                                                 {"start_time", "1e300"},
+                                                                 {"metadata", "{\"a\": 1}"},
+                                                                 {"metadata", "[]"},
+                                                                 {"runtime_env", "[]"},
+                                                                 {"driver_info", "\"127.0.0.1\""},
+                                                                 {"driver_exit_code", "{}"},
+                                                                 {"message", "false"}};
     for (const auto& [key, replacement] : cases) {
         BOOST_TEST_CONTEXT(key << " = " << replacement) {
             client_error error = protocol_error_of(decode_job_details, with_field(succeeded_job, key, replacement));
@@ -257,7 +270,8 @@ BOOST_AUTO_TEST_CASE(wrong_types_are_protocol_errors_naming_the_field) {
             BOOST_TEST((contains(error.message(), "'" + key + "'") || contains(error.message(), "driver_info")));
         }
     }
-    client_error nested = protocol_error_of(decode_job_details, with_field(succeeded_job, "driver_info", R"({"pid": [1]})"));
+    client_error nested =
+        protocol_error_of(decode_job_details, with_field(succeeded_job, "driver_info", R"({"pid": [1]})"));
     BOOST_TEST(contains(nested.message(), "field 'pid' of driver_info"));
 }
 
@@ -378,7 +392,8 @@ BOOST_AUTO_TEST_CASE(truncation_numbers) {
 BOOST_AUTO_TEST_CASE(state_warnings) {
     list_result<node_info> warned = decode_state_list(parse(R"({"result": true, "msg": "", "data": {"result": {
         "total": 0, "num_after_truncation": 0, "num_filtered": 0, "result": [],
-        "partial_failure_warning": "2 of 3 sources failed", "warnings": ["w1", "w2"]}}})"), &decode_node);
+        "partial_failure_warning": "2 of 3 sources failed", "warnings": ["w1", "w2"]}}})"),
+                                                      &decode_node);
     BOOST_TEST(warned.partial_failure_warning == "2 of 3 sources failed");
     BOOST_TEST(warned.warnings.size() == 2u);
     BOOST_TEST(warned.items.empty());
@@ -386,14 +401,16 @@ BOOST_AUTO_TEST_CASE(state_warnings) {
 
 BOOST_AUTO_TEST_CASE(failed_state_query_is_a_server_error_with_msg) {
     client_error error = expect_client_error(error_kind::server_error, [] {
-        decode_state_list(parse(R"({"result": false, "msg": "Failed to query: Given limit 20000 exceeds 10000", "data": {}})"),
-                          &decode_task);
+        decode_state_list(
+            parse(R"({"result": false, "msg": "Failed to query: Given limit 20000 exceeds 10000", "data": {}})"),
+            &decode_task);
     });
     BOOST_TEST(error.status() == 500);
     BOOST_TEST(contains(error.message(), "Given limit 20000 exceeds 10000"));
     client_error secret = expect_client_error(error_kind::server_error, [] {
-        decode_state_list(parse(R"({"result": false, "msg": "bad header Authorization: Bearer )" + std::string(canary) + R"("})"),
-                          &decode_task);
+        decode_state_list(
+            parse(R"({"result": false, "msg": "bad header Authorization: Bearer )" + std::string(canary) + R"("})"),
+            &decode_task);
     });
     BOOST_TEST(free_of_canary(secret.what()));
 }
@@ -461,7 +478,8 @@ BOOST_AUTO_TEST_CASE(serve_not_running) {
 BOOST_AUTO_TEST_CASE(serve_wrong_types) {
     protocol_error_of(decode_serve_instance, parse(R"({"applications": []})"));
     protocol_error_of(decode_serve_instance, parse(R"({"applications": {"a": 1}})"));
-    client_error error = protocol_error_of(decode_serve_instance,
+    client_error error = protocol_error_of(
+        decode_serve_instance,
         parse(R"({"applications": {"a": {"status": "RUNNING", "deployments": {"d": {"replicas": {}}}}}})"));
     BOOST_TEST(contains(error.message(), "field 'replicas' of Serve deployment 'd'"));
     protocol_error_of(decode_serve_instance, parse(R"({"applications": {"a": {"deployed_app_config": "x"}}})"));
@@ -499,8 +517,8 @@ BOOST_AUTO_TEST_CASE(config_without_refuses_absent_and_imperative_apps) {
     serve_instance instance = decode_serve_instance(parse(serve_details));
     client_error absent = expect_client_error(error_kind::not_found, [&] { serve_config_without(instance, "nope"); });
     BOOST_TEST(contains(absent.message(), "'nope'"));
-    client_error imperative = expect_client_error(error_kind::invalid_argument,
-                                                  [&] { serve_config_without(instance, "alpha"); });
+    client_error imperative =
+        expect_client_error(error_kind::invalid_argument, [&] { serve_config_without(instance, "alpha"); });
     BOOST_TEST(contains(imperative.message(), "imperative"));
 }
 

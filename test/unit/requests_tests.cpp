@@ -49,7 +49,8 @@ BOOST_AUTO_TEST_CASE(job_routes) {
 }
 
 BOOST_AUTO_TEST_CASE(job_routes_validate_ids_before_building) {
-    for (const std::string& bad : std::vector<std::string>{"", "../x", "a/b", "a%2Fb", "abc\n", std::string(101, 'a')}) {
+    for (const std::string& bad :
+         std::vector<std::string>{"", "../x", "a/b", "a%2Fb", "abc\n", std::string(101, 'a')}) {
         BOOST_TEST_CONTEXT("id '" << bad << "'") {
             expect_client_error(error_kind::invalid_argument, [&] { get_job_request(bad); });
             expect_client_error(error_kind::invalid_argument, [&] { job_logs_request(bad); });
@@ -95,10 +96,9 @@ BOOST_AUTO_TEST_CASE(full_submit_sends_every_set_field) {
     submission.entrypoint_memory = std::int64_t{1} << 33;
     submission.entrypoint_resources = std::map<std::string, double>{{"custom", 2.0}};
     json::object body = json::parse(submit_job_request(submission, "mine").body).as_object();
-    BOOST_TEST((keys_of(body) ==
-                std::set<std::string>{"entrypoint", "submission_id", "runtime_env", "metadata",
-                                      "entrypoint_num_cpus", "entrypoint_num_gpus",
-                                      "entrypoint_memory", "entrypoint_resources"}));
+    BOOST_TEST((keys_of(body) == std::set<std::string>{"entrypoint", "submission_id", "runtime_env", "metadata",
+                                                       "entrypoint_num_cpus", "entrypoint_num_gpus",
+                                                       "entrypoint_memory", "entrypoint_resources"}));
     BOOST_TEST(body.at("entrypoint").as_string() == "echo \"hi\"");
     BOOST_TEST(body.at("runtime_env").at("env_vars").at("A").as_string() == "1");
     BOOST_TEST(body.at("metadata").at("owner").as_string() == "me");
@@ -150,8 +150,8 @@ BOOST_AUTO_TEST_CASE(state_list_validates_options) {
 BOOST_AUTO_TEST_CASE(state_get_is_a_filtered_detailed_list) {
     BOOST_TEST(state_get_request("actors", "actor_id", "31cc2a").target ==
                "/api/v0/actors?detail=true&filter_keys=actor_id&filter_predicates=%3D&filter_values=31cc2a");
-    client_error error = expect_client_error(error_kind::invalid_argument,
-                                             [] { state_get_request("nodes", "node_id", "a/b"); });
+    client_error error =
+        expect_client_error(error_kind::invalid_argument, [] { state_get_request("nodes", "node_id", "a/b"); });
     BOOST_TEST(error.message() == "Invalid node ID format");
 }
 

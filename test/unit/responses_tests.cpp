@@ -29,8 +29,7 @@ client_error classified(int status, std::string_view body, const std::vector<std
 BOOST_AUTO_TEST_SUITE(responses_tests)
 
 BOOST_AUTO_TEST_CASE(success_statuses_are_not_errors) {
-    for (int status : {200, 201, 204, 299})
-        BOOST_TEST(!classify_status(get_job, status, "{}", {}).has_value());
+    for (int status : {200, 201, 204, 299}) BOOST_TEST(!classify_status(get_job, status, "{}", {}).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(status_mapping) {
@@ -87,8 +86,8 @@ BOOST_AUTO_TEST_CASE(body_is_bounded_to_2_kib) {
 
 BOOST_AUTO_TEST_CASE(no_secret_reaches_the_error) {
     const std::string secret(canary);
-    const std::string body = "request headers: {'Authorization': 'Bearer " + secret + "'}\n" +
-                             std::string(3000, 'y') + "\nraw " + secret + "\n";
+    const std::string body = "request headers: {'Authorization': 'Bearer " + secret + "'}\n" + std::string(3000, 'y') +
+                             "\nraw " + secret + "\n";
     client_error error = classified(403, body, {secret});
     BOOST_TEST(free_of_canary(error.what()));
     BOOST_TEST(free_of_canary(error.message()));
@@ -120,7 +119,8 @@ BOOST_AUTO_TEST_CASE(json_bodies_parse) {
 BOOST_AUTO_TEST_CASE(malformed_json_is_a_protocol_error) {
     for (std::string body : {"{", "", "not json", "{\"a\": 1,}", "<html>502 Bad Gateway</html>", "{} trailing"}) {
         BOOST_TEST_CONTEXT("body '" << body << "'") {
-            client_error error = expect_client_error(error_kind::protocol_error, [&] { parse_json_body(get_job, body); });
+            client_error error =
+                expect_client_error(error_kind::protocol_error, [&] { parse_json_body(get_job, body); });
             BOOST_TEST(error.status() == 500);
             BOOST_TEST(contains(error.message(), "GET /api/jobs/raysubmit_abc"));
             BOOST_TEST(error.request() == "GET /api/jobs/raysubmit_abc");
@@ -140,9 +140,8 @@ BOOST_AUTO_TEST_CASE(hostile_nesting_fails_cleanly) {
 
 BOOST_AUTO_TEST_CASE(malformed_json_body_is_sanitized) {
     const std::string secret(canary);
-    client_error error = expect_client_error(error_kind::protocol_error, [&] {
-        parse_json_body(get_job, "{\"token\": \"" + secret + "\" oops", {secret});
-    });
+    client_error error = expect_client_error(
+        error_kind::protocol_error, [&] { parse_json_body(get_job, "{\"token\": \"" + secret + "\" oops", {secret}); });
     BOOST_TEST(free_of_canary(error.server_body()));
     BOOST_TEST(free_of_canary(error.what()));
 }

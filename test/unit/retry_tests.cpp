@@ -37,8 +37,8 @@ BOOST_AUTO_TEST_CASE(not_sent_is_retried_for_every_request) {
 }
 
 BOOST_AUTO_TEST_CASE(after_sending_only_idempotent_requests_are_retried) {
-    for (attempt_outcome outcome : {attempt_outcome::timed_out, attempt_outcome::connection_lost,
-                                    attempt_outcome::retryable_status}) {
+    for (attempt_outcome outcome :
+         {attempt_outcome::timed_out, attempt_outcome::connection_lost, attempt_outcome::retryable_status}) {
         BOOST_TEST_CONTEXT("outcome " << static_cast<int>(outcome)) {
             BOOST_TEST(decide_retry(retry_policy{}, 1, outcome, true, 0, 0.5).retry);
             BOOST_TEST(!decide_retry(retry_policy{}, 1, outcome, false, 0, 0.5).retry);
@@ -70,7 +70,8 @@ BOOST_AUTO_TEST_CASE(stale_connections_retry_at_once_without_counting) {
 }
 
 BOOST_AUTO_TEST_CASE(too_many_stale_retries_count_as_a_failure) {
-    retry_step step = decide_retry(without_jitter(), 1, attempt_outcome::stale_connection, true, max_stale_retries, 0.5);
+    retry_step step =
+        decide_retry(without_jitter(), 1, attempt_outcome::stale_connection, true, max_stale_retries, 0.5);
     BOOST_TEST(step.retry);
     BOOST_TEST(step.counts_as_attempt);
     BOOST_TEST(step.delay == milliseconds{200});

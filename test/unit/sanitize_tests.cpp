@@ -19,7 +19,11 @@ const std::string secret(canary);
 bool valid_utf8(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
         auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+        std::size_t length = lead < 0x80           ? 1
+                             : (lead >> 5) == 0x6  ? 2
+                             : (lead >> 4) == 0xE  ? 3
+                             : (lead >> 3) == 0x1E ? 4
+                                                   : 0;
         if (length == 0 || i + length > text.size()) return false;
         for (std::size_t k = 1; k < length; ++k)
             if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
@@ -95,8 +99,7 @@ BOOST_AUTO_TEST_CASE(empty_secrets_are_ignored) {
 }
 
 BOOST_AUTO_TEST_CASE(ordinary_messages_pass_unchanged) {
-    for (std::string text : {"Job raysubmit_AbC123 does not exist",
-                             "Can only stop submission type jobs",
+    for (std::string text : {"Job raysubmit_AbC123 does not exist", "Can only stop submission type jobs",
                              "Job 'abc' has not terminated", "line one\n\tline two"}) {
         BOOST_TEST(sanitize(text) == text);
     }
@@ -135,8 +138,8 @@ BOOST_AUTO_TEST_CASE(truncation_bounds_and_marks_the_cut) {
 }
 
 BOOST_AUTO_TEST_CASE(cut_lands_on_a_utf8_boundary) {
-    const std::string e_acute = "\xC3\xA9";     // 2 bytes
-    const std::string euro = "\xE2\x82\xAC";    // 3 bytes
+    const std::string e_acute = "\xC3\xA9";        // 2 bytes
+    const std::string euro = "\xE2\x82\xAC";       // 3 bytes
     const std::string emoji = "\xF0\x9F\x98\x80";  // 4 bytes
     for (const std::string& ch : {e_acute, euro, emoji}) {
         std::string text;

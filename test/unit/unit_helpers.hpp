@@ -13,7 +13,6 @@
 #include <string>
 #include <string_view>
 
-
 namespace raycl::test {
 
 /// Runs `action`, which must throw client_error; returns it so the test can inspect it.
@@ -45,6 +44,8 @@ inline bool contains(std::string_view text, std::string_view part) {
 inline constexpr std::string_view canary = "tok_CANARY_1234567890";
 
 /// True when no run of 8 or more leading characters of the canary appears in `text`.
-inline bool free_of_canary(std::string_view text) { return !contains(text, canary.substr(0, 8)); }
+inline bool free_of_canary(std::string_view text) {
+    return !contains(text, canary.substr(0, 8));
+}
 
 }  // namespace raycl::test

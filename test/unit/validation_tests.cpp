@@ -16,8 +16,7 @@ using raycl::test::expect_client_error;
 namespace {
 
 client_error rejected_id(std::string_view id) {
-    return expect_client_error(error_kind::invalid_argument,
-                               [&] { core::validate_resource_id("job", id); });
+    return expect_client_error(error_kind::invalid_argument, [&] { core::validate_resource_id("job", id); });
 }
 
 }  // namespace
@@ -38,8 +37,8 @@ BOOST_AUTO_TEST_CASE(resource_id_messages_follow_the_seed) {
 
 BOOST_AUTO_TEST_CASE(resource_id_is_a_full_match) {
     const std::vector<std::string> bad{
-        "abc\n", "\nabc", "a/b", "../etc", "..", ".", "a%2Fb", "a\rb", "a\nb",
-        std::string("a\0b", 3), "caf\xC3\xA9", "a b", "a?b", "a#b", "a.b", "a+b"};
+        "abc\n",       "\nabc", "a/b", "../etc", "..",  ".",  "a%2Fb", "a\rb", "a\nb", std::string("a\0b", 3),
+        "caf\xC3\xA9", "a b",   "a?b", "a#b",    "a.b", "a+b"};
     for (const std::string& id : bad) {
         BOOST_TEST_CONTEXT("id #" << (&id - bad.data())) {
             client_error error = rejected_id(id);
@@ -61,8 +60,7 @@ BOOST_AUTO_TEST_CASE(app_names_are_free_text_but_bounded) {
     expect_client_error(error_kind::invalid_argument, [] { core::validate_app_name(std::string(257, 'x')); });
     expect_client_error(error_kind::invalid_argument, [] { core::validate_app_name("a\nb"); });
     expect_client_error(error_kind::invalid_argument, [] { core::validate_app_name("a\rb"); });
-    expect_client_error(error_kind::invalid_argument,
-                        [] { core::validate_app_name(std::string("a\0b", 3)); });
+    expect_client_error(error_kind::invalid_argument, [] { core::validate_app_name(std::string("a\0b", 3)); });
 }
 
 BOOST_AUTO_TEST_CASE(timeouts_must_be_finite_and_in_range) {
@@ -70,9 +68,8 @@ BOOST_AUTO_TEST_CASE(timeouts_must_be_finite_and_in_range) {
     const double inf = std::numeric_limits<double>::infinity();
     for (double bad : {nan, inf, -inf, -1.0, 0.0, -0.0, 300.0001, 1e9}) {
         BOOST_TEST_CONTEXT("timeout " << bad) {
-            client_error error = expect_client_error(error_kind::invalid_argument, [&] {
-                core::validate_timeout("read timeout", seconds{bad});
-            });
+            client_error error = expect_client_error(error_kind::invalid_argument,
+                                                     [&] { core::validate_timeout("read timeout", seconds{bad}); });
             BOOST_TEST(contains(error.message(), "read timeout"));
         }
     }
@@ -83,9 +80,9 @@ BOOST_AUTO_TEST_CASE(timeouts_must_be_finite_and_in_range) {
 BOOST_AUTO_TEST_CASE(headers_reject_injection) {
     BOOST_CHECK_NO_THROW(core::validate_header("X-Trace-Id", "abc 123\twith tab"));
     const std::vector<std::pair<std::string, std::string>> bad{
-        {"X-A", "v\r\nX-Injected: 1"}, {"X-A", "v\nx"}, {"X-A", "v\rx"},
-        {"X-A", std::string("v\0x", 3)}, {"X-A\r\nX-B", "v"}, {"", "v"},
-        {"X A", "v"}, {"X:A", "v"}, {std::string("X\0", 2), "v"}};
+        {"X-A", "v\r\nX-Injected: 1"}, {"X-A", "v\nx"}, {"X-A", "v\rx"}, {"X-A", std::string("v\0x", 3)},
+        {"X-A\r\nX-B", "v"},           {"", "v"},       {"X A", "v"},    {"X:A", "v"},
+        {std::string("X\0", 2), "v"}};
     for (const auto& [name, value] : bad) {
         BOOST_TEST_CONTEXT("header #" << (&name - &bad.front().first) / 2) {
             expect_client_error(error_kind::invalid_argument, [&] { core::validate_header(name, value); });
@@ -94,9 +91,8 @@ BOOST_AUTO_TEST_CASE(headers_reject_injection) {
 }
 
 BOOST_AUTO_TEST_CASE(header_value_is_not_echoed) {
-    client_error error = expect_client_error(error_kind::invalid_argument, [] {
-        core::validate_header("Authorization", "Bearer hunter2hunter2\r\n");
-    });
+    client_error error = expect_client_error(
+        error_kind::invalid_argument, [] { core::validate_header("Authorization", "Bearer hunter2hunter2\r\n"); });
     BOOST_TEST(!contains(error.what(), "hunter2"));
 }
 
@@ -180,9 +176,7 @@ BOOST_AUTO_TEST_CASE(submission_strings_must_be_utf8) {
     rejected([](job_submission& s) { (*s.metadata)["k"] = "\xff"; });
     rejected([](job_submission& s) { (*s.metadata)["\xfe"] = "v"; });
     rejected([](job_submission& s) { s.entrypoint_resources = std::map<std::string, double>{{"\x80", 1.0}}; });
-    rejected([](job_submission& s) {
-        s.runtime_env = boost::json::object{{"pip", boost::json::array{"ok", "\xf5"}}};
-    });
+    rejected([](job_submission& s) { s.runtime_env = boost::json::object{{"pip", boost::json::array{"ok", "\xf5"}}}; });
     rejected([](job_submission& s) { s.runtime_env = boost::json::object{{"\xc3", 1}}; });
 }
 
@@ -263,10 +257,25 @@ BOOST_AUTO_TEST_CASE(accepted_addresses) {
 }
 
 BOOST_AUTO_TEST_CASE(rejected_addresses) {
-    const std::vector<std::string> bad{
-        "", "   ", "http://", "http://:8265", "http://h:", "http://h:0", "http://h:65536",
-        "http://h:abc", "http://h:80x", "[::1", "[zz::1]:80", "[::1]x", "http://h/a b",
-        "http://h/?x=1", "http://h#frag", "http://h?x", "http://h\r\n:80", "h\tx", "http://h/a\"b"};
+    const std::vector<std::string> bad{"",
+                                       "   ",
+                                       "http://",
+                                       "http://:8265",
+                                       "http://h:",
+                                       "http://h:0",
+                                       "http://h:65536",
+                                       "http://h:abc",
+                                       "http://h:80x",
+                                       "[::1",
+                                       "[zz::1]:80",
+                                       "[::1]x",
+                                       "http://h/a b",
+                                       "http://h/?x=1",
+                                       "http://h#frag",
+                                       "http://h?x",
+                                       "http://h\r\n:80",
+                                       "h\tx",
+                                       "http://h/a\"b"};
     for (const std::string& address : bad) {
         BOOST_TEST_CONTEXT("address '" << address << "'") {
             expect_client_error(error_kind::invalid_argument, [&] { parse_address(address); });
@@ -277,16 +286,16 @@ BOOST_AUTO_TEST_CASE(rejected_addresses) {
 BOOST_AUTO_TEST_CASE(only_http_and_https_schemes) {
     for (std::string scheme : {"ws", "wss", "ftp", "ray", "file", "grpc"}) {
         BOOST_TEST_CONTEXT(scheme) {
-            client_error error = expect_client_error(error_kind::invalid_argument,
-                                                     [&] { parse_address(scheme + "://127.0.0.1:8265"); });
+            client_error error =
+                expect_client_error(error_kind::invalid_argument, [&] { parse_address(scheme + "://127.0.0.1:8265"); });
             BOOST_TEST(contains(error.message(), "'" + scheme + "'"));
         }
     }
 }
 
 BOOST_AUTO_TEST_CASE(user_info_is_rejected_without_echoing_it) {
-    for (std::string address : {"http://admin:hunter2pass@127.0.0.1:8265", "https://hunter2pass@h",
-                                "admin:hunter2pass@h:8265"}) {
+    for (std::string address :
+         {"http://admin:hunter2pass@127.0.0.1:8265", "https://hunter2pass@h", "admin:hunter2pass@h:8265"}) {
         BOOST_TEST_CONTEXT(address) {
             client_error error = expect_client_error(error_kind::invalid_argument, [&] { parse_address(address); });
             BOOST_TEST(!contains(error.what(), "hunter2"));
