@@ -282,6 +282,7 @@ asio::awaitable<job_details> client::wait_for_job(std::string id, wait_options w
     for (;;) {
         auto job = co_await get_job(id, call);
         if (job.is_terminal()) co_return job;
+        if (wait.on_poll) wait.on_poll(job);
         auto pause = std::chrono::steady_clock::duration(interval);
         if (wait.deadline) {
             const auto left = start + *wait.deadline - std::chrono::steady_clock::now();

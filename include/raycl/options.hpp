@@ -4,12 +4,15 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace raycl {
+
+struct job_details;
 
 /// @brief Seconds as a floating-point duration. Validation rejects NaN, infinities,
 /// values <= 0 and values above 300 s with a 400 `client_error` before any I/O.
@@ -121,6 +124,9 @@ struct wait_options {
     std::chrono::milliseconds initial_interval{250};
     /// @brief Longest polling interval (the interval doubles up to it). Default 2 s.
     std::chrono::milliseconds max_interval{2000};
+    /// @brief Called on the caller's executor with every polled state that is not yet terminal
+    /// (e.g. to draw progress); unset by default. It must not throw.
+    std::function<void(const job_details&)> on_poll{};
 };
 
 }  // namespace raycl
