@@ -117,7 +117,13 @@ struct call_options {
 };
 
 /// @brief How long `client::wait_for_job` waits and how often it polls.
+///
+/// Not an aggregate (it holds a `std::function`): g++ 12 destroys aggregate temporaries inside a
+/// `co_await` expression twice, so build a named variable and set its fields.
 struct wait_options {
+    /// @brief Waits forever, polling from 250 ms up to every 2 s.
+    wait_options() = default;
+
     /// @brief Give up with a 408 `client_error` after this long; unset waits forever.
     std::optional<std::chrono::steady_clock::duration> deadline{};
     /// @brief First polling interval. Default 250 ms.
