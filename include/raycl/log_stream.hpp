@@ -16,7 +16,7 @@ namespace raycl {
 
 /// @brief How a tail reads the log.
 enum class tail_protocol {
-    stream,     ///< HTTP chunked stream (`/api/v0/logs/stream`); the seed's default.
+    stream,     ///< HTTP chunked stream (`/api/v0/logs/stream`); the default.
     websocket,  ///< WebSocket (`/api/jobs/{id}/logs/tail`); lowest latency.
     automatic,  ///< WebSocket first; on a connection-level failure, the HTTP stream.
 };
@@ -26,7 +26,7 @@ const char* to_string(tail_protocol protocol) noexcept;
 
 /// @brief Options of `client::tail_job_logs`.
 struct tail_options {
-    /// @brief The protocol; the seed's default is the HTTP stream.
+    /// @brief The protocol; the default is the HTTP stream.
     tail_protocol protocol = tail_protocol::stream;
     /// @brief How long the tail waits for new data before failing with 408; in (0, 300].
     /// `std::nullopt` means no idle timeout (long quiet jobs).

@@ -18,7 +18,7 @@ struct job_details;
 /// values <= 0 and values above 300 s with a 400 `client_error` before any I/O.
 using seconds = std::chrono::duration<double>;
 
-/// @brief Connect and read timeouts (the seed's `{connect, read}`).
+/// @brief Connect and read timeouts.
 struct timeouts {
     /// @brief Bound on name resolution + TCP connect + TLS handshake. Default 5 s.
     seconds connect{5.0};
@@ -62,7 +62,7 @@ enum class oversize_policy {
     fail,      ///< The stream ends with a 429 `client_error` after the lines before it.
 };
 
-/// @brief Bounds of one log stream (the seed's defaults). Exceeding max_messages, max_lines or
+/// @brief Bounds of one log stream. Exceeding max_messages, max_lines or
 /// max_bytes ends the stream with a 429 `client_error`, after every line before the limit was
 /// delivered.
 struct stream_limits {

@@ -1,5 +1,7 @@
 #include "core/environment.hpp"
 
+#include "core/text.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <string_view>
@@ -11,18 +13,11 @@ constexpr std::string_view default_address = "http://127.0.0.1:8265";
 // A token file is a few hundred bytes; anything far larger is not a token file.
 constexpr std::size_t max_token_file_bytes = 64 * 1024;
 
-std::string trim(std::string_view text) {
-    constexpr std::string_view blanks = " \t\r\n\v\f";
-    auto begin = text.find_first_not_of(blanks);
-    if (begin == std::string_view::npos) return {};
-    return std::string(text.substr(begin, text.find_last_not_of(blanks) - begin + 1));
-}
-
 // A variable's trimmed value, or "" when unset or blank.
 std::string variable(const environment_view& env, const char* name) {
     if (!env.get_variable) return {};
     auto value = env.get_variable(name);
-    return value ? trim(*value) : std::string();
+    return value ? std::string(trim(*value)) : std::string();
 }
 
 // The trimmed contents of a file, or "" when unreadable or blank. "~/" is expanded with HOME.
@@ -34,7 +29,7 @@ std::string token_from_file(const environment_view& env, std::string path) {
         path = home + path.substr(1);
     }
     auto contents = env.read_file(path);
-    return contents ? trim(*contents) : std::string();
+    return contents ? std::string(trim(*contents)) : std::string();
 }
 
 }  // namespace
@@ -68,7 +63,7 @@ std::string discover_address(const client_options& options, const environment_vi
 }
 
 std::string discover_token(const client_options& options, const environment_view& env) {
-    if (std::string token = trim(options.token); !token.empty() || !options.discover_token) return token;
+    if (std::string token(trim(options.token)); !token.empty() || !options.discover_token) return token;
     if (std::string token = variable(env, "RAY_AUTH_TOKEN"); !token.empty()) return token;
     // An unreadable RAY_AUTH_TOKEN_PATH falls through to the default file, as a missing one does.
     if (std::string token = token_from_file(env, variable(env, "RAY_AUTH_TOKEN_PATH")); !token.empty()) return token;

@@ -161,6 +161,8 @@ request_spec serve_list_request(std::optional<std::string_view> api_type) {
 }
 
 request_spec serve_deploy_request(const boost::json::object& config) {
+    if (!config.contains("applications") || !config.at("applications").is_array())
+        throw client_error(error_kind::invalid_argument, "a Serve config needs an \"applications\" array");
     // Replacing the whole declarative config is idempotent: sending it twice ends the same.
     return with_json(make(http_method::put, "/api/serve/applications/"), config);
 }

@@ -55,7 +55,7 @@ request_spec state_get_request(std::string_view resource, std::string_view id_ke
 
 /// GET /api/serve/applications/ (optionally ?api_type=declarative|imperative)
 request_spec serve_list_request(std::optional<std::string_view> api_type = std::nullopt);
-/// PUT /api/serve/applications/ with the config
+/// PUT /api/serve/applications/ with the config; 400 when it has no "applications" array.
 request_spec serve_deploy_request(const boost::json::object& config);
 /// DELETE /api/serve/applications/
 request_spec serve_shutdown_request();

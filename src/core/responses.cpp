@@ -14,37 +14,6 @@ constexpr std::size_t max_summary_line = 300;
 constexpr std::size_t max_request_line = 512;
 constexpr std::size_t max_json_depth = 64;
 
-error_kind kind_for_status(int status) noexcept {
-    switch (status) {
-        case 400:
-        case 405:
-        case 409:
-        case 422:
-            return error_kind::invalid_argument;
-        case 401:
-            return error_kind::unauthorized;
-        case 403:
-            return error_kind::forbidden;
-        case 404:
-            return error_kind::not_found;
-        case 408:
-            return error_kind::timeout;
-        case 413:
-        case 429:
-            return error_kind::limit_exceeded;
-        case 501:
-        case 502:
-        case 503:
-        case 504:
-            return error_kind::unavailable;
-        default:
-            break;
-    }
-    if (status >= 400 && status < 500) return error_kind::invalid_argument;
-    if (status >= 500 && status < 600) return error_kind::server_error;
-    return error_kind::protocol_error;  // 1xx, 3xx (redirects are not followed), nonsense
-}
-
 // "RuntimeError: text" or "ray.exceptions.RaySystemError: text", not indented.
 bool is_exception_line(std::string_view line) noexcept {
     auto colon = line.find(": ");
@@ -78,58 +47,11 @@ std::string describe_request(const request_spec& request, const std::vector<std:
     return sanitize(request.describe(), secrets, max_request_line);
 }
 
-std::string_view failure_text(transport_failure failure) noexcept {
-    switch (failure) {
-        case transport_failure::resolve_failed:
-            return "cannot resolve the dashboard host";
-        case transport_failure::connect_refused:
-            return "cannot connect to the dashboard";
-        case transport_failure::connect_timeout:
-            return "connect timed out";
-        case transport_failure::tls_failed:
-            return "TLS handshake failed";
-        case transport_failure::stale_connection:
-            return "the connection was closed by the server";
-        case transport_failure::read_timeout:
-            return "timed out waiting for the response";
-        case transport_failure::connection_lost:
-            return "the connection was lost";
-        case transport_failure::body_too_large:
-            return "the response body exceeds the size limit";
-        case transport_failure::malformed_response:
-            return "malformed HTTP response";
-        case transport_failure::cancelled:
-            return "the operation was cancelled";
-    }
-    return "transport failure";
-}
-
-error_kind kind_for_failure(transport_failure failure) noexcept {
-    switch (failure) {
-        case transport_failure::connect_timeout:
-        case transport_failure::read_timeout:
-            return error_kind::timeout;
-        case transport_failure::body_too_large:
-            return error_kind::limit_exceeded;
-        case transport_failure::malformed_response:
-            return error_kind::protocol_error;
-        case transport_failure::cancelled:
-            return error_kind::cancelled;
-        case transport_failure::resolve_failed:
-        case transport_failure::connect_refused:
-        case transport_failure::tls_failed:
-        case transport_failure::stale_connection:
-        case transport_failure::connection_lost:
-            return error_kind::unavailable;
-    }
-    return error_kind::server_error;
-}
-
 }  // namespace
 
 std::optional<client_error> classify_status(const request_spec& request, int http_status, std::string_view body,
                                             const std::vector<std::string>& secrets) {
-    if (http_status >= 200 && http_status < 300) return std::nullopt;
+    if (is_success_status(http_status)) return std::nullopt;
     std::string described = describe_request(request, secrets);
     // Redact the whole body before choosing a line: a key and its secret value may sit on
     // different lines, and the line must not be picked from a cut body.
@@ -137,7 +59,7 @@ std::optional<client_error> classify_status(const request_spec& request, int htt
     std::string message = described + " failed: HTTP " + std::to_string(http_status);
     if (std::string_view line = summary_line(redacted); !line.empty())
         message += ": " + sanitize(line, secrets, max_summary_line);
-    return client_error(kind_for_status(http_status), std::move(message), std::move(described),
+    return client_error(map_status(http_status).kind, std::move(message), std::move(described),
                         sanitize(redacted, secrets, max_body_kept), http_status);
 }
 
@@ -158,9 +80,10 @@ boost::json::value parse_json_body(const request_spec& request, std::string_view
 client_error transport_error(const request_spec& request, transport_failure failure, std::string_view detail,
                              const std::vector<std::string>& secrets) {
     std::string described = describe_request(request, secrets);
-    std::string message = described + " failed: " + std::string(failure_text(failure));
+    const auto row = map_failure(failure);
+    std::string message = described + " failed: " + std::string(row.text);
     if (!detail.empty()) message += ": " + sanitize(detail, secrets, max_summary_line);
-    return client_error(kind_for_failure(failure), std::move(message), std::move(described));
+    return client_error(row.kind, std::move(message), std::move(described));
 }
 
 bool is_duplicate_submission(int http_status, std::string_view body) noexcept {

@@ -1,6 +1,7 @@
 // Turning HTTP answers and transport failures into results or client_error (pure).
 #pragma once
 
+#include "core/error_mapping.hpp"
 #include "core/requests.hpp"
 
 #include <raycl/error.hpp>
@@ -14,10 +15,7 @@
 
 namespace raycl::core {
 
-/// Maps a non-2xx HTTP status to a client_error (nullopt for 2xx):
-/// 400/405/409/422 -> invalid_argument, 401 unauthorized, 403 forbidden, 404 not_found,
-/// 408 timeout, 413/429 limit_exceeded, 501/502/503/504 unavailable, other 5xx server_error,
-/// other 4xx invalid_argument, anything else (1xx, 3xx: redirects are not followed) protocol_error.
+/// Maps a non-2xx HTTP status to a client_error (nullopt for 2xx), its kind from `map_status`.
 /// The message is "<describe()> failed: HTTP <n>: <first non-empty line of the body>" (for a
 /// Python traceback, Ray's usual 500 body, its last unindented `SomeError: text` line); the body
 /// is kept (sanitized, <= 2 KiB). `secrets` are redacted everywhere.
@@ -29,20 +27,6 @@ std::optional<client_error> classify_status(const request_spec& request, int htt
 /// so hostile nesting cannot exhaust the stack.
 boost::json::value parse_json_body(const request_spec& request, std::string_view body,
                                    const std::vector<std::string>& secrets = {});
-
-/// Transport failures the driver reports, independent of Beast.
-enum class transport_failure {
-    resolve_failed,      ///< name resolution failed (503)
-    connect_refused,     ///< TCP connect failed (503)
-    connect_timeout,     ///< connect/TLS handshake exceeded its timeout (408)
-    tls_failed,          ///< TLS handshake or verification failed (503)
-    stale_connection,    ///< a reused keep-alive connection was closed before any response byte
-    read_timeout,        ///< sending or receiving exceeded the read timeout (408)
-    connection_lost,     ///< connection closed/reset after the request went out (503)
-    body_too_large,      ///< response body above the cap (429)
-    malformed_response,  ///< unparsable HTTP (500)
-    cancelled,           ///< operation cancelled (500, kind cancelled)
-};
 
 /// A client_error for a transport failure; `detail` is the low-level reason (sanitized).
 client_error transport_error(const request_spec& request, transport_failure failure, std::string_view detail,

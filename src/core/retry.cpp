@@ -50,4 +50,26 @@ retry_step decide_retry(const retry_policy& policy, int attempts_made, attempt_o
     return step;
 }
 
+request_attempts::action request_attempts::on_answer(attempt_outcome outcome, double random01) noexcept {
+    if (outcome != attempt_outcome::retryable_status) {
+        ++attempts_;
+        return {step::deliver, {}};
+    }
+    return next_after(outcome, random01);
+}
+
+request_attempts::action request_attempts::on_failure(attempt_outcome outcome, double random01) noexcept {
+    return next_after(outcome, random01);
+}
+
+request_attempts::action request_attempts::next_after(attempt_outcome outcome, double random01) noexcept {
+    const bool stale = outcome == attempt_outcome::stale_connection;
+    const auto decision = decide_retry(policy_, attempts_ + 1, outcome, idempotent_, stale_retries_, random01);
+    if (decision.counts_as_attempt) ++attempts_;
+    if (!decision.retry) return {step::fail, {}};
+    stale_retries_ = stale ? stale_retries_ + 1 : 0;
+    repeated_ = true;
+    return {step::send, decision.delay};
+}
+
 }  // namespace raycl::core

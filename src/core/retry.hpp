@@ -33,17 +33,56 @@ struct retry_step {
 retry_step decide_retry(const retry_policy& policy, int attempts_made, attempt_outcome outcome, bool idempotent,
                         int stale_retries_made, double random01);
 
-/// HTTP statuses that say "try again" (502, 503, 504): an attempt ending with one is
-/// `attempt_outcome::retryable_status`.
-constexpr bool is_retryable_status(int http_status) noexcept {
-    return http_status == 502 || http_status == 503 || http_status == 504;
-}
-
 /// Delay before retry number `retry_index` (1 = first retry): initial * multiplier^(i-1),
 /// capped at max_backoff; with jitter, uniformly in [delay/2, delay] using `random01`.
 std::chrono::milliseconds backoff_delay(const retry_policy& policy, int retry_index, double random01);
 
 /// Longest run of stale-connection retries before the failure counts (pool drained).
 inline constexpr int max_stale_retries = 8;
+
+/// The attempts of one request, as a state machine: the driver (src/client/request_driver.cpp)
+/// does what the action says and tells the machine how each attempt ended; the machine owns
+/// every decision (`decide_retry`), counts attempts and remembers whether the request was
+/// repeated. No I/O, no clock: unit tests feed outcomes and check the actions.
+class request_attempts {
+public:
+    /// What the driver does next.
+    enum class step {
+        send,     ///< send the request (after `delay`, when not zero)
+        deliver,  ///< hand the last response to the caller (2xx, or a status not worth repeating)
+        fail,     ///< report the last failure (status or transport failure) as the error
+    };
+    struct action {
+        step next = step::send;
+        std::chrono::milliseconds delay{0};  ///< for `send`: back-off to sleep first
+    };
+
+    /// `idempotent`: the request may be repeated after it may have reached the server.
+    request_attempts(const retry_policy& policy, bool idempotent) noexcept : policy_(policy), idempotent_(idempotent) {}
+
+    /// The first action: send at once.
+    action start() noexcept { return {step::send, {}}; }
+
+    /// The attempt ended with an HTTP answer whose retry class is `outcome` (from `map_status`).
+    action on_answer(attempt_outcome outcome, double random01) noexcept;
+
+    /// The attempt failed below HTTP with retry class `outcome` (from `map_failure`).
+    action on_failure(attempt_outcome outcome, double random01) noexcept;
+
+    /// Attempts sent so far that count against `max_attempts`.
+    int attempts() const noexcept { return attempts_; }
+    /// True once the request was sent more than once (a retried submit may meet its own first
+    /// attempt as a duplicate).
+    bool repeated() const noexcept { return repeated_; }
+
+private:
+    action next_after(attempt_outcome outcome, double random01) noexcept;
+
+    retry_policy policy_;
+    bool idempotent_;
+    int attempts_ = 0;       ///< counted attempts that ended
+    int stale_retries_ = 0;  ///< stale-connection retries in a row
+    bool repeated_ = false;
+};
 
 }  // namespace raycl::core

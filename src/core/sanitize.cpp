@@ -1,5 +1,7 @@
 #include "core/sanitize.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -7,6 +9,10 @@ namespace raycl::core {
 namespace {
 
 constexpr std::string_view redaction_marker = "[REDACTED]";
+
+// Words in a header name that make its value a secret.
+constexpr std::array<std::string_view, 7> sensitive_header_words{"auth", "token",    "cookie", "secret",
+                                                                 "key",  "password", "session"};
 
 // A secret cut by someone else (a server that shortened its message) still leaks if a long
 // enough piece of it survives: pieces of at least this many leading characters are redacted.
@@ -19,10 +25,6 @@ constexpr std::array<std::string_view, 9> secret_key_suffixes{
 
 // Header-like keys whose unquoted value runs to the end of the line ("Bearer x", "a=b; c=d").
 constexpr std::array<std::string_view, 2> line_value_suffixes{"authorization", "cookie"};
-
-char to_lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 bool is_identifier_char(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -146,7 +148,7 @@ void mark_credentials_and_secret_values(std::string_view text, redaction_mask& m
         std::size_t begin = i;
         while (i < text.size() && is_identifier_char(text[i])) ++i;
         std::string word(text.substr(begin, i - begin));
-        std::transform(word.begin(), word.end(), word.begin(), to_lower);
+        std::transform(word.begin(), word.end(), word.begin(), ascii_lower);
 
         std::size_t pos = i;
         if (word == "bearer" || word == "basic") {
@@ -262,6 +264,26 @@ std::string sanitize(std::string_view text, const std::vector<std::string>& secr
         if (max_length >= ellipsis.size()) out.append(ellipsis);
     }
     return out;
+}
+
+std::vector<std::string> secrets_of(const client_options& options) {
+    std::vector<std::string> secrets;
+    if (!options.token.empty()) secrets.push_back(options.token);
+    for (const auto& [name, value] : options.cookies) {
+        if (!value.empty()) secrets.push_back(value);
+    }
+    for (const auto& [name, value] : options.headers) {
+        if (value.empty()) continue;
+        const std::string lower = to_lower(name);
+        const bool sensitive =
+            std::any_of(sensitive_header_words.begin(), sensitive_header_words.end(),
+                        [&](std::string_view word) { return lower.find(word) != std::string::npos; });
+        if (!sensitive) continue;
+        secrets.push_back(value);
+        if (auto space = value.find(' '); space != std::string::npos && space + 1 < value.size())
+            secrets.push_back(value.substr(space + 1));
+    }
+    return secrets;
 }
 
 }  // namespace raycl::core

@@ -1,6 +1,8 @@
 // Redaction of secrets from any text that may reach an error message.
 #pragma once
 
+#include <raycl/options.hpp>
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -21,6 +23,12 @@ namespace raycl::core {
 /// and the text is cut to at most `max_length` bytes in all (on a UTF-8 boundary), the last
 /// three being "..." when cut. `std::string::npos` means no limit.
 std::string sanitize(std::string_view text, const std::vector<std::string>& secrets = {}, std::size_t max_length = 512);
+
+/// The secrets of a client that `sanitize` must redact from every message: the token, cookie
+/// values, and the values of headers whose name says they hold a credential (auth, token,
+/// cookie, secret, key, password, session), plus the credential of a `Scheme credential`
+/// value, since servers echo it without its scheme.
+std::vector<std::string> secrets_of(const client_options& options);
 
 /// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
 /// U+10FFFF): what a JSON string sent to Ray must be.

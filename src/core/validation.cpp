@@ -1,6 +1,7 @@
 #include "core/validation.hpp"
 
 #include "core/sanitize.hpp"
+#include "core/text.hpp"
 
 #include <raycl/error.hpp>
 
@@ -69,20 +70,6 @@ void validate_retry_policy(const retry_policy& policy) {
 bool is_filter_key(std::string_view key) noexcept {
     return !key.empty() && !(key.front() >= '0' && key.front() <= '9') &&
            std::all_of(key.begin(), key.end(), [](char c) { return is_alnum(c) || c == '_'; });
-}
-
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
-    return out;
-}
-
-std::string_view trim(std::string_view text) noexcept {
-    constexpr std::string_view blanks = " \t\r\n\v\f";
-    auto begin = text.find_first_not_of(blanks);
-    if (begin == std::string_view::npos) return {};
-    return text.substr(begin, text.find_last_not_of(blanks) - begin + 1);
 }
 
 // Host name or IPv4 (letters, digits, '-', '.', '_'), or the inside of an IPv6 literal.

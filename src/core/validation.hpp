@@ -11,7 +11,7 @@ namespace raycl::core {
 
 /// Checks an id of a job/node/task/actor: full match of [A-Za-z0-9_-]{1,100} (no trailing
 /// newline slips through). The request builders call it for every id they put in a target.
-/// Messages follow the seed: "<kind> ID cannot be empty", "Invalid <kind> ID format",
+/// Messages: "<kind> ID cannot be empty", "Invalid <kind> ID format",
 /// "<kind> ID too long". The id itself is not echoed when it is malformed.
 void validate_resource_id(std::string_view kind, std::string_view id);
 

@@ -2,8 +2,8 @@
 // This header stays free of Beast; the heavy code lives in http_session.cpp.
 #pragma once
 
+#include "core/error_mapping.hpp"
 #include "core/requests.hpp"
-#include "core/responses.hpp"
 #include "core/validation.hpp"
 
 #include <raycl/options.hpp>
@@ -40,17 +40,18 @@ struct http_response {
     std::string content_type;
 };
 
-/// One attempt failed below HTTP; `failure` drives retry decisions and the error mapping.
-class attempt_error : public std::exception {
+/// The transport's one exception: an operation failed below HTTP. `reason()` is all the facade
+/// needs (core::map_failure gives its error code and retry class); `detail()` is the low-level
+/// text for the message (sanitized by the facade before it reaches a client_error).
+class failure : public std::exception {
 public:
-    attempt_error(core::transport_failure failure, std::string detail)
-        : failure_(failure), detail_(std::move(detail)) {}
-    core::transport_failure failure() const noexcept { return failure_; }
+    failure(core::transport_failure reason, std::string detail) : reason_(reason), detail_(std::move(detail)) {}
+    core::transport_failure reason() const noexcept { return reason_; }
     const std::string& detail() const noexcept { return detail_; }
     const char* what() const noexcept override { return detail_.c_str(); }
 
 private:
-    core::transport_failure failure_;
+    core::transport_failure reason_;
     std::string detail_;
 };
 
@@ -87,8 +88,8 @@ public:
 
     const strand_type& strand() const noexcept { return strand_; }
 
-    /// Sends one request and reads its response on a pooled or new connection.
-    /// `reused` tells the caller whether a pooled connection was used. Throws attempt_error.
+    /// Sends one request and reads its response on a pooled or new connection. Throws
+    /// transport::failure (a pooled connection the server had closed is `stale_connection`).
     /// Honours the awaiting coroutine's cancellation: the connection is then closed.
     boost::asio::awaitable<http_response> send(const http_request& request, seconds connect_timeout,
                                                seconds read_timeout);
@@ -97,7 +98,7 @@ public:
     void shutdown();
 
 private:
-    boost::asio::awaitable<std::unique_ptr<connection>> acquire(seconds connect_timeout, bool& reused);
+    boost::asio::awaitable<std::unique_ptr<connection>> acquire(seconds connect_timeout);
     void release(std::unique_ptr<connection> conn);
 
     strand_type strand_;

@@ -30,15 +30,15 @@ expect "$work/fan_out.out" "3 of 3 jobs succeeded"
 for i in 0 1 2; do expect "$work/fan_out.out" "[$i] job $i line 4"; done
 echo "examples: fan_out ok"
 
-"$bin/raycl_example_seed_snippets" "$id" websocket > "$work/seed.out" || fail "seed_snippets exited $?"
-expect "$work/seed.out" "sum of squares: 285"
+"$bin/raycl_example_python_client_usage" "$id" websocket > "$work/python.out" || fail "python_client_usage exited $?"
+expect "$work/python.out" "sum of squares: 285"
 set +e
-"$bin/raycl_example_seed_snippets" raysubmit_nonexistent0 > "$work/seed_404.out" 2>&1
+"$bin/raycl_example_python_client_usage" raysubmit_nonexistent0 > "$work/python_404.out" 2>&1
 code=$?
 set -e
-[ "$code" -eq 3 ] || fail "seed_snippets on an unknown job exited $code, not 3"
-expect "$work/seed_404.out" "no such job: raysubmit_nonexistent0"
-echo "examples: seed_snippets ok"
+[ "$code" -eq 3 ] || fail "python_client_usage on an unknown job exited $code, not 3"
+expect "$work/python_404.out" "no such job: raysubmit_nonexistent0"
+echo "examples: python_client_usage ok"
 
 "$bin/raycl_example_job_status_server" 0 3 > "$work/server.out" &
 server_pid=$!

@@ -2,6 +2,7 @@
 
 #include <raycl/error.hpp>
 
+#include <boost/system/errc.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <string>
@@ -59,6 +60,36 @@ BOOST_AUTO_TEST_CASE(status_comes_from_the_kind_not_the_http_status) {
 
 BOOST_AUTO_TEST_CASE(is_catchable_as_runtime_error) {
     BOOST_CHECK_THROW(throw client_error(error_kind::cancelled, "gone"), std::runtime_error);
+}
+
+BOOST_AUTO_TEST_CASE(the_code_is_the_kind_in_raycls_own_category) {
+    client_error error(error_kind::not_found, "Job x does not exist", "GET /api/jobs/x", "", 404);
+    BOOST_TEST((error.code() == error_kind::not_found));
+    BOOST_TEST(std::string(error.code().category().name()) == "raycl");
+    BOOST_TEST(error.code().message() == "not found");
+    BOOST_TEST(error.diagnostics().message() == "Job x does not exist");
+    BOOST_TEST(error.diagnostics().http_status() == 404);
+    const boost::system::error_code ec = error_kind::timeout;
+    BOOST_TEST((ec == boost::system::errc::timed_out));
+    BOOST_TEST((boost::system::error_code(error_kind::cancelled) == boost::system::errc::operation_canceled));
+    BOOST_TEST(!(boost::system::error_code(error_kind::not_found) == boost::system::errc::timed_out));
+}
+
+BOOST_AUTO_TEST_CASE(every_kind_has_a_name_a_message_and_a_status) {
+    for (int value = 1; value <= static_cast<int>(error_kind::unsupported); ++value) {
+        const auto kind = static_cast<error_kind>(value);
+        BOOST_TEST_CONTEXT("kind " << value) {
+            BOOST_TEST(raycl::to_string(kind) != "unknown");
+            BOOST_TEST(raycl::error_category().message(value) != "unknown raycl error");
+            BOOST_TEST(raycl::status_for(kind) >= 400);
+        }
+    }
+    BOOST_TEST(raycl::status_for(error_kind::request_too_large) == 413);
+    BOOST_TEST(raycl::status_for(error_kind::unsupported) == 501);
+}
+
+BOOST_AUTO_TEST_CASE(is_catchable_as_system_error) {
+    BOOST_CHECK_THROW(throw client_error(error_kind::cancelled, "gone"), boost::system::system_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,4 +1,4 @@
-// The seed's Python usage examples, translated to C++ with raycl:
+// The usage examples of the Python RayClient that raycl replaces, translated to C++ with raycl:
 //
 //   client = RayClient(base_url="http://ray-head:8265")
 //   jobs = client.list_jobs()
@@ -8,9 +8,9 @@
 //   for log_line in client.tail_job_logs('job-12345'):
 //       print(log_line.strip())
 //
-// plus the seed's recovery patterns: fall back from 'websocket' to 'stream', retry a tail on
+// plus its recovery patterns: fall back from 'websocket' to 'stream', retry a tail on
 // 503 with exponential back-off, and handle errors by status.
-// Usage: raycl_example_seed_snippets JOB_ID [websocket|stream]
+// Usage: raycl_example_python_client_usage JOB_ID [websocket|stream]
 #include <raycl/raycl.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -26,7 +26,7 @@
 namespace asio = boost::asio;
 
 /// Prints the log until the job ends; stops early on a line containing ERROR, COMPLETED or
-/// FAILED, as the seed's example does.
+/// FAILED, as the Python example does.
 asio::awaitable<void> print_log(raycl::log_stream& logs) {
     while (auto line = co_await logs.next()) {
         std::cout << line->text << "\n";
@@ -36,7 +36,7 @@ asio::awaitable<void> print_log(raycl::log_stream& logs) {
     }
 }
 
-asio::awaitable<int> seed_usage(raycl::client& client, std::string job_id, raycl::tail_protocol protocol) {
+asio::awaitable<int> python_client_usage(raycl::client& client, std::string job_id, raycl::tail_protocol protocol) {
     const auto jobs = co_await client.list_jobs();
     std::cout << jobs.size() << " jobs\n";
 
@@ -46,7 +46,7 @@ asio::awaitable<int> seed_usage(raycl::client& client, std::string job_id, raycl
         std::cout << "stop requested: " << (stopped ? "yes" : "no (already ended)") << "\n";
     }
 
-    // The seed: try the WebSocket; on failure use the HTTP stream; retry 503s with 2**attempt s.
+    // As in Python: try the WebSocket; on failure use the HTTP stream; retry 503s with 2**attempt s.
     // (raycl::tail_protocol::automatic does the fallback by itself, resuming without duplicates.)
     for (int attempt = 0;; ++attempt) {
         bool retry = false;
@@ -71,7 +71,7 @@ asio::awaitable<int> seed_usage(raycl::client& client, std::string job_id, raycl
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: raycl_example_seed_snippets JOB_ID [websocket|stream]\n";
+        std::cerr << "usage: raycl_example_python_client_usage JOB_ID [websocket|stream]\n";
         return 2;
     }
     const auto protocol = argc > 2 && std::string(argv[2]) == "websocket" ? raycl::tail_protocol::websocket
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     try {
         raycl::client client;  // base URL from RAY_ADDRESS, token discovered as Ray's tools do
         asio::io_context loop;
-        asio::co_spawn(loop, seed_usage(client, argv[1], protocol), [&](std::exception_ptr error, int code) {
+        asio::co_spawn(loop, python_client_usage(client, argv[1], protocol), [&](std::exception_ptr error, int code) {
             if (!error) {
                 exit_code = code;
                 return;
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
             try {
                 std::rethrow_exception(error);
             } catch (const raycl::client_error& e) {
-                // Handling by status, as the seed's error table describes.
+                // Handling by status, as the documented error table describes.
                 switch (e.status()) {
                     case 400:
                         std::cerr << "invalid request: " << e.message() << "\n";

@@ -1,104 +1,46 @@
-// The client facade: validation, the five-strand pool, retries, and decoding, composed over
-// the pure core (src/core) and the Beast transport (src/transport).
-#include "client_impl.hpp"
+// The public operations of `raycl::client`: each builds its request (pure, validating: 400
+// before any I/O), runs it on one of the client's strands with retries (client_impl::run), and
+// decodes the answer (pure). Log tails are in log_stream.cpp and tail_driver.cpp.
+#include "client/client_impl.hpp"
 
 #include "core/models_json.hpp"
+#include "core/sanitize.hpp"
 
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+
+#include <algorithm>
 
 namespace raycl {
 
-namespace detail {
-
-namespace {
-
-core::attempt_outcome outcome_of(core::transport_failure failure) {
-    using core::attempt_outcome;
-    using core::transport_failure;
-    switch (failure) {
-        case transport_failure::resolve_failed:
-        case transport_failure::connect_refused:
-        case transport_failure::connect_timeout:
-        case transport_failure::tls_failed:
-            return attempt_outcome::not_sent;
-        case transport_failure::stale_connection:
-            return attempt_outcome::stale_connection;
-        case transport_failure::read_timeout:
-            return attempt_outcome::timed_out;
-        case transport_failure::connection_lost:
-            return attempt_outcome::connection_lost;
-        case transport_failure::body_too_large:
-        case transport_failure::malformed_response:
-        case transport_failure::cancelled:
-            return attempt_outcome::final_error;
-    }
-    return attempt_outcome::final_error;
-}
-
-}  // namespace
-
-/// Sends `request` with the retry policy; returns the first response that is not a
-/// retryable failure (which may still be a 4xx/5xx for the caller to map).
-asio::awaitable<request_result> client_impl::perform(strand_slot& slot, const core::request_spec& request,
-                                                     const call_options& call) {
-    const seconds connect_timeout = call.connect_timeout.value_or(options_.timeout.connect);
-    const seconds read_timeout = call.read_timeout.value_or(options_.timeout.read);
-    const retry_policy policy = call.retry.value_or(options_.retry);
-    transport::http_request wire{request.method, prefixed(request.target), request.body, request.json_body};
-
-    request_result result;
-    int attempts = 0;
-    int stale_retries = 0;
-    for (;;) {
-        if (stopping_) throw cancelled_error(request, "the client was destroyed");
-        core::attempt_outcome outcome = core::attempt_outcome::success;
-        std::optional<client_error> failure;
-        try {
-            ++requests_sent_;
-            result.response = co_await slot.session.send(wire, connect_timeout, read_timeout);
-            if (!core::is_retryable_status(result.response.status)) co_return result;
-            outcome = core::attempt_outcome::retryable_status;
-            failure = core::classify_status(request, result.response.status, result.response.body, secrets_);
-        } catch (const transport::attempt_error& error) {
-            if (error.failure() == core::transport_failure::cancelled) throw cancelled_error(request, error.detail());
-            outcome = outcome_of(error.failure());
-            failure = core::transport_error(request, error.failure(), error.detail(), secrets_);
-        }
-        const bool stale = outcome == core::attempt_outcome::stale_connection;
-        const auto step = core::decide_retry(policy, attempts + 1, outcome, request.idempotent, stale_retries,
-                                             std::uniform_real_distribution<double>(0.0, 1.0)(slot.random));
-        if (!step.retry) {
-            // A stale connection that may not be repeated is, for the caller, a lost one.
-            throw *failure;
-        }
-        if (step.counts_as_attempt) ++attempts;
-        if (stale)
-            ++stale_retries;
-        else
-            stale_retries = 0;
-        ++retries_;
-        result.repeated = true;
-        if (step.delay.count() > 0) co_await sleep(slot, step.delay, request);
-    }
-}
-
-asio::awaitable<void> client_impl::sleep(strand_slot& slot, std::chrono::milliseconds delay,
-                                         const core::request_spec& request) {
-    asio::steady_timer timer(slot.session.strand(), delay);
-    slot.sleeping.push_back(&timer);
-    boost::system::error_code ec;
-    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    slot.sleeping.remove(&timer);
-    if (ec) throw cancelled_error(request, "cancelled during back-off");
-}
-
-}  // namespace detail
+namespace asio = boost::asio;
+namespace json = boost::json;
 
 namespace {
 
 using detail::client_impl;
 using detail::request_result;
+
+/// Runs `request` and decodes its JSON answer with `decode` (on the strand).
+template <class T, class Decode>
+asio::awaitable<T> decoded_call(const std::shared_ptr<client_impl>& impl, core::request_spec request, call_options call,
+                                Decode decode) {
+    return impl->run<T>(std::move(request), std::move(call),
+                        [impl, decode](const core::request_spec& spec, const request_result& result) {
+                            return decode(impl->parse(spec, result.response));
+                        });
+}
+
+/// Runs `request` and checks its answer is a success (its body does not matter).
+asio::awaitable<bool> checked_call(const std::shared_ptr<client_impl>& impl, core::request_spec request,
+                                   call_options call) {
+    return impl->run<bool>(std::move(request), std::move(call),
+                           [impl](const core::request_spec& spec, const request_result& result) {
+                               impl->throw_if_failed(spec, result.response);
+                               return true;
+                           });
+}
 
 /// A state-API resource: its route, the column that holds its id, and its row decoder.
 template <class T>
@@ -113,18 +55,17 @@ const state_resource<node_info> nodes{"node", "nodes", "node_id", &core::decode_
 const state_resource<task_info> tasks{"task", "tasks", "task_id", &core::decode_task};
 const state_resource<actor_info> actors{"actor", "actors", "actor_id", &core::decode_actor};
 
-/// Lists a state-API resource (options already validated).
+/// Lists a state-API resource.
 template <class T>
 asio::awaitable<list_result<T>> list_state(const std::shared_ptr<client_impl>& impl, const state_resource<T>& resource,
                                            const list_options& options, call_options call) {
-    return impl->run<list_result<T>>(
-        core::state_list_request(resource.route, options), std::move(call),
-        [impl, decode_row = resource.decode_row](const core::request_spec& request, const request_result& result) {
-            return core::decode_state_list(impl->parse(request, result.response), decode_row);
-        });
+    return decoded_call<list_result<T>>(impl, core::state_list_request(resource.route, options), std::move(call),
+                                        [decode_row = resource.decode_row](json::value body) {
+                                            return core::decode_state_list(std::move(body), decode_row);
+                                        });
 }
 
-/// Looks one row up by id (id already validated): Ray has no get-by-id route, so this lists
+/// Looks one row up by id: Ray has no get-by-id route, so this lists
 /// with an `id = <id>` filter; no row is a 404. Tasks may return one row per attempt: the
 /// highest attempt_number wins.
 template <class T>
@@ -184,60 +125,43 @@ client_stats client::stats() const noexcept {
     return impl_->stats();
 }
 
-// Each operation below is: validate (throws 400 before any I/O), build the request (pure),
-// run it on a strand with retries, map the response (pure). The lambdas run on the strand.
+// Each operation below: build the request (validates, throws 400 before any I/O), run it on a
+// strand with retries, decode the answer on the strand. Operations are started into a named
+// variable before `co_await` (the g++ 12 rule in the README).
 
 asio::awaitable<version_info> client::get_version(call_options call) {
-    auto impl = impl_;
-    auto operation = impl->run<version_info>(core::version_request(), std::move(call),
-                                             [impl](const core::request_spec& request, const request_result& result) {
-                                                 return core::decode_version(impl->parse(request, result.response));
-                                             });
+    auto operation = decoded_call<version_info>(impl_, core::version_request(), std::move(call),
+                                                [](const json::value& body) { return core::decode_version(body); });
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<job_details> client::get_job(std::string id, call_options call) {
-    core::validate_resource_id("job", id);
-    auto impl = impl_;
-    auto operation = impl->run<job_details>(core::get_job_request(id), std::move(call),
-                                            [impl](const core::request_spec& request, const request_result& result) {
-                                                return core::decode_job_details(impl->parse(request, result.response));
-                                            });
+    auto operation = decoded_call<job_details>(impl_, core::get_job_request(id), std::move(call), [](json::value body) {
+        return core::decode_job_details(std::move(body));
+    });
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<std::vector<job_details>> client::list_jobs(call_options call) {
-    auto impl = impl_;
     auto operation =
-        impl->run<std::vector<job_details>>(core::list_jobs_request(), std::move(call),
-                                            [impl](const core::request_spec& request, const request_result& result) {
-                                                return core::decode_job_list(impl->parse(request, result.response));
-                                            });
+        decoded_call<std::vector<job_details>>(impl_, core::list_jobs_request(), std::move(call),
+                                               [](json::value body) { return core::decode_job_list(std::move(body)); });
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<std::string> client::list_job_logs(std::string id, call_options call) {
-    core::validate_resource_id("job", id);
-    auto impl = impl_;
-    auto operation = impl->run<std::string>(core::job_logs_request(id), std::move(call),
-                                            [impl](const core::request_spec& request, const request_result& result) {
-                                                return core::decode_job_logs(impl->parse(request, result.response));
-                                            });
+    auto operation = decoded_call<std::string>(impl_, core::job_logs_request(id), std::move(call),
+                                               [](const json::value& body) { return core::decode_job_logs(body); });
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<bool> client::stop_job(std::string id, call_options call) {
-    core::validate_resource_id("job", id);
-    auto impl = impl_;
-    auto operation = impl->run<bool>(core::stop_job_request(id), std::move(call),
-                                     [impl](const core::request_spec& request, const request_result& result) {
-                                         return core::decode_stopped(impl->parse(request, result.response));
-                                     });
+    auto operation = decoded_call<bool>(impl_, core::stop_job_request(id), std::move(call),
+                                        [](const json::value& body) { return core::decode_stopped(body); });
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<std::string> client::submit_job(job_submission submission, call_options call) {
-    core::validate_submission(submission);
     const std::string submission_id = submission.submission_id.value_or(core::generate_submission_id());
     auto impl = impl_;
     auto operation = impl->run<std::string>(
@@ -252,7 +176,6 @@ asio::awaitable<std::string> client::submit_job(job_submission submission, call_
 }
 
 asio::awaitable<bool> client::delete_job(std::string id, call_options call) {
-    core::validate_resource_id("job", id);
     auto impl = impl_;
     auto operation = impl->run<bool>(
         core::delete_job_request(id), std::move(call),
@@ -272,7 +195,9 @@ asio::awaitable<bool> client::delete_job(std::string id, call_options call) {
 }
 
 asio::awaitable<job_details> client::wait_for_job(std::string id, wait_options wait, call_options call) {
-    core::validate_resource_id("job", id);
+    // Every wait below completes with an error code or a client_error: no system_error escapes.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const auto request = core::get_job_request(id);  // validates the id
     core::validate_call_options(call);
     if (wait.initial_interval.count() <= 0 || wait.max_interval < wait.initial_interval)
         throw client_error(error_kind::invalid_argument, "wait intervals must be positive and initial <= max");
@@ -280,7 +205,8 @@ asio::awaitable<job_details> client::wait_for_job(std::string id, wait_options w
     auto interval = wait.initial_interval;
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (;;) {
-        auto job = co_await get_job(id, call);
+        auto poll = get_job(id, call);
+        auto job = co_await std::move(poll);
         if (job.is_terminal()) co_return job;
         if (wait.on_poll) wait.on_poll(job);
         auto pause = std::chrono::steady_clock::duration(interval);
@@ -289,65 +215,59 @@ asio::awaitable<job_details> client::wait_for_job(std::string id, wait_options w
             if (left <= std::chrono::steady_clock::duration::zero()) {
                 throw client_error(error_kind::timeout,
                                    "job " + id + " is still " + job.status_text + " after the wait deadline",
-                                   "GET /api/jobs/" + id);
+                                   request.describe());
             }
             pause = std::min(pause, left);
         }
         timer.expires_after(pause);
-        co_await timer.async_wait(asio::use_awaitable);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) throw impl_->cancelled_error(request, "cancelled while waiting for the job");
         interval = std::min(interval * 2, wait.max_interval);
     }
 }
 
 asio::awaitable<node_info> client::get_node(std::string id, call_options call) {
-    core::validate_resource_id("node", id);
     auto operation = get_state_row(impl_, nodes, std::move(id), std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<list_result<node_info>> client::list_nodes(list_options options, call_options call) {
-    core::validate_list_options(options);
     auto operation = list_state(impl_, nodes, options, std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<task_info> client::get_task(std::string id, call_options call) {
-    core::validate_resource_id("task", id);
     auto operation = get_state_row(impl_, tasks, std::move(id), std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<list_result<task_info>> client::list_tasks(list_options options, call_options call) {
-    core::validate_list_options(options);
     auto operation = list_state(impl_, tasks, options, std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<actor_info> client::get_actor(std::string id, call_options call) {
-    core::validate_resource_id("actor", id);
     auto operation = get_state_row(impl_, actors, std::move(id), std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<list_result<actor_info>> client::list_actors(list_options options, call_options call) {
-    core::validate_list_options(options);
     auto operation = list_state(impl_, actors, options, std::move(call));
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<serve_instance> client::list_serve_applications(call_options call) {
-    auto impl = impl_;
     auto operation =
-        impl->run<serve_instance>(core::serve_list_request(), std::move(call),
-                                  [impl](const core::request_spec& request, const request_result& result) {
-                                      return core::decode_serve_instance(impl->parse(request, result.response));
-                                  });
+        decoded_call<serve_instance>(impl_, core::serve_list_request(), std::move(call),
+                                     [](const json::value& body) { return core::decode_serve_instance(body); });
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<serve_application> client::get_serve_application(std::string name, call_options call) {
     core::validate_app_name(name);
-    auto instance = co_await list_serve_applications(std::move(call));
+    auto list = list_serve_applications(std::move(call));
+    auto instance = co_await std::move(list);
     if (const auto* app = instance.find(name)) co_return *app;
     throw client_error(error_kind::not_found,
                        "Serve application " + core::sanitize(name, impl_->secrets(), 256) + " not found",
@@ -355,32 +275,24 @@ asio::awaitable<serve_application> client::get_serve_application(std::string nam
 }
 
 asio::awaitable<void> client::deploy_serve_applications(json::object config, call_options call) {
-    if (!config.contains("applications") || !config.at("applications").is_array())
-        throw client_error(error_kind::invalid_argument, "a Serve config needs an \"applications\" array");
-    auto impl = impl_;
-    auto operation = impl->run<bool>(core::serve_deploy_request(config), std::move(call),
-                                     [impl](const core::request_spec& request, const request_result& result) {
-                                         impl->throw_if_failed(request, result.response);
-                                         return true;
-                                     });
+    auto operation = checked_call(impl_, core::serve_deploy_request(config), std::move(call));
     co_await std::move(operation);
 }
 
 asio::awaitable<void> client::delete_serve_application(std::string name, call_options call) {
+    // Both steps complete with a client_error when cancelled: no system_error escapes.
+    co_await asio::this_coro::throw_if_cancelled(false);
     core::validate_app_name(name);
-    const auto instance = co_await list_serve_applications(call);
+    auto list = list_serve_applications(call);
+    const auto instance = co_await std::move(list);
     // Throws 404 (absent) or 400 (imperative) before anything is changed.
     auto config = core::serve_config_without(instance, name);
-    co_await deploy_serve_applications(std::move(config), std::move(call));
+    auto deploy = deploy_serve_applications(std::move(config), std::move(call));
+    co_await std::move(deploy);
 }
 
 asio::awaitable<void> client::shutdown_serve(call_options call) {
-    auto impl = impl_;
-    auto operation = impl->run<bool>(core::serve_shutdown_request(), std::move(call),
-                                     [impl](const core::request_spec& request, const request_result& result) {
-                                         impl->throw_if_failed(request, result.response);
-                                         return true;
-                                     });
+    auto operation = checked_call(impl_, core::serve_shutdown_request(), std::move(call));
     co_await std::move(operation);
 }
 

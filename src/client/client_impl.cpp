@@ -1,0 +1,127 @@
+// The client's shared state: building it from the options, shutting it down.
+#include "client/client_impl.hpp"
+
+#include "core/environment.hpp"
+#include "core/sanitize.hpp"
+
+#include <raycl/version.hpp>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <algorithm>
+
+namespace raycl::detail {
+
+client_impl::client_impl(asio::any_io_executor executor, const client_options& options,
+                         std::shared_ptr<loop_thread> loop)
+    : loop_(std::move(loop)), executor_(std::move(executor)), options_(options) {
+    auto env = core::environment_view::system();
+    options_.address = core::discover_address(options, env);
+    options_.token = core::discover_token(options, env);
+    core::validate_client_options(options_);
+    secrets_ = core::secrets_of(options_);
+
+    auto settings = std::make_shared<transport::session_settings>();
+    settings->endpoint = core::parse_address(options_.address);
+    settings->max_response_bytes = options_.max_response_bytes;
+    settings->max_idle_connections = options_.max_idle_connections_per_strand;
+    settings->headers.emplace_back("User-Agent", std::string("raycl/") + RAYCL_VERSION_STRING);
+    settings->headers.emplace_back("Accept", "application/json, text/plain, */*");
+    if (!options_.token.empty()) {
+        settings->headers.emplace_back(
+            options_.token_header == token_header::authorization ? "Authorization" : "X-Ray-Authorization",
+            "Bearer " + options_.token);
+    }
+    std::string cookie;
+    for (const auto& [name, value] : options_.cookies) {
+        if (!cookie.empty()) cookie += "; ";
+        cookie += name + "=" + value;
+    }
+    if (!cookie.empty()) settings->headers.emplace_back("Cookie", cookie);
+    for (const auto& [name, value] : options_.headers) settings->headers.emplace_back(name, value);
+    if (settings->endpoint.tls) settings->tls = transport::make_tls_context(options_.tls);
+    settings_ = settings;
+    address_ = settings->endpoint.display;
+    base_path_ = settings->endpoint.base_path;
+    for (std::size_t i = 0; i < strand_count; ++i) {
+        slots_.push_back(std::make_unique<strand_slot>(asio::make_strand(executor_), settings, connections_opened_));
+    }
+}
+
+client_stats client_impl::stats() const noexcept {
+    client_stats result;
+    result.requests_sent = requests_sent_.load();
+    result.retries = retries_.load();
+    result.connections_opened = connections_opened_.load();
+    result.operations_active = operations_active_.load();
+    return result;
+}
+
+void client_impl::throw_if_failed(const core::request_spec& request, const transport::http_response& response) const {
+    if (auto error = core::classify_status(request, response.status, response.body, secrets_)) throw *error;
+}
+
+boost::json::value client_impl::parse(const core::request_spec& request,
+                                      const transport::http_response& response) const {
+    throw_if_failed(request, response);
+    return core::parse_json_body(request, response.body, secrets_);
+}
+
+client_error client_impl::cancelled_error(const core::request_spec& request, std::string_view detail) const {
+    return core::transport_error(request, core::transport_failure::cancelled,
+                                 stopping_ ? "the client was destroyed" : detail, secrets_);
+}
+
+void client_impl::track(std::weak_ptr<closable> stream) {
+    std::lock_guard lock(streams_mutex_);
+    streams_.remove_if([](const std::weak_ptr<closable>& s) { return s.expired(); });
+    streams_.push_back(std::move(stream));
+}
+
+void client_impl::shutdown() {
+    stopping_ = true;
+    {
+        std::lock_guard lock(streams_mutex_);
+        for (auto& weak : streams_) {
+            if (auto stream = weak.lock()) stream->close();
+        }
+        streams_.clear();
+    }
+    auto self = shared_from_this();
+    for (auto& slot : slots_) {
+        asio::dispatch(slot->strand(), [self, slot = slot.get()] {
+            slot->session.shutdown();
+            for (auto* timer : slot->sleeping) timer->cancel();
+        });
+    }
+}
+
+asio::awaitable<bool> strand_turns::acquire(const transport::strand_type& strand, asio::steady_timer*& stop_waiting) {
+    while (held_ >= limit_) {
+        asio::steady_timer timer(strand, asio::steady_timer::time_point::max());
+        waiters_.push_back(&timer);
+        stop_waiting = &timer;
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        stop_waiting = nullptr;
+        // Woken by release() (which removed us) or by the caller's cancel (we remove ourselves).
+        if (auto it = std::find(waiters_.begin(), waiters_.end(), &timer); it != waiters_.end()) {
+            waiters_.erase(it);
+            co_return false;
+        }
+    }
+    ++held_;
+    co_return true;
+}
+
+void strand_turns::release() noexcept {
+    --held_;
+    if (waiters_.empty()) return;
+    auto* next = waiters_.front();  // wake the longest waiting holder-to-be
+    waiters_.pop_front();
+    next->cancel();
+}
+
+}  // namespace raycl::detail

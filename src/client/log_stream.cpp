@@ -1,0 +1,174 @@
+// Live log tails, the consumer's side: `raycl::log_stream` (an async generator of lines) and
+// `client::tail_job_logs`. The reader is the tail driver (tail_driver.cpp) on one of the
+// client's strands; lines come through the bounded log_channel.
+#include "client/log_channel.hpp"
+#include "client/tail_driver.hpp"
+
+#include "core/models_json.hpp"
+#include "core/sanitize.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace raycl {
+
+namespace asio = boost::asio;
+
+namespace detail {
+
+/// What a `log_stream` holds: the reader (for close and stats) and the consumer's end of the
+/// channel, with the batch being handed out line by line.
+class log_stream_state {
+public:
+    log_stream_state(std::shared_ptr<tail_driver> driver, std::shared_ptr<log_channel> channel)
+        : driver_(std::move(driver)), channel_(std::move(channel)) {}
+
+    asio::awaitable<std::optional<log_line>> next() {
+        if (finished_) co_return std::nullopt;
+        // After close() (also by the client's shutdown) the channel may belong to a stopped
+        // io_context: never touch it again.
+        if (driver_->closing()) throw client_error(error_kind::cancelled, "log stream closed");
+        if (next_pending_ < pending_.size()) {
+            channel_->handed_out(1);
+            std::optional<log_line> line = std::move(pending_[next_pending_++]);
+            co_return line;
+        }
+        auto received = co_await channel_->async_receive(asio::as_tuple(asio::use_awaitable));
+        const boost::system::error_code ec = std::get<0>(received);
+        log_batch& batch = std::get<1>(received);
+        if (ec) {
+            driver_->close();
+            throw client_error(error_kind::cancelled,
+                               ec == asio::error::operation_aborted ? "log stream cancelled" : "log stream closed");
+        }
+        if (batch.error) {
+            finished_ = true;
+            std::rethrow_exception(batch.error);
+        }
+        if (batch.lines.empty()) {
+            finished_ = true;
+            co_return std::nullopt;
+        }
+        channel_->handed_out(1);
+        pending_ = std::move(batch.lines);
+        next_pending_ = 1;
+        std::optional<log_line> line = std::move(pending_.front());
+        co_return line;
+    }
+
+    void close() noexcept { driver_->close(); }
+    stream_stats stats() const { return driver_->stats(); }
+
+private:
+    std::shared_ptr<tail_driver> driver_;
+    std::shared_ptr<log_channel> channel_;
+    std::vector<log_line> pending_;  ///< the batch being handed out
+    std::size_t next_pending_ = 0;
+    bool finished_ = false;  ///< end or error seen
+};
+
+}  // namespace detail
+
+const char* to_string(tail_protocol protocol) noexcept {
+    switch (protocol) {
+        case tail_protocol::stream:
+            return "stream";
+        case tail_protocol::websocket:
+            return "websocket";
+        case tail_protocol::automatic:
+            return "auto";
+    }
+    return "stream";
+}
+
+log_stream::log_stream(std::shared_ptr<detail::log_stream_state> state) noexcept : state_(std::move(state)) {}
+
+log_stream& log_stream::operator=(log_stream&& other) noexcept {
+    if (this != &other) {
+        close();
+        state_ = std::move(other.state_);
+    }
+    return *this;
+}
+
+log_stream::~log_stream() {
+    close();
+}
+
+asio::awaitable<std::optional<log_line>> log_stream::next() {
+    if (!state_) co_return std::nullopt;
+    auto state = state_;
+    std::optional<log_line> line = co_await state->next();
+    co_return line;
+}
+
+void log_stream::close() noexcept {
+    if (state_) state_->close();
+}
+
+stream_stats log_stream::stats() const {
+    return state_ ? state_->stats() : stream_stats{};
+}
+
+namespace {
+
+tail_options tail_options_for(tail_protocol protocol, std::optional<seconds> stream_timeout) {
+    tail_options options;
+    options.protocol = protocol;
+    options.stream_timeout = stream_timeout;
+    return options;
+}
+
+/// The tail's settings from the caller's options; 400 when invalid.
+core::tail_settings tail_settings_for(const tail_options& options, const client_options& client) {
+    const stream_limits limits = options.limits.value_or(client.stream_limits);
+    if (options.stream_timeout) core::validate_timeout("stream_timeout", *options.stream_timeout);
+    if (options.max_reconnects < 0 || options.max_reconnects > 100)
+        throw client_error(error_kind::invalid_argument, "max_reconnects must be in [0, 100]");
+    if (limits.queue_size == 0 || limits.max_message_size == 0 || limits.max_lines == 0 || limits.max_messages == 0 ||
+        limits.max_bytes == 0)
+        throw client_error(error_kind::invalid_argument, "stream limits must be positive");
+    core::tail_settings settings;
+    settings.protocol = options.protocol;
+    if (options.stream_timeout)
+        settings.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*options.stream_timeout);
+    settings.max_reconnects = options.max_reconnects;
+    settings.complete_from_static_log = options.complete_from_static_log;
+    settings.backoff = client.retry;
+    settings.limits = limits;
+    return settings;
+}
+
+}  // namespace
+
+asio::awaitable<log_stream> client::tail_job_logs(std::string id, tail_options options) {
+    const auto settings = tail_settings_for(options, impl_->options());
+    auto impl = impl_;
+    // The job must exist (404) and be a submission (Ray tails only those: 400) before a tail starts.
+    auto get = get_job(id);
+    auto job = co_await std::move(get);
+    if (job.type == job_type::driver || !job.submission_id) {
+        throw client_error(error_kind::invalid_argument, "job " + core::sanitize(id, impl->secrets(), 128) +
+                                                             " is a driver job: Ray tails only submitted jobs");
+    }
+    const auto initial = core::job_log_target::state_of(job);
+    auto& slot = impl->next_slot();
+    auto channel = std::make_shared<detail::log_channel>(slot.strand(), settings.limits.queue_size);
+    auto driver = std::make_shared<detail::tail_driver>(impl, slot, std::make_unique<core::job_log_target>(job),
+                                                        settings, initial, channel);
+    impl->track(driver);
+    driver->start();
+    co_return log_stream(std::make_shared<detail::log_stream_state>(std::move(driver), std::move(channel)));
+}
+
+asio::awaitable<log_stream> client::websocket_tail_job_logs(std::string id, std::optional<seconds> stream_timeout) {
+    auto operation = tail_job_logs(std::move(id), tail_options_for(tail_protocol::websocket, stream_timeout));
+    co_return co_await std::move(operation);
+}
+
+asio::awaitable<log_stream> client::stream_tail_job_logs(std::string id, std::optional<seconds> stream_timeout) {
+    auto operation = tail_job_logs(std::move(id), tail_options_for(tail_protocol::stream, stream_timeout));
+    co_return co_await std::move(operation);
+}
+
+}  // namespace raycl
