@@ -12,7 +12,8 @@
 // optionally TLS with the committed test certificates (test/fixtures/tls). It runs its own
 // io_context on its own thread, so a test drives the client on another io_context (or
 // synchronously) without sharing executors. Every public member is thread-safe, except where
-// noted. This header deliberately includes no Beast/Asio: the server lives in fake_dashboard.cpp.
+// noted. This header deliberately includes no Beast/Asio: the server lives in the
+// fake_dashboard_*.cpp files (their parts are listed in fake_dashboard_impl.hpp).
 //
 // Log tails (see docs/ray-api-notes.md, "Log over HTTP" and "WebSocket tail"):
 //  - WebSocket: websocket_route() answers upgrade requests with a websocket_script (frames,
@@ -246,6 +247,8 @@ public:
     const std::vector<step>& steps() const { return steps_; }
 
 private:
+    websocket_script& add(action kind, std::function<void(step&)> fill = {});
+
     std::optional<reply> declined_;
     std::vector<step> steps_;
 };
