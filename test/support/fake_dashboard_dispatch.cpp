@@ -69,7 +69,7 @@ std::optional<std::string> expectation_access::unmet(const expectation& e) {
 }
 
 void dashboard_state::record_request(const recorded_request& rec) {
-    record.add(rec);
+    record.add(rec, errors);
     changed.notify_all();
 }
 

@@ -28,6 +28,8 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -88,23 +90,39 @@ struct websocket_decision {
     websocket_script script;
 };
 
-/// The request record (fake_dashboard_record.cpp): every request received, in order. Guarded by
-/// dashboard_state::mutex.
+/// The request record (fake_dashboard_record.cpp): a ring of the most recent requests, bodies cut
+/// at a limit, and counters that never drop anything. Guarded by dashboard_state::mutex.
 class request_record {
 public:
-    void add(const recorded_request& rec);
-    /// The requests, oldest first (a copy).
+    request_record(std::size_t capacity, std::size_t body_limit) : capacity_(capacity), body_limit_(body_limit) {}
+
+    /// Counts `rec` and keeps a copy of it, its body cut at the limit, dropping the oldest when full.
+    /// A tally's key function that throws is reported in `errors`.
+    void add(const recorded_request& rec, std::vector<std::string>& errors);
+    /// The requests kept, oldest first (a copy).
     std::vector<recorded_request> recent() const;
-    std::uint64_t total() const { return requests_.size(); }
+    std::uint64_t total() const { return total_; }
+    /// Requests ever received with this method and a target matching `pattern` (target_matches).
+    std::uint64_t count(std::string_view method, std::string_view pattern) const;
+    request_tally& add_tally(std::mutex& mutex, std::string method, std::string target,
+                             request_tally::key_function key);
 
 private:
-    std::vector<recorded_request> requests_;
+    using target_counts = std::map<std::string, std::uint64_t, std::less<>>;
+
+    std::size_t capacity_;
+    std::size_t body_limit_;
+    std::deque<recorded_request> ring_;
+    std::uint64_t total_ = 0;
+    std::map<std::string, target_counts, std::less<>> by_method_;  // method -> target -> requests
+    std::deque<std::unique_ptr<request_tally>> tallies_;
 };
 
 /// What the fake knows, shared by the test thread and the server thread: guarded by `mutex`
 /// (except `opts`, const).
 struct dashboard_state {
-    explicit dashboard_state(fake_dashboard::options o) : opts(std::move(o)) {}
+    explicit dashboard_state(fake_dashboard::options o)
+        : opts(std::move(o)), record(opts.recorded_requests, opts.recorded_body_limit) {}
 
     const fake_dashboard::options opts;
     mutable std::mutex mutex;

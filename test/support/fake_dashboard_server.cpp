@@ -60,6 +60,7 @@ recorded_request to_record(const http::request<http::string_body>& req, std::siz
     rec.method = std::string(req.method_string());
     rec.target = std::string(req.target());
     rec.body = req.body();
+    rec.body_size = rec.body.size();
     rec.connection_id = connection_id;
     for (const auto& field : req) {
         auto [it, inserted] = rec.headers.emplace(detail::lower(field.name_string()), std::string(field.value()));
@@ -431,6 +432,22 @@ bool fake_dashboard::wait_for_websocket_bytes_sent(std::uint64_t n, std::chrono:
 std::vector<recorded_request> fake_dashboard::requests() const {
     std::lock_guard lock(impl_->state.mutex);
     return impl_->state.record.recent();
+}
+
+std::uint64_t fake_dashboard::request_count() const {
+    std::lock_guard lock(impl_->state.mutex);
+    return impl_->state.record.total();
+}
+
+std::uint64_t fake_dashboard::request_count(std::string_view method, std::string_view target) const {
+    std::lock_guard lock(impl_->state.mutex);
+    return impl_->state.record.count(method, target);
+}
+
+request_tally& fake_dashboard::tally(std::string method, std::string target, request_tally::key_function key) {
+    auto& state = impl_->state;
+    std::lock_guard lock(state.mutex);
+    return state.record.add_tally(state.mutex, std::move(method), std::move(target), std::move(key));
 }
 
 std::vector<recorded_request> fake_dashboard::unmatched() const {
