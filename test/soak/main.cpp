@@ -309,7 +309,7 @@ void install_jobs(raycl::test::fake_dashboard& dashboard, const settings& s, con
         proxy.stop();
         const auto errors = dashboard.server_errors();
         const auto unmatched = dashboard.unmatched();
-        const auto requests = dashboard.requests().size();
+        const auto requests = dashboard.request_count();
         dashboard.stop();
         rusage usage{};
         ::getrusage(RUSAGE_SELF, &usage);

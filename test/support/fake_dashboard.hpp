@@ -12,7 +12,8 @@
 // optionally TLS with the committed test certificates (test/fixtures/tls). It runs its own
 // io_context on its own thread, so a test drives the client on another io_context (or
 // synchronously) without sharing executors. Every public member is thread-safe, except where
-// noted. This header deliberately includes no Beast/Asio: the server lives in fake_dashboard.cpp.
+// noted. This header deliberately includes no Beast/Asio: the server lives in the
+// fake_dashboard_*.cpp files (their parts are listed in fake_dashboard_impl.hpp).
 //
 // Log tails (see docs/ray-api-notes.md, "Log over HTTP" and "WebSocket tail"):
 //  - WebSocket: websocket_route() answers upgrade requests with a websocket_script (frames,
@@ -51,6 +52,9 @@ struct recorded_request {
     /// Header fields with lower-case names; repeated fields are joined with ", ".
     std::map<std::string, std::string> headers;
     std::size_t connection_id = 0;  ///< 1 for the first accepted connection, 2 for the next, ...
+    /// The body's size as received. requests() keeps at most options::recorded_body_limit bytes of
+    /// a body (then body.size() < body_size); routes, expectations and tallies see it whole.
+    std::size_t body_size = 0;
 
     /// The header's value, or "" when absent. `name` is lower-case.
     std::string header(const std::string& name) const;
@@ -246,6 +250,8 @@ public:
     const std::vector<step>& steps() const { return steps_; }
 
 private:
+    websocket_script& add(action kind, std::function<void(step&)> fill = {});
+
     std::optional<reply> declined_;
     std::vector<step> steps_;
 };
@@ -260,7 +266,8 @@ inline reply_delay after(std::chrono::milliseconds d) {
 
 namespace detail {
 struct expectation_access;
-}
+class request_record;
+}  // namespace detail
 
 /// A scripted answer to the next request(s) matching a method and a target.
 /// Made by fake_dashboard::expect(); lives as long as the fake dashboard. Thread-safe.
@@ -300,6 +307,48 @@ private:
     std::size_t matched_ = 0;
 };
 
+/// Exact counts of the requests matching a method and a target, grouped by a key computed from
+/// each request: made by fake_dashboard::tally(), it counts every matching request received from
+/// then on, however many of them requests() has dropped since. Lives as long as the fake
+/// dashboard. Thread-safe. For "exactly one job per submission id" over thousands of submits:
+///
+///     auto& submits = dashboard.tally("POST", "/api/jobs/", [](const recorded_request& r) {
+///         return std::string(json::parse(r.body).at("submission_id").as_string());
+///     });
+///     ... the submits ...
+///     for (const auto& [id, n] : submits.counts()) BOOST_TEST(n == 1u, id);
+///
+/// Memory: about 80 bytes per distinct key, plus the key when longer than 15 bytes.
+class request_tally {
+public:
+    /// The key of a request (e.g. the submission id in its body), given the whole request (its body
+    /// not cut). Called on the server thread with the fake's lock held: it must not call the fake
+    /// dashboard. A throw counts the request in total() only, and is kept in server_errors().
+    using key_function = std::function<std::string(const recorded_request&)>;
+
+    /// Matching requests counted so far.
+    std::uint64_t total() const;
+    /// Matching requests counted so far whose key was `key`.
+    std::uint64_t count(const std::string& key) const;
+    /// Every key counted so far, with its count (a copy). Empty without a key function.
+    std::map<std::string, std::uint64_t> counts() const;
+
+    request_tally(const request_tally&) = delete;
+    request_tally& operator=(const request_tally&) = delete;
+
+private:
+    friend class detail::request_record;
+    request_tally(std::mutex& mutex, std::string method, std::string target, key_function key)
+        : mutex_(mutex), method_(std::move(method)), target_(std::move(target)), key_(std::move(key)) {}
+
+    std::mutex& mutex_;  // the fake dashboard's: guards everything below
+    std::string method_;
+    std::string target_;
+    key_function key_;
+    std::uint64_t total_ = 0;
+    std::map<std::string, std::uint64_t> counts_;
+};
+
 /// The path of a file of test/fixtures/tls, e.g. tls_fixture("ca.pem").
 std::string tls_fixture(std::string_view file_name);
 
@@ -321,11 +370,13 @@ std::string tls_fixture(std::string_view file_name);
 /// request (so an expectation can decline them too), and so do plain requests to a WebSocket
 /// target.
 /// A target matches when equal to the request's path and query, or, when it ends in '*', when it
-/// is a prefix of it ("/api/jobs/*"). Every complete request is recorded (requests()) before it
-/// is answered. Requests that cannot be read get an answer and a closed connection, and are not
-/// recorded: a body above `options::request_body_limit` 413, a malformed request 400; a client
-/// that disconnects mid-request just ends its connection. The 401/403 texts are close to Ray's,
-/// not byte-exact: assert on the status.
+/// is a prefix of it ("/api/jobs/*"). Every complete request is recorded before it is answered:
+/// requests() keeps the most recent ones (options::recorded_requests, bodies cut at
+/// options::recorded_body_limit), request_count() and tally() count all of them exactly, so a soak
+/// of millions of requests stays within a few MB. Requests that cannot be read get an answer and a
+/// closed connection, and are not recorded: a body above `options::request_body_limit` 413, a
+/// malformed request 400; a client that disconnects mid-request just ends its connection. The
+/// 401/403 texts are close to Ray's, not byte-exact: assert on the status.
 class fake_dashboard {
 public:
     struct options {
@@ -339,6 +390,15 @@ public:
         /// With `tls`: accept TCP connections but never answer the TLS handshake (read and discard
         /// until the client closes): a handshake that hangs.
         bool stall_tls_handshake = false;
+        /// requests() keeps the most recent this many requests (0: none); older ones are dropped,
+        /// oldest first. request_count() and tallies count every request. Memory per kept request:
+        /// about 160 bytes, plus about 110 per header field, plus each string of it longer than 15
+        /// bytes (target, field names and values, body). Measured: a GET with 3 short fields takes
+        /// about 590 bytes, so 10,000 of them about 6 MB; a million took 545 MB before the ring.
+        std::size_t recorded_requests = 10'000;
+        /// requests() keeps at most this many bytes of each body (recorded_request::body_size says
+        /// how long it was); routes, expectations and tallies see the whole body.
+        std::size_t recorded_body_limit = 1024 * 1024;
 
         // Fluent setters: `fake_dashboard dashboard(fake_dashboard::options{}.use_tls());`. (g++ 12
         // warns -Wmissing-field-initializers on designated initializers such as {.tls = true}.)
@@ -362,6 +422,14 @@ public:
         }
         options& limit_request_body(std::size_t bytes) {
             request_body_limit = bytes;
+            return *this;
+        }
+        options& keep_requests(std::size_t count) {
+            recorded_requests = count;
+            return *this;
+        }
+        options& limit_recorded_body(std::size_t bytes) {
+            recorded_body_limit = bytes;
             return *this;
         }
     };
@@ -403,8 +471,19 @@ public:
     /// Waits until websocket_bytes_sent() >= n. Returns false on timeout.
     bool wait_for_websocket_bytes_sent(std::uint64_t n, std::chrono::milliseconds timeout) const;
 
-    /// Every request received, in order (a copy).
+    /// The most recent requests received (at most options::recorded_requests), oldest first, each
+    /// body cut at options::recorded_body_limit (a copy).
     std::vector<recorded_request> requests() const;
+    /// How many requests were received, all of them (not only those requests() keeps).
+    std::uint64_t request_count() const;
+    /// How many requests were received with this method and a target matching `target` as for
+    /// expect() ("/api/jobs/" exactly, "/api/jobs/*" as a prefix), all of them. Counted per distinct
+    /// method and target (path and query): about 80 bytes, plus the target when longer than 15
+    /// bytes, per distinct one (measured: 130 bytes each for a million distinct job paths).
+    std::uint64_t request_count(std::string_view method, std::string_view target) const;
+    /// Counts, from now on, the requests with this method and a matching target (as for expect()),
+    /// grouped by `key` (none: total() only). The reference stays valid as long as this object.
+    request_tally& tally(std::string method, std::string target, request_tally::key_function key = {});
     /// The requests answered 599 because nothing matched them.
     std::vector<recorded_request> unmatched() const;
     /// "METHOD TARGET (answered k of n)" for each expectation not yet satisfied.
@@ -424,7 +503,7 @@ public:
     /// close_idle_connections() to close every pooled connection). Returns false on timeout.
     bool wait_for_idle_connections(std::size_t n, std::chrono::milliseconds timeout) const;
 
-    /// Waits until at least `n` requests were received. Returns false on timeout.
+    /// Waits until request_count() >= n. Returns false on timeout.
     bool wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;
     /// Waits until exactly `n` connections are open. Returns false on timeout.
     bool wait_for_open_connections(std::size_t n, std::chrono::milliseconds timeout) const;

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <fstream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -872,6 +873,124 @@ BOOST_AUTO_TEST_CASE(a_stalled_tls_handshake_ends_when_the_client_gives_up, *wat
     }
     BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
     BOOST_TEST(dashboard.requests().empty());
+}
+
+BOOST_AUTO_TEST_CASE(the_record_keeps_the_latest_requests_and_counts_them_all, *watchdog) {
+    fake_dashboard dashboard(fake_dashboard::options{}.keep_requests(5).limit_recorded_body(8));
+    // Routes (and expectations) see the whole body, whatever the record keeps of it.
+    dashboard.route("POST", "/api/jobs/*",
+                    [](const recorded_request& r) { return reply::json(200, std::to_string(r.body.size())); });
+    dashboard.expect("GET", "/api/jobs/?limit=5").reply_with(reply::json(200, "[]"));
+
+    client c(dashboard.port());
+    for (int i = 0; i < 12; ++i)
+        BOOST_TEST(c.request("POST", "/api/jobs/" + std::to_string(i), "body-" + std::string(15, 'x')).body() == "20");
+    BOOST_TEST(c.request("GET", "/api/jobs/?limit=5").body() == "[]");
+    BOOST_TEST(c.request("GET", "/api/version").result_int() == 599);
+
+    // The ring: the 5 most recent, oldest first, bodies cut at 8 bytes.
+    const auto kept = dashboard.requests();
+    BOOST_REQUIRE(kept.size() == 5u);
+    BOOST_TEST(kept[0].target == "/api/jobs/9");
+    BOOST_TEST(kept[1].target == "/api/jobs/10");
+    BOOST_TEST(kept[2].target == "/api/jobs/11");
+    BOOST_TEST(kept[3].target == "/api/jobs/?limit=5");
+    BOOST_TEST(kept[4].target == "/api/version");
+    BOOST_TEST(kept[0].body == "body-xxx");
+    BOOST_TEST(kept[0].body_size == 20u);
+    BOOST_TEST(kept[0].header("user-agent") == "raycl-self-test");
+    BOOST_TEST(kept[3].body.empty());
+    BOOST_TEST(kept[3].body_size == 0u);
+
+    // The counters: every request, exactly.
+    BOOST_TEST(dashboard.request_count() == 14u);
+    BOOST_TEST(dashboard.wait_for_requests(14, 1s));
+    BOOST_TEST(dashboard.request_count("POST", "/api/jobs/*") == 12u);
+    BOOST_TEST(dashboard.request_count("POST", "/api/jobs/1*") == 3u);  // 1, 10, 11
+    BOOST_TEST(dashboard.request_count("POST", "/api/jobs/3") == 1u);
+    BOOST_TEST(dashboard.request_count("POST", "/api/jobs/") == 0u);
+    BOOST_TEST(dashboard.request_count("GET", "/api/jobs/*") == 1u);
+    BOOST_TEST(dashboard.request_count("GET", "/api/jobs/") == 0u);  // exact: the query counts
+    BOOST_TEST(dashboard.request_count("GET", "/api/jobs/?limit=5") == 1u);
+    BOOST_TEST(dashboard.request_count("GET", "*") == 2u);
+    BOOST_TEST(dashboard.request_count("DELETE", "*") == 0u);
+    BOOST_TEST(dashboard.unmatched().size() == 1u);
+
+    fake_dashboard forgetful(fake_dashboard::options{}.keep_requests(0));
+    client f(forgetful.port());
+    BOOST_TEST(f.request("GET", "/api/version").result_int() == 599);
+    BOOST_TEST(forgetful.requests().empty());
+    BOOST_TEST(forgetful.request_count() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(the_default_record_drops_the_oldest_after_10000, *watchdog) {
+    fake_dashboard dashboard;
+    dashboard.route("GET", "/api/jobs/*", [](const recorded_request&) { return reply::json(200, "{}"); });
+    // 10,500 requests, pipelined 500 at a time.
+    client c(dashboard.port());
+    for (int batch = 0; batch < 21; ++batch) {
+        std::string requests;
+        for (int i = 0; i < 500; ++i)
+            requests += "GET /api/jobs/" + std::to_string(batch * 500 + i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+        c.write_raw(requests);
+        for (int i = 0; i < 500; ++i) BOOST_REQUIRE(c.read().result_int() == 200);
+    }
+    BOOST_TEST(dashboard.request_count() == 10'500u);
+    BOOST_TEST(dashboard.request_count("GET", "/api/jobs/*") == 10'500u);
+    BOOST_TEST(dashboard.request_count("GET", "/api/jobs/42") == 1u);  // dropped from the ring, still counted
+    const auto kept = dashboard.requests();
+    BOOST_REQUIRE(kept.size() == 10'000u);
+    BOOST_TEST(kept.front().target == "/api/jobs/500");
+    BOOST_TEST(kept.back().target == "/api/jobs/10499");
+}
+
+BOOST_AUTO_TEST_CASE(a_tally_counts_requests_by_key_exactly, *watchdog) {
+    // A ring of 10: the tally must not depend on it.
+    fake_dashboard dashboard(fake_dashboard::options{}.keep_requests(10));
+    dashboard.route("POST", "/api/jobs/*", [](const recorded_request&) { return reply::json(200, "{}"); });
+    // The submission id of a submit body (as a JSON parser would take it, without one here).
+    const auto submission_id = [](const recorded_request& r) {
+        const std::string marker = R"("submission_id": ")";
+        const auto start = r.body.find(marker);
+        if (start == std::string::npos) throw std::runtime_error("no submission_id");
+        const auto from = start + marker.size();
+        return r.body.substr(from, r.body.find('"', from) - from);
+    };
+    const auto submit = [](int id) {
+        return R"({"entrypoint": "x", "submission_id": "sub_)" + std::to_string(id) + R"("})";
+    };
+
+    client c(dashboard.port());
+    BOOST_TEST(c.request("POST", "/api/jobs/", submit(1)).result_int() == 200);  // before the tally: not counted
+    auto& submits = dashboard.tally("POST", "/api/jobs/", submission_id);
+    auto& stops = dashboard.tally("POST", "/api/jobs/*");  // no key: total() only
+    for (int i = 0; i < 300; ++i) BOOST_TEST(c.request("POST", "/api/jobs/", submit(i % 100)).result_int() == 200);
+    BOOST_TEST(c.request("POST", "/api/jobs/", submit(7)).result_int() == 200);       // sub_7: 4 times
+    BOOST_TEST(c.request("POST", "/api/jobs/", "not a submit").result_int() == 200);  // the key throws
+    BOOST_TEST(c.request("POST", "/api/jobs/sub_1/stop").result_int() == 200);        // another target
+    BOOST_TEST(c.request("GET", "/api/jobs/").result_int() == 599);                   // another method
+
+    BOOST_TEST(submits.total() == 302u);
+    const auto counts = submits.counts();
+    BOOST_TEST(counts.size() == 100u);
+    std::uint64_t keyed = 0;
+    bool three_each = true;
+    for (const auto& [id, n] : counts) {
+        keyed += n;
+        if (id != "sub_7") three_each = three_each && n == 3u;
+    }
+    BOOST_TEST(keyed == 301u);
+    BOOST_TEST(three_each);
+    BOOST_TEST(submits.count("sub_7") == 4u);
+    BOOST_TEST(submits.count("sub_99") == 3u);
+    BOOST_TEST(submits.count("sub_100") == 0u);
+    BOOST_TEST(stops.total() == 303u);
+    BOOST_TEST(stops.counts().empty());
+    BOOST_TEST(dashboard.requests().size() == 10u);
+    BOOST_TEST(dashboard.request_count() == 305u);
+    const auto errors = dashboard.server_errors();
+    BOOST_REQUIRE(errors.size() == 1u);
+    BOOST_TEST(errors[0] == "tally key for POST /api/jobs/ threw: no submission_id");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,6 @@
-// The Beast-free parts of the fake dashboard: websocket_script's builders, reply::stream and the
-// deterministic generated logs. Kept out of fake_dashboard.cpp (the Beast TU) for compile time.
+// The fake dashboard's deterministic generated log: lines of varied length that depend only on
+// their number, fast enough for hundreds of MiB, so a test checks what a client got line by line
+// without storing what was sent.
 #include "support/fake_dashboard.hpp"
 
 #include <algorithm>
@@ -98,94 +99,6 @@ chunk_source generated_chunks(std::uint64_t first, std::uint64_t count, std::siz
         *next += n;
         return chunk;
     };
-}
-
-reply reply::stream(chunk_source next_chunk, std::chrono::milliseconds interval) {
-    reply r = text(200, {});
-    r.chunked = true;
-    r.next_chunk = std::move(next_chunk);
-    r.chunk_interval = interval;
-    return r;
-}
-
-websocket_script websocket_script::decline(reply r) {
-    websocket_script script;
-    script.declined_ = std::move(r);
-    return script;
-}
-
-websocket_script& websocket_script::send_text(std::string frame) {
-    step s;
-    s.kind = action::text;
-    s.data = std::move(frame);
-    steps_.push_back(std::move(s));
-    return *this;
-}
-
-websocket_script& websocket_script::send_lines(std::uint64_t first, std::uint64_t count, std::size_t lines_per_frame,
-                                               std::size_t max_frame_bytes) {
-    step s;
-    s.kind = action::lines;
-    s.first = first;
-    s.count = count;
-    s.lines_per_frame = std::max<std::size_t>(lines_per_frame, 1);
-    s.max_frame_bytes = max_frame_bytes;
-    steps_.push_back(std::move(s));
-    return *this;
-}
-
-websocket_script& websocket_script::send_raw(std::string bytes) {
-    step s;
-    s.kind = action::raw;
-    s.data = std::move(bytes);
-    steps_.push_back(std::move(s));
-    return *this;
-}
-
-websocket_script& websocket_script::wait(std::chrono::milliseconds duration) {
-    step s;
-    s.kind = action::wait;
-    s.duration = duration;
-    steps_.push_back(std::move(s));
-    return *this;
-}
-
-websocket_script& websocket_script::wait_until(std::function<bool()> condition) {
-    step s;
-    s.kind = action::wait_until;
-    s.condition = std::move(condition);
-    steps_.push_back(std::move(s));
-    return *this;
-}
-
-websocket_script& websocket_script::close(std::uint16_t code, std::string reason) {
-    step s;
-    s.kind = action::close;
-    s.code = code;
-    s.data = std::move(reason);
-    steps_.push_back(std::move(s));
-    return *this;
-}
-
-websocket_script& websocket_script::drop() {
-    step s;
-    s.kind = action::drop;
-    steps_.push_back(std::move(s));
-    return *this;
-}
-
-websocket_script& websocket_script::reset() {
-    step s;
-    s.kind = action::reset;
-    steps_.push_back(std::move(s));
-    return *this;
-}
-
-websocket_script& websocket_script::stall() {
-    step s;
-    s.kind = action::stall;
-    steps_.push_back(std::move(s));
-    return *this;
 }
 
 }  // namespace raycl::test
