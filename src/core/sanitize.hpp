@@ -1,6 +1,8 @@
 // Redaction of secrets from any text that may reach an error message.
 #pragma once
 
+#include "core/utf8.hpp"  // is_valid_utf8, kept available to sanitize.hpp users
+
 #include <raycl/options.hpp>
 
 #include <cstddef>
@@ -29,9 +31,5 @@ std::string sanitize(std::string_view text, const std::vector<std::string>& secr
 /// cookie, secret, key, password, session), plus the credential of a `Scheme credential`
 /// value, since servers echo it without its scheme.
 std::vector<std::string> secrets_of(const client_options& options);
-
-/// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
-/// U+10FFFF): what a JSON string sent to Ray must be.
-bool is_valid_utf8(std::string_view text) noexcept;
 
 }  // namespace raycl::core
