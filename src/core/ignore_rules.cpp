@@ -19,40 +19,6 @@ struct pattern_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// Python's str.isspace(): what str.strip() removes.
-bool is_python_space(char32_t c) noexcept {
-    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
-}
-
-std::u32string_view python_strip(std::u32string_view text) {
-    while (!text.empty() && is_python_space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_python_space(text.back())) text.remove_suffix(1);
-    return text;
-}
-
-std::string to_utf8(std::u32string_view text) {
-    std::string out;
-    for (char32_t c : text) {
-        if (c < 0x80) {
-            out.push_back(static_cast<char>(c));
-        } else if (c < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-        } else if (c < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (c >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (c >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-        }
-    }
-    return out;
-}
-
 // Emits the program of one pattern, following GitWildMatchPattern.pattern_to_regex.
 class pattern_compiler {
 public:
@@ -175,7 +141,7 @@ private:
                     break;
                 }
                 if (last < first)
-                    throw pattern_error("bad character range " + to_utf8(std::u32string{first, U'-', last}));
+                    throw pattern_error("bad character range " + encode_utf8(std::u32string{first, U'-', last}));
                 set.ranges.emplace_back(first, last);
             } else {
                 set.ranges.emplace_back(first, first);
@@ -201,7 +167,7 @@ std::vector<std::u32string> split_segments(std::u32string_view pattern) {
 
 // GitWildMatchPattern.pattern_to_regex; nullopt for a pattern with no effect.
 std::optional<wildmatch_pattern> compile_pattern(std::u32string_view text) {
-    std::u32string_view pattern = python_strip(text);
+    std::u32string_view pattern = strip_python_whitespace(text);
     if (pattern.empty() || pattern.front() == U'#' || pattern == U"/") return std::nullopt;
     bool include = true;
     if (pattern.front() == U'!') {

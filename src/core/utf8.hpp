@@ -22,4 +22,14 @@ bool is_valid_utf8(std::string_view text) noexcept;
 /// the answer Python gives for the same bytes.
 std::u32string decode_utf8_surrogateescape(std::string_view text);
 
+/// Encodes code points as UTF-8 (lone surrogates are encoded as such: callers pass text that
+/// came from valid UTF-8).
+std::string encode_utf8(std::u32string_view text);
+
+/// True for what Python's `str.isspace()` accepts, i.e. what `str.strip()` removes.
+bool is_python_space(char32_t c) noexcept;
+
+/// `text` without leading and trailing Python whitespace (`str.strip()`).
+std::u32string_view strip_python_whitespace(std::u32string_view text) noexcept;
+
 }  // namespace raycl::core
