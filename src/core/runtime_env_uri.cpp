@@ -196,14 +196,19 @@ std::string_view pure_path_suffix(std::string_view name) noexcept {
     return name.substr(dot);
 }
 
-std::string zipped_package_uri(const package_hash& hash) {
+std::string lower_hex(const std::uint8_t* data, std::size_t size) {
     static constexpr char digits[] = "0123456789abcdef";
-    std::string uri = "gcs://_ray_pkg_";
-    for (std::uint8_t byte : hash) {
-        uri.push_back(digits[byte >> 4]);
-        uri.push_back(digits[byte & 0xF]);
+    std::string out;
+    out.reserve(size * 2);
+    for (std::size_t i = 0; i < size; ++i) {
+        out.push_back(digits[data[i] >> 4]);
+        out.push_back(digits[data[i] & 0xF]);
     }
-    return uri + ".zip";
+    return out;
+}
+
+std::string zipped_package_uri(const package_hash& hash) {
+    return "gcs://_ray_pkg_" + lower_hex(hash.data(), hash.size()) + ".zip";
 }
 
 std::string archive_package_uri(std::string_view file_name, std::string_view sha1_hex) {

@@ -51,6 +51,9 @@ std::string_view pure_path_suffix(std::string_view name) noexcept;
 /// The 8 bytes of Ray's XOR-of-SHA-1 content hash of a directory or single module.
 using package_hash = std::array<std::uint8_t, 8>;
 
+/// Lower-case hex of bytes (Ray's package names use `hexdigest()`).
+std::string lower_hex(const std::uint8_t* data, std::size_t size);
+
 /// `gcs://_ray_pkg_<16 hex>.zip`: the URI of a zipped directory or `.py` module.
 std::string zipped_package_uri(const package_hash& hash);
 
