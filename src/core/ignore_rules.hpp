@@ -77,6 +77,8 @@ public:
 
     /// True when no pattern has an effect.
     bool empty() const noexcept { return patterns_.empty(); }
+    /// The compiled patterns with an effect, in order (for tests and fuzzing).
+    const std::vector<wildmatch_pattern>& patterns() const noexcept { return patterns_; }
 
 private:
     std::vector<wildmatch_pattern> patterns_;

@@ -49,7 +49,7 @@ constexpr std::array<std::string_view, 9> validated_fields{"py_modules", "workin
 }
 
 std::string member(std::string_view parent, std::string_view key) {
-    return std::string(parent) + "." + std::string(key);
+    return std::string(parent) + "." + one_line(key);
 }
 std::string element(std::string_view parent, std::size_t index) {
     return std::string(parent) + "[" + std::to_string(index) + "]";
@@ -244,7 +244,7 @@ private:
         std::string others;
         for (const std::string& k : fields.keys())
             if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-                others += (others.empty() ? "runtime_env." : ", runtime_env.") + k;
+                others += (others.empty() ? "runtime_env." : ", runtime_env.") + one_line(k);
         if (!others.empty()) reject(key, "cannot be combined with " + others);
     }
 
@@ -332,7 +332,7 @@ private:
             if (!files_) return json::object();
             const std::string path = files_->resolve(text);
             if (!files_->is_file || !files_->is_file(path))
-                reject("conda", "names a conda YAML file that does not exist: " + path);
+                reject("conda", "names a conda YAML file that does not exist: " + one_line(path));
             json::value loaded = files_->load_yaml_file(path);
             // An empty YAML file loads as None, and Ray then drops the field.
             if (loaded.is_null()) return std::nullopt;
@@ -340,7 +340,7 @@ private:
         }
         if (text.starts_with('/')) {
             if (files_ && !(files_->is_directory && files_->is_directory(normalized)))
-                reject("conda", "names a conda environment directory that does not exist: " + normalized);
+                reject("conda", "names a conda environment directory that does not exist: " + one_line(normalized));
             return json::string(normalized);
         }
         return value;  // the name of an environment installed on the nodes
@@ -418,8 +418,8 @@ private:
         if (!files_) return {};
         const std::string path = files_->resolve(given);
         std::optional<std::string> text = files_->read_file ? files_->read_file(path) : std::nullopt;
-        if (!text) reject(field, "names a requirements file that does not exist or is not a file: " + path);
-        if (!is_valid_utf8(*text)) reject(field, "names a requirements file that is not UTF-8: " + path);
+        if (!text) reject(field, "names a requirements file that does not exist or is not a file: " + one_line(path));
+        if (!is_valid_utf8(*text)) reject(field, "names a requirements file that is not UTF-8: " + one_line(path));
         std::u32string decoded = decode_utf8_surrogateescape(*text);
         std::u32string lines;
         for (std::size_t i = 0; i < decoded.size(); ++i) {

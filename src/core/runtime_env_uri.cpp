@@ -152,7 +152,7 @@ package_reference classify_package_reference(std::string_view value, package_fie
     if (extension_in(name, field).empty()) {
         const std::string_view shown = value.substr(0, value.find('?'));
         reject(field_name, "only " + std::string(package_extensions_text(field)) + " files are supported for " +
-                               std::string(field_key(field)) + " URIs; got " + std::string(shown));
+                               std::string(field_key(field)) + " URIs; got " + one_line(shown));
     }
     return package_reference::package_uri;
 }

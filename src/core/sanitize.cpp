@@ -210,6 +210,13 @@ void replace_unprintable(std::string& text) {
 
 }  // namespace
 
+std::string one_line(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+    return out;
+}
+
 std::string sanitize(std::string_view text, const std::vector<std::string>& secrets, std::size_t max_length) {
     // Redact on the whole text first: cutting first could leave a secret's prefix behind.
     redaction_mask mask(text.size());

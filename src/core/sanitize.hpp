@@ -32,4 +32,8 @@ std::string sanitize(std::string_view text, const std::vector<std::string>& secr
 /// value, since servers echo it without its scheme.
 std::vector<std::string> secrets_of(const client_options& options);
 
+/// `text` with every control character (newlines and tabs too) replaced by '?': for a name
+/// (a JSON key, a file name) quoted inside a one-line message.
+std::string one_line(std::string_view text);
+
 }  // namespace raycl::core

@@ -38,7 +38,7 @@ void reject(std::string_view field, std::string_view problem) {
 }
 
 std::string display(std::string_view path) {
-    return "'" + std::string(path) + "'";
+    return "'" + core::one_line(path) + "'";
 }
 
 file_status stat_following_links(const std::filesystem::path& path, std::string_view field, std::string_view shown) {

@@ -7,6 +7,8 @@
 #include "core/utf8.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <utility>
 
 namespace raycl::packaging {
@@ -33,16 +35,39 @@ core::package_hash name_digest(sha1& hasher, std::string_view name) {
     return prefix_of(hasher.finish());
 }
 
-// SHA-1(name || content) of a file: the contribution of one file to the hash.
-core::package_hash hash_file(sha1& hasher, std::string_view name, const std::filesystem::path& path,
-                             std::string_view field, const std::function<void(std::uint64_t)>& on_bytes) {
+// Shannon entropy of the byte histogram of a sample, in bits per byte: random data and
+// compressed formats (gzip, PNG, JPEG, wheels...) come close to 8, text and code stay near 4-5.
+double byte_entropy(const char* data, std::size_t size) {
+    std::array<std::size_t, 256> counts{};
+    for (std::size_t i = 0; i < size; ++i) ++counts[static_cast<unsigned char>(data[i])];
+    double bits = 0;
+    for (std::size_t count : counts) {
+        if (count == 0) continue;
+        const double p = static_cast<double>(count) / static_cast<double>(size);
+        bits -= p * std::log2(p);
+    }
+    return bits;
+}
+
+// Deflating data above this entropy saves next to nothing and costs most of the packaging time.
+constexpr double incompressible_entropy = 7.5;
+constexpr std::size_t entropy_sample = 8192;
+
+// Reads a file once: fills `file.digest` with SHA-1(name || content), the contribution of one
+// file to the hash, and `file.compressible` from its first bytes.
+void hash_entry(sha1& hasher, package_entry& file, std::string_view field,
+                const std::function<void(std::uint64_t)>& on_bytes) {
     hasher.reset();
-    hasher.update(name);
-    read_file_chunks(path, field, [&](const char* data, std::size_t size) {
+    hasher.update(file.name);
+    bool first = true;
+    file.compressible = false;
+    read_file_chunks(file.source, field, [&](const char* data, std::size_t size) {
+        if (first) file.compressible = byte_entropy(data, std::min(size, entropy_sample)) <= incompressible_entropy;
+        first = false;
         hasher.update(data, size);
         if (on_bytes) on_bytes(size);
     });
-    return prefix_of(hasher.finish());
+    file.digest = prefix_of(hasher.finish());
 }
 
 // An ignore file's rules and the directory (root-relative, "" for the root) they are relative to.
@@ -150,7 +175,7 @@ private:
         if (options_.progress) options_.progress(0, total);
         for (package_entry& file : tree_.entries) {
             if (file.is_directory) continue;  // hashed by name while walking
-            file.digest = hash_file(sha1_, file.name, file.source, options_.field, [&](std::uint64_t bytes) {
+            hash_entry(sha1_, file, options_.field, [&](std::uint64_t bytes) {
                 done += bytes;
                 if (options_.progress) options_.progress(done, std::max(done, total));
             });
@@ -189,7 +214,7 @@ package_tree scan_module_file(const std::filesystem::path& file, std::string_vie
     entry.mtime = status.mtime;
     sha1 hasher;
     std::uint64_t done = 0;
-    entry.digest = hash_file(hasher, name, file, field, [&](std::uint64_t bytes) {
+    hash_entry(hasher, entry, field, [&](std::uint64_t bytes) {
         done += bytes;
         if (progress) progress(done, std::max(done, status.size));
     });

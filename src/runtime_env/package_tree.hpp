@@ -26,6 +26,9 @@ struct package_entry {
     std::uint32_t mode = 0;       ///< st_mode, symbolic links followed
     std::int64_t mtime = 0;       ///< st_mtime in seconds
     core::package_hash digest{};  ///< First 8 bytes of SHA-1(name || content), files only
+    /// Worth deflating: the byte entropy of its first 8 KiB is at most 7.5 bits (random data
+    /// and already compressed formats are stored as they are). False for empty files.
+    bool compressible = false;
 };
 
 /// What a package holds and its hash.

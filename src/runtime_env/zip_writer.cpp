@@ -221,7 +221,7 @@ void write_zip(const package_tree& tree, const std::filesystem::path& target, co
         const auto entry_index = static_cast<zip_uint64_t>(index);
         const std::uint32_t attributes =
             ((entry.mode & 0xFFFFu) << 16) | (entry.is_directory ? msdos_directory_bit : 0u);
-        const bool deflate = !entry.is_directory && settings.compression_level > 0;
+        const bool deflate = entry.compressible && settings.compression_level > 0;
         if (zip_file_set_external_attributes(archive.get(), entry_index, 0, ZIP_OPSYS_UNIX, attributes) != 0 ||
             zip_file_set_mtime(archive.get(), entry_index, zip_time(entry.mtime), 0) != 0 ||
             zip_set_file_compression(archive.get(), entry_index, deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE,

@@ -30,7 +30,7 @@ private:
 
 /// How to write the zip.
 struct zip_settings {
-    /// zlib level 1..9 for the file entries; 0 stores them uncompressed (as Ray does).
+    /// zlib level 1..9 for the files marked compressible; 0 stores every entry (as Ray does).
     int compression_level = 1;
     /// Names the package in messages.
     std::string field{};

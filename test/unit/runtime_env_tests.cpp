@@ -255,6 +255,8 @@ BOOST_AUTO_TEST_CASE(values_are_never_echoed) {
     const std::string canary(raycl::test::canary);
     BOOST_TEST(raycl::test::free_of_canary(rejected(R"({"env_vars": {"A": [")" + canary + R"("]}})").what()));
     BOOST_TEST(raycl::test::free_of_canary(rejected(R"({"pip": {"packages": [")" + canary + R"("], "x": 1}})").what()));
+    // Names are quoted on one line: a key cannot forge a second log line.
+    BOOST_TEST(rejected(R"({"env_vars": {"A\nB": 1}})").message() == "runtime_env.env_vars.A?B must be a string");
     // A signed URL's query is cut from the message.
     BOOST_TEST(raycl::test::free_of_canary(
         rejected(R"({"working_dir": "https://h/app.whl?X-Amz-Signature=)" + canary + R"("})").what()));
