@@ -34,6 +34,19 @@ enum class package_source_kind {
     archive,
 };
 
+/// @brief The stable lower-case name of a kind: `"directory"`, `"module_file"` or `"archive"`.
+constexpr std::string_view to_string(package_source_kind kind) noexcept {
+    switch (kind) {
+        case package_source_kind::directory:
+            return "directory";
+        case package_source_kind::module_file:
+            return "module_file";
+        case package_source_kind::archive:
+            return "archive";
+    }
+    return "unknown";
+}
+
 /// @brief Whether the cluster had to receive a package. Filled in by the client when it
 /// uploads; planning alone leaves `not_checked`.
 enum class package_state {
@@ -41,6 +54,19 @@ enum class package_state {
     uploaded,         ///< The cluster lacked it: it was uploaded.
     already_present,  ///< The cluster had it (same URI, same content): nothing was sent.
 };
+
+/// @brief The stable lower-case name of a state: `"not_checked"`, `"uploaded"` or `"already_present"`.
+constexpr std::string_view to_string(package_state state) noexcept {
+    switch (state) {
+        case package_state::not_checked:
+            return "not_checked";
+        case package_state::uploaded:
+            return "uploaded";
+        case package_state::already_present:
+            return "already_present";
+    }
+    return "unknown";
+}
 
 /// @brief The step a progress report is about.
 enum class packaging_phase {

@@ -346,51 +346,49 @@ private:
         return value;  // the name of an environment installed on the nodes
     }
 
+    // The short forms of pip and uv, a requirements file path or a list of packages, as Ray
+    // rewrites them: {"packages": [...], "<check_key>": false}. Nullopt for the object form.
+    std::optional<json::object> short_form(const json::value& value, std::string_view field,
+                                           std::string_view check_key) const {
+        if (!value.is_string() && !value.is_array()) {
+            if (!value.is_object())
+                reject(field, "must be the path of a requirements file, a list of strings, or an object");
+            return std::nullopt;
+        }
+        json::object out;
+        out["packages"] = to_array(value.is_string() ? requirements(field, std::string(value.get_string()))
+                                                     : string_list(value, field));
+        out[check_key] = false;
+        return out;
+    }
+
     std::optional<json::value> pip(const json::value& value) const {
-        json::object result;
-        if (value.is_string()) {
-            result["packages"] = to_array(requirements("pip", std::string(value.get_string())));
-            result["pip_check"] = false;
-        } else if (value.is_array()) {
-            result["packages"] = to_array(string_list(value, "pip"));
-            result["pip_check"] = false;
-        } else if (value.is_object()) {
-            const json::object& in = value.get_object();
-            require_known_keys(in, "pip", {"packages", "pip_check", "pip_install_options", "pip_version"});
-            require_bool(in, "pip_check", "pip");
-            require_string(in, "pip_version", "pip");
-            require_string_list(in, "pip_install_options", "pip");
-            const json::value* packages = in.if_contains("packages");
-            if (!packages) reject("pip.packages", "is required");
-            result = in;
-            if (!result.contains("pip_check")) result["pip_check"] = false;
-            if (packages->is_string()) {
-                result["packages"] = to_array(requirements("pip.packages", std::string(packages->get_string())));
-            } else if (packages->is_array()) {
-                string_list(*packages, "pip.packages");
-            } else {
-                reject("pip.packages", "must be a list of strings or the path of a requirements file");
-            }
+        if (std::optional<json::object> result = short_form(value, "pip", "pip_check"))
+            return with_unique_packages(std::move(*result), "pip");
+        const json::object& in = value.get_object();
+        require_known_keys(in, "pip", {"packages", "pip_check", "pip_install_options", "pip_version"});
+        require_bool(in, "pip_check", "pip");
+        require_string(in, "pip_version", "pip");
+        require_string_list(in, "pip_install_options", "pip");
+        const json::value* packages = in.if_contains("packages");
+        if (!packages) reject("pip.packages", "is required");
+        json::object result = in;
+        if (!result.contains("pip_check")) result["pip_check"] = false;
+        if (packages->is_string()) {
+            result["packages"] = to_array(requirements("pip.packages", std::string(packages->get_string())));
+        } else if (packages->is_array()) {
+            string_list(*packages, "pip.packages");
         } else {
-            reject("pip", "must be the path of a requirements file, a list of strings, or an object");
+            reject("pip.packages", "must be a list of strings or the path of a requirements file");
         }
         return with_unique_packages(std::move(result), "pip");
     }
 
     std::optional<json::value> uv(const json::value& value) const {
-        json::object in;
-        if (value.is_string()) {
-            // Ray builds {packages, uv_check} first and completes it on a second validation.
-            in["packages"] = to_array(requirements("uv", std::string(value.get_string())));
-            in["uv_check"] = false;
-        } else if (value.is_array()) {
-            in["packages"] = to_array(string_list(value, "uv"));
-            in["uv_check"] = false;
-        } else if (value.is_object()) {
-            in = value.get_object();
-        } else {
-            reject("uv", "must be the path of a requirements file, a list of strings, or an object");
-        }
+        // Ray builds the short forms as {packages, uv_check} and completes them on a second
+        // validation, as an object.
+        std::optional<json::object> short_value = short_form(value, "uv", "uv_check");
+        json::object in = short_value ? std::move(*short_value) : value.get_object();
         require_known_keys(in, "uv", {"packages", "uv_check", "uv_version", "uv_pip_install_options"});
         const json::value* packages = in.if_contains("packages");
         if (!packages) reject("uv.packages", "is required");

@@ -86,6 +86,12 @@ struct file_source {
         }
     }
 
+    // The planned URI no longer describes the file: uploading it would poison the cache.
+    [[noreturn]] void changed() const {
+        reject(state->settings.field,
+               display(entry->name) + " changed while it was being packaged; submit again once it is stable");
+    }
+
     zip_int64_t open() {
         return guarded([&]() -> zip_int64_t {
             fd = open_for_reading(entry->source, state->settings.field, display(entry->name));
@@ -105,6 +111,7 @@ struct file_source {
             return guarded([&]() -> zip_int64_t {
                 hasher->update(data, static_cast<std::size_t>(got));
                 read += static_cast<std::uint64_t>(got);
+                if (read > entry->size) changed();
                 state->done += static_cast<std::uint64_t>(got);
                 if (state->settings.progress)
                     state->settings.progress(state->done, std::max(state->done, state->total));
@@ -118,8 +125,7 @@ struct file_source {
         return guarded([&]() -> zip_int64_t {
             const auto digest = hasher->finish();
             if (read != entry->size || !std::equal(entry->digest.begin(), entry->digest.end(), digest.begin()))
-                reject(state->settings.field,
-                       display(entry->name) + " changed while it was being packaged; submit again once it is stable");
+                changed();
             return 0;
         });
     }
@@ -188,6 +194,10 @@ void write_zip(const package_tree& tree, const std::filesystem::path& target, co
             fail(settings.field, std::string("cannot write the zip: ") + std::strerror(errno));
         return;
     }
+    // Declared before the archive: zip_discard (the archive's deleter) calls back into them.
+    write_state state{settings, 0, tree.content_bytes, nullptr};
+    // libzip keeps pointers to these until the archive is closed: no reallocation after this.
+    std::vector<file_source> sources;
     int open_error = 0;
     std::unique_ptr<zip_t, zip_discarder> archive(zip_open(target.c_str(), ZIP_CREATE | ZIP_EXCL, &open_error));
     if (!archive) {
@@ -197,9 +207,6 @@ void write_zip(const package_tree& tree, const std::filesystem::path& target, co
         zip_error_fini(&error);
         fail(settings.field, "cannot create the zip: " + text);
     }
-    write_state state{settings, 0, tree.content_bytes, nullptr};
-    // libzip keeps pointers to these until zip_close: no reallocation after this point.
-    std::vector<file_source> sources;
     sources.reserve(tree.entries.size());
     for (const package_entry& entry : tree.entries) {
         zip_int64_t index = -1;

@@ -86,6 +86,7 @@ def make_tree(rng, root, external):
             continue
         if rng.random() < 0.45:
             child.mkdir()
+            child.chmod(rng.choice([0o755, 0o755, 0o700, 0o775, 0o750]))
             directories.append(child)
         else:
             child.write_bytes(rng.randbytes(rng.randint(0, 300)))

@@ -19,18 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-const char* kind_name(raycl::package_source_kind kind) {
-    switch (kind) {
-        case raycl::package_source_kind::directory:
-            return "directory";
-        case raycl::package_source_kind::module_file:
-            return "module_file";
-        case raycl::package_source_kind::archive:
-            return "archive";
-    }
-    return "?";
-}
-
 json::object run(const json::object& request) {
     std::map<std::string, std::string> variables;
     if (const json::value* v = request.if_contains("variables"))
@@ -56,7 +44,7 @@ json::object run(const json::object& request) {
         json::object package;
         package["field"] = info.field;
         package["uri"] = info.uri;
-        package["kind"] = kind_name(info.kind);
+        package["kind"] = std::string(raycl::to_string(info.kind));
         package["size"] = info.size;
         package["file_count"] = info.file_count;
         const raycl::packaging::package_file file = raycl::packaging::build_package(info, options, zip_dir);

@@ -23,6 +23,11 @@ def write(target, name, data):
     (directory / ("seed-" + name)).write_bytes(data[:MAX_SEED])
 
 
+def write_all(target, seeds):
+    for name, data in seeds.items():
+        write(target, name, data)
+
+
 def clear_seeds():
     for path in corpus.glob("*/seed-*"):
         path.unlink()
@@ -159,8 +164,7 @@ def ignore_rules():
         "crlf": b"\x00# c\r\n foo\\ \r\n\xc3\xa9*\r!\\!bang\n\x00foo\x00\xc3\xa9t\xc3\xa9\x00!bang\x00bad\xff",
         "errors": b"\x00ok\n[z-a]\n\x00ok",
     }
-    for name, data in seeds.items():
-        write("ignore_rules", name, data)
+    write_all("ignore_rules", seeds)
 
 
 def runtime_env():
@@ -177,8 +181,7 @@ def runtime_env():
         "errors": b'\x00{"pip": ["a"], "conda": "x", "env_vars": {"A": 1}, "working_dir": "s3://b/x.whl"}',
         "uri": b'\x00{"working_dir": "https://h/app.zip?sig=1", "py_modules": ["s3://b/x.whl", "local://rel"]}',
     }
-    for name, data in seeds.items():
-        write("runtime_env", name, data)
+    write_all("runtime_env", seeds)
 
 
 def main():

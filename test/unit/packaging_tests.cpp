@@ -177,6 +177,8 @@ BOOST_AUTO_TEST_CASE(the_zip_holds_what_rays_zip_holds) {
     BOOST_TEST(info.field == "working_dir");
     BOOST_TEST(info.source == "wd");
     BOOST_TEST((info.kind == package_source_kind::directory));
+    BOOST_TEST(to_string(info.kind) == "directory");
+    BOOST_TEST(to_string(info.state) == "not_checked");
     BOOST_TEST(info.file_count == 4u);  // main.py, sub/a.txt, sub/deeper/empty.bin, .gitignore
     BOOST_TEST(info.size == 12u + 3u + 0u + 6u);
     BOOST_TEST((info.state == package_state::not_checked));
@@ -409,6 +411,12 @@ BOOST_AUTO_TEST_CASE(temporary_files_are_removed_on_every_path) {
     const client_error changed = expect_client_error(
         error_kind::invalid_argument, [&] { packaging::build_package(env.packages.at(0), {}, temp_root); });
     BOOST_TEST(contains(changed.message(), "'b.bin' changed while it was being packaged"));
+    BOOST_TEST(is_empty_directory(temp_root));
+    // Grown: noticed while reading, before libzip sees more bytes than it was told.
+    s.write("wd/b.bin", std::string((3 << 20) + 5, 'y'));
+    const client_error grown = expect_client_error(
+        error_kind::invalid_argument, [&] { packaging::build_package(env.packages.at(0), {}, temp_root); });
+    BOOST_TEST(contains(grown.message(), "'b.bin' changed while it was being packaged"));
     BOOST_TEST(is_empty_directory(temp_root));
 }
 
