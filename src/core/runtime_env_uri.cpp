@@ -1,6 +1,7 @@
 #include "core/runtime_env_uri.hpp"
 
 #include "core/sanitize.hpp"
+#include "core/text.hpp"
 
 #include <raycl/error.hpp>
 
@@ -79,8 +80,7 @@ python_url python_urlparse(std::string_view raw) {
     const std::size_t colon = rest.find(':');
     if (colon != std::string_view::npos && colon > 0 && is_ascii_alpha(rest[0]) &&
         std::all_of(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(colon), is_scheme_char)) {
-        for (char c : rest.substr(0, colon))
-            out.scheme.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+        out.scheme = to_lower(rest.substr(0, colon));
         rest.remove_prefix(colon + 1);
     }
     if (rest.starts_with("//")) {
@@ -110,10 +110,8 @@ bool starts_with_windows_drive(std::string_view path) noexcept {
 // parse_uri's checks of "local://": a lower-case-insensitive prefix, an absolute path, no archive.
 void check_local_uri(std::string_view value, std::string_view field_name) {
     constexpr std::string_view prefix = "local://";
-    std::string head(value.substr(0, prefix.size()));
-    std::transform(head.begin(), head.end(), head.begin(),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
-    if (head != prefix) reject(field_name, "a local URI must start with local://, e.g. local:///path/in/image");
+    if (to_lower(value.substr(0, prefix.size())) != prefix)
+        reject(field_name, "a local URI must start with local://, e.g. local:///path/in/image");
     std::string_view path = value.substr(prefix.size());
     if (path.starts_with('/') && starts_with_windows_drive(path.substr(1))) path.remove_prefix(1);
     if (!path.starts_with('/') && !starts_with_windows_drive(path))
