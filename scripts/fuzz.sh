@@ -11,7 +11,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${RAYCL_FUZZ_BUILD_DIR:-$root/build-fuzz}"
-targets=(line_assembler http_stream json_models validation sanitize)
+targets=(line_assembler http_stream json_models validation sanitize ignore_rules runtime_env)
 
 build() {
   bash "$root/scripts/setup-deps.sh"

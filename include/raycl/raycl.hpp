@@ -7,4 +7,5 @@
 #include <raycl/log_stream.hpp>
 #include <raycl/models.hpp>
 #include <raycl/options.hpp>
+#include <raycl/runtime_env.hpp>
 #include <raycl/version.hpp>

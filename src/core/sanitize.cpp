@@ -1,6 +1,7 @@
 #include "core/sanitize.hpp"
 
 #include "core/text.hpp"
+#include "core/utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -188,26 +189,6 @@ void mark_url_user_info(std::string_view text, redaction_mask& mask) {
     }
 }
 
-// Length of the valid UTF-8 sequence at `i`, 0 when the byte does not start one.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) noexcept {
-    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-    unsigned char lead = byte(i);
-    if (lead < 0x80) return 1;
-    std::size_t length = lead >= 0xC2 && lead <= 0xDF   ? 2
-                         : (lead & 0xF0) == 0xE0        ? 3
-                         : lead >= 0xF0 && lead <= 0xF4 ? 4
-                                                        : 0;
-    if (length == 0 || i + length > text.size()) return 0;
-    for (std::size_t k = 1; k < length; ++k)
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    unsigned char second = byte(i + 1);
-    // Overlong forms, UTF-16 surrogates and code points above U+10FFFF.
-    if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F) || (lead == 0xF0 && second < 0x90) ||
-        (lead == 0xF4 && second > 0x8F))
-        return 0;
-    return length;
-}
-
 // Control characters (except \n, \t) and bytes that are not UTF-8 become '?', so a message
 // cannot forge log lines or carry terminal escapes.
 void replace_unprintable(std::string& text) {
@@ -229,13 +210,11 @@ void replace_unprintable(std::string& text) {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view text) noexcept {
-    for (std::size_t i = 0; i < text.size();) {
-        const std::size_t length = utf8_sequence_length(text, i);
-        if (length == 0) return false;
-        i += length;
-    }
-    return true;
+std::string one_line(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+    return out;
 }
 
 std::string sanitize(std::string_view text, const std::vector<std::string>& secrets, std::size_t max_length) {

@@ -1,6 +1,8 @@
 // Redaction of secrets from any text that may reach an error message.
 #pragma once
 
+#include "core/utf8.hpp"  // is_valid_utf8, kept available to sanitize.hpp users
+
 #include <raycl/options.hpp>
 
 #include <cstddef>
@@ -30,8 +32,8 @@ std::string sanitize(std::string_view text, const std::vector<std::string>& secr
 /// value, since servers echo it without its scheme.
 std::vector<std::string> secrets_of(const client_options& options);
 
-/// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
-/// U+10FFFF): what a JSON string sent to Ray must be.
-bool is_valid_utf8(std::string_view text) noexcept;
+/// `text` with every control character (newlines and tabs too) replaced by '?': for a name
+/// (a JSON key, a file name) quoted inside a one-line message.
+std::string one_line(std::string_view text);
 
 }  // namespace raycl::core

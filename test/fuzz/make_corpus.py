@@ -23,6 +23,11 @@ def write(target, name, data):
     (directory / ("seed-" + name)).write_bytes(data[:MAX_SEED])
 
 
+def write_all(target, seeds):
+    for name, data in seeds.items():
+        write(target, name, data)
+
+
 def clear_seeds():
     for path in corpus.glob("*/seed-*"):
         path.unlink()
@@ -150,6 +155,35 @@ def sanitize():
     write("sanitize", "many_keys_no_delimiter", bytes([100, 4, 9]) + b"token=" * 680)
 
 
+def ignore_rules():
+    # control byte, then "<ignore file text>\0<path>\0<path>..." (layout in ignore_rules.cpp)
+    seeds = {
+        "basic": b"\x00*.log\n!keep.log\n/build\nsub/\n\x00debug.log\x00keep.log\x00build\x00a/build\x00sub/x\x00.",
+        "classes": b"\x01[abc].txt\n[!a-c]x\n[]-]\n[^a]\n\\#hash\n\x00b.txt\x00/x\x00-\x00^\x00#hash\x00",
+        "double_star": b"\x00a/**/b\n**/data\n**\n*\nd*/\n\x00a/x/y/b\x00data\x00x/data/y\x00a\nb\x00d1/f",
+        "crlf": b"\x00# c\r\n foo\\ \r\n\xc3\xa9*\r!\\!bang\n\x00foo\x00\xc3\xa9t\xc3\xa9\x00!bang\x00bad\xff",
+        "errors": b"\x00ok\n[z-a]\n\x00ok",
+    }
+    write_all("ignore_rules", seeds)
+
+
+def runtime_env():
+    # control byte (1: ray_commit, 2: local dev mode), then a JSON runtime_env (runtime_env.cpp)
+    seeds = {
+        "wire": b'\x01{"working_dir": ".", "excludes": ["*.txt"], "pip": ["requests==2.31.0", "numpy", "numpy"], '
+                b'"env_vars": {"A": "1"}}',
+        "uv_config": b'\x00{"uv": {"uv_version": "0.4", "packages": ["a", "b", "a"]}, '
+                     b'"config": {"setup_timeout_seconds": 60, "x": 1}}',
+        "files": b'\x03{"pip": {"packages": "req.txt", "pip_check": true}, '
+                 b'"py_modules": ["gcs://a.zip", "mods", "local:///opt/m"]}',
+        "conda": b'\x01{"conda": "env.yaml", "env_vars": {}, "excludes": [], "nsight": "default"}',
+        "conda_dir": b'\x01{"conda": "/envs//x/", "container": {"image": "x"}, "foo": null}',
+        "errors": b'\x00{"pip": ["a"], "conda": "x", "env_vars": {"A": 1}, "working_dir": "s3://b/x.whl"}',
+        "uri": b'\x00{"working_dir": "https://h/app.zip?sig=1", "py_modules": ["s3://b/x.whl", "local://rel"]}',
+    }
+    write_all("runtime_env", seeds)
+
+
 def main():
     clear_seeds()
     line_assembler()
@@ -157,6 +191,8 @@ def main():
     json_models()
     validation()
     sanitize()
+    ignore_rules()
+    runtime_env()
     total = sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())
     print(f"corpus: {sum(1 for p in corpus.rglob('*') if p.is_file())} files, {total} bytes", file=sys.stderr)
 

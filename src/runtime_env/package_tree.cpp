@@ -1,0 +1,242 @@
+#include "runtime_env/package_tree.hpp"
+
+#include "runtime_env/file_io.hpp"
+#include "runtime_env/sha1.hpp"
+
+#include "core/ignore_rules.hpp"
+#include "core/utf8.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <utility>
+
+namespace raycl::packaging {
+namespace {
+
+// _hash_directory's seed: eight ASCII '0' bytes, not zero bytes.
+constexpr core::package_hash hash_seed{'0', '0', '0', '0', '0', '0', '0', '0'};
+
+// _xor_bytes: zip() stops at the shorter operand, so only the first 8 bytes of a SHA-1 count.
+void xor_into(core::package_hash& hash, const core::package_hash& digest) {
+    for (std::size_t i = 0; i < hash.size(); ++i) hash[i] ^= digest[i];
+}
+
+core::package_hash prefix_of(const std::array<std::uint8_t, 20>& digest) {
+    core::package_hash out{};
+    std::copy_n(digest.begin(), out.size(), out.begin());
+    return out;
+}
+
+// SHA-1(name): the contribution of a directory (or a node that is not a regular file).
+core::package_hash name_digest(sha1& hasher, std::string_view name) {
+    hasher.reset();
+    hasher.update(name);
+    return prefix_of(hasher.finish());
+}
+
+// Shannon entropy of the byte histogram of a sample, in bits per byte: random data and
+// compressed formats (gzip, PNG, JPEG, wheels...) come close to 8, text and code stay near 4-5.
+double byte_entropy(const char* data, std::size_t size) {
+    std::array<std::size_t, 256> counts{};
+    for (std::size_t i = 0; i < size; ++i) ++counts[static_cast<unsigned char>(data[i])];
+    double bits = 0;
+    for (std::size_t count : counts) {
+        if (count == 0) continue;
+        const double p = static_cast<double>(count) / static_cast<double>(size);
+        bits -= p * std::log2(p);
+    }
+    return bits;
+}
+
+// Deflating data above this entropy saves next to nothing and costs most of the packaging time.
+constexpr double incompressible_entropy = 7.5;
+constexpr std::size_t entropy_sample = 8192;
+
+// Reads a file once: fills `file.digest` with SHA-1(name || content), the contribution of one
+// file to the hash, and `file.compressible` from its first bytes.
+void hash_entry(sha1& hasher, package_entry& file, std::string_view field,
+                const std::function<void(std::uint64_t)>& on_bytes) {
+    hasher.reset();
+    hasher.update(file.name);
+    bool first = true;
+    file.compressible = false;
+    read_file_chunks(file.source, field, [&](const char* data, std::size_t size) {
+        if (first) file.compressible = byte_entropy(data, std::min(size, entropy_sample)) <= incompressible_entropy;
+        first = false;
+        hasher.update(data, size);
+        if (on_bytes) on_bytes(size);
+    });
+    file.digest = prefix_of(hasher.finish());
+}
+
+// An ignore file's rules and the directory (root-relative, "" for the root) they are relative to.
+struct scoped_rules {
+    std::string base;
+    core::ignore_rules rules;
+};
+
+class directory_walker {
+public:
+    explicit directory_walker(const directory_scan& options) : options_(options) {
+        rules_.push_back({"", core::ignore_rules::from_patterns(options.excludes, "runtime_env.excludes")});
+    }
+
+    package_tree run(const std::filesystem::path& root) {
+        tree_.hash = hash_seed;
+        visit(root, ".");
+        hash_files();
+        return std::move(tree_);
+    }
+
+private:
+    // _dir_travel: read this path's ignore files, skip it if anything matches, else handle it
+    // and walk its children.
+    void visit(const std::filesystem::path& path, const std::string& name) {
+        const file_status status = stat_following_links(path, options_.field, display(name));
+        const std::size_t pushed_before = rules_.size();
+        if (status.kind == file_kind::directory) {
+            if (options_.include_gitignore) push_ignore_file(path / ".gitignore", name);
+            push_ignore_file(path / ".rayignore", name);
+        }
+        if (!excluded(name)) handle(path, name, status);
+        rules_.resize(pushed_before);
+    }
+
+    void handle(const std::filesystem::path& path, const std::string& name, const file_status& status) {
+        // Ray hashes str(relative path).encode(): a name that is not UTF-8 makes it fail.
+        if (!core::is_valid_utf8(name))
+            reject(options_.field,
+                   "the name " + display(name) + " is not valid UTF-8, which Ray cannot hash; rename it or exclude it");
+        if (status.kind == file_kind::regular) {
+            tree_.entries.push_back(entry(path, name, status, false));
+            tree_.content_bytes += status.size;
+            ++tree_.file_count;
+            return;
+        }
+        xor_into(tree_.hash, name_digest(sha1_, name));  // directories and other nodes: the name only
+        if (status.kind != file_kind::directory) return;
+
+        const auto identity = std::make_pair(status.device, status.inode);
+        if (std::find(ancestors_.begin(), ancestors_.end(), identity) != ancestors_.end())
+            reject(options_.field, display(name) +
+                                       " is a symbolic link loop (it leads back to a directory above it); "
+                                       "remove the link or exclude it");
+        const std::vector<std::string> children = list_directory(path, options_.field, display(name));
+        // _zip_files writes a directory only when it is empty on disk.
+        if (children.empty()) tree_.entries.push_back(entry(path, name, status, true));
+        ancestors_.push_back(identity);
+        for (const std::string& child : children) visit(path / child, name == "." ? child : name + "/" + child);
+        ancestors_.pop_back();
+    }
+
+    package_entry entry(const std::filesystem::path& path, const std::string& name, const file_status& status,
+                        bool directory) const {
+        package_entry out;
+        out.name = name;
+        if (directory) {
+            out.archive_name = name == "." ? (options_.archive_prefix.empty() ? "./" : options_.archive_prefix)
+                                           : options_.archive_prefix + name + "/";
+        } else {
+            out.archive_name = options_.archive_prefix + name;
+        }
+        out.source = path;
+        out.is_directory = directory;
+        out.size = directory ? 0 : status.size;
+        out.mode = status.mode;
+        out.mtime = status.mtime;
+        return out;
+    }
+
+    // Every matcher tests the path relative to the directory its patterns came from.
+    bool excluded(const std::string& name) const {
+        return std::any_of(rules_.begin(), rules_.end(), [&](const scoped_rules& scoped) {
+            if (scoped.rules.empty()) return false;
+            if (scoped.base.empty()) return scoped.rules.matches(name);
+            if (name == scoped.base) return scoped.rules.matches(".");
+            return scoped.rules.matches(std::string_view(name).substr(scoped.base.size() + 1));
+        });
+    }
+
+    void push_ignore_file(const std::filesystem::path& file, const std::string& directory_name) {
+        const std::string shown =
+            directory_name == "." ? file.filename().string() : directory_name + "/" + file.filename().string();
+        // Path.is_file(): a regular file once links are followed; anything else is ignored.
+        if (!is_regular_file_following_links(file)) return;
+        const std::string text = read_small_file(file, options_.field, display(shown));
+        rules_.push_back({directory_name == "." ? "" : directory_name,
+                          core::ignore_rules::from_file_text(text, options_.field + ": " + display(shown))});
+    }
+
+    // Second pass: the contents, with progress over the bytes of all included files.
+    void hash_files() {
+        std::uint64_t done = 0;
+        const std::uint64_t total = tree_.content_bytes;
+        if (options_.progress) options_.progress(0, total);
+        for (package_entry& file : tree_.entries) {
+            if (file.is_directory) continue;  // hashed by name while walking
+            hash_entry(sha1_, file, options_.field, [&](std::uint64_t bytes) {
+                done += bytes;
+                if (options_.progress) options_.progress(done, std::max(done, total));
+            });
+            xor_into(tree_.hash, file.digest);
+        }
+    }
+
+    const directory_scan& options_;
+    std::vector<scoped_rules> rules_;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ancestors_;  // (st_dev, st_ino) of the path
+    package_tree tree_;
+    sha1 sha1_;
+};
+
+}  // namespace
+
+package_tree scan_directory(const std::filesystem::path& root, const directory_scan& options) {
+    return directory_walker(options).run(root);
+}
+
+package_tree scan_module_file(const std::filesystem::path& file, std::string_view field,
+                              const byte_progress& progress) {
+    const std::string name = file.filename().string();
+    const file_status status = stat_following_links(file, field, display(name));
+    if (status.kind != file_kind::regular) reject(field, display(file.string()) + " is not a regular file");
+    if (!core::is_valid_utf8(name))
+        reject(field, "the name " + display(name) + " is not valid UTF-8, which Ray cannot hash; rename it");
+    package_tree tree;
+    tree.hash = hash_seed;
+    package_entry entry;
+    entry.name = name;
+    entry.archive_name = name;
+    entry.source = file;
+    entry.size = status.size;
+    entry.mode = status.mode;
+    entry.mtime = status.mtime;
+    sha1 hasher;
+    std::uint64_t done = 0;
+    hash_entry(hasher, entry, field, [&](std::uint64_t bytes) {
+        done += bytes;
+        if (progress) progress(done, std::max(done, status.size));
+    });
+    xor_into(tree.hash, entry.digest);
+    tree.content_bytes = status.size;
+    tree.file_count = 1;
+    tree.entries.push_back(std::move(entry));
+    return tree;
+}
+
+std::string file_sha1_hex(const std::filesystem::path& file, std::string_view field, const byte_progress& progress) {
+    const file_status status = stat_following_links(file, field, display(file.string()));
+    if (status.kind != file_kind::regular) reject(field, display(file.string()) + " is not a regular file");
+    sha1 hasher;
+    std::uint64_t done = 0;
+    read_file_chunks(file, field, [&](const char* data, std::size_t size) {
+        hasher.update(data, size);
+        done += size;
+        if (progress) progress(done, std::max(done, status.size));
+    });
+    const auto digest = hasher.finish();
+    return core::lower_hex(digest.data(), digest.size());
+}
+
+}  // namespace raycl::packaging
