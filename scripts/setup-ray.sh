@@ -43,6 +43,10 @@ else
   venv="$cache/venv-ray-$version-$stamp_hash"
 fi
 python="${RAYCL_PYTHON:-python3}"
+mkdir -p "$(dirname "$venv")"
+# One installer per venv at a time (the matrix script, ctest fixtures and recorders may race).
+exec 9>"$venv.lock"
+flock 9
 # The check imports what the cluster needs (dashboard, Serve) and that it is the right release.
 check='import sys, ray, ray.serve, ray.dashboard
 want = sys.argv[1]
@@ -52,7 +56,6 @@ if [ -f "$venv/.raycl-installed" ] && "$venv/bin/python" -c "$check" "$version" 
   echo "$venv"; exit 0
 fi
 echo "raycl: installing Ray ${version:-(pinned)} into $venv (from $req)" >&2
-mkdir -p "$(dirname "$venv")"
 rm -f "$venv/.raycl-installed"
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip >&2

@@ -11,7 +11,7 @@ first byte of every HTTP chunk (the leading `1`/`0` of older Rays is per chunk).
 the output directory indexes request, status and content type of every file. Tokens are never
 written: requests that carry one are shown with `Authorization: Bearer <token>`.
 
-Sections (all by default): version auth jobs tail logs state status serve packages.
+Sections (all by default, in this order): version auth serve packages status jobs tail logs state.
 Only the standard library and aiohttp (every ray[default] has it) are used.
 """
 import argparse
@@ -121,13 +121,19 @@ def raw_request(cl, method, path, body=None, headers=None, token=True, max_time=
             k, v = line.split(":", 1)
             headers[k.strip().lower()] = v.strip()
     chunks = []
+    malformed = False
     if headers.get("transfer-encoding", "").lower() == "chunked":
         body = b""
         while rest:
             size_line, sep, rest = rest.partition(b"\r\n")
             if not sep:
                 break
-            size = int(size_line.split(b";")[0], 16)
+            try:
+                size = int(size_line.split(b";")[0], 16)
+            except ValueError:  # not chunk framing (e.g. a second response after the first's headers)
+                malformed = True
+                body += size_line + sep + rest
+                break
             if size == 0:
                 break
             chunk, rest = rest[:size], rest[size + 2:]
@@ -137,7 +143,9 @@ def raw_request(cl, method, path, body=None, headers=None, token=True, max_time=
         body = rest
         if "content-length" in headers:
             body = body[: int(headers["content-length"])]
-    return Response(status, headers, body, chunks, timed_out)
+    r = Response(status, headers, body, chunks, timed_out)
+    r.malformed = malformed
+    return r
 
 
 def _complete(buf):
@@ -202,6 +210,8 @@ class Recorder:
             note = (note + " " + tnote).strip()
         if r.timed_out:
             note = (note + f" (read stopped after {max_time:g} s, stream still open)").strip()
+        if getattr(r, "malformed", False):
+            note = (note + " (body is not valid chunked framing: the rest of the wire bytes are appended raw)").strip()
         self.save(name, data, self.shown(method, path, body, headers, token), r.status, r.content_type or "(none)",
                   note)
         if chunks and r.chunks:
@@ -291,6 +301,8 @@ def sec_version(R):
     R.rec("version.json" if R.cl.auth == "disabled" else "version_token.json", "GET", "/api/version")
     R.rec("authentication_mode.json", "GET", "/api/authentication_mode", token=False)
     R.rec("gcs_healthz.txt", "GET", "/api/gcs_healthz", token=False)
+    # Before 2.52 the browser guard reads req.headers["User-Agent"]: no header is a KeyError (500).
+    R.rec("version_no_user_agent.txt", "GET", "/api/version", headers={"User-Agent": None})
 
 
 def sec_auth(R):
@@ -455,8 +467,13 @@ def sec_tail(R):
     R.rec("error_ws_tail_unknown_job.txt", "GET", "/api/jobs/raycl-nope/logs/tail",
           headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}, max_time=10)
-    with open(os.path.join(R.out, ".known_job"), "w") as f:
+    with open(known_job_file(R), "w") as f:
         f.write(sid)
+
+
+def known_job_file(R):
+    """Where the tail section leaves its job's id for the logs section (outside the fixtures)."""
+    return f"/tmp/raycl-recorder-{R.cl.port}.known_job"
 
 
 def node_ids(cl):
@@ -469,7 +486,7 @@ def node_ids(cl):
 def sec_logs(R):
     cl = R.cl
     try:
-        sid = open(os.path.join(R.out, ".known_job")).read().strip()
+        sid = open(known_job_file(R)).read().strip()
     except OSError:
         sid = f"raycl-known-{int(time.time()) % 100000}"
         submit(cl, sid, ep("known_output_job.py"))
@@ -729,8 +746,11 @@ def sec_packages(R):
     R.rec("error_packages_bad_protocol.txt", "GET", "/api/packages/s3/x.zip")
 
 
-SECTIONS = {"version": sec_version, "auth": sec_auth, "jobs": sec_jobs, "tail": sec_tail, "logs": sec_logs,
-            "state": sec_state, "status": sec_status, "serve": sec_serve, "packages": sec_packages}
+# Serve first, on a fresh cluster: Ray 2.38-2.45 raylets can crash (worker_pool.cc RAY_CHECK on the
+# job id, ray-project/ray#52090) when the detached Serve controller's tasks meet idle workers of a
+# running job, which the later sections leave behind (resident_job.py).
+SECTIONS = {"version": sec_version, "auth": sec_auth, "serve": sec_serve, "packages": sec_packages,
+            "status": sec_status, "jobs": sec_jobs, "tail": sec_tail, "logs": sec_logs, "state": sec_state}
 
 
 def main():
@@ -761,7 +781,7 @@ def main():
         for k in set(R.index) - before:
             R.index[k] = tuple(R.index[k][:4]) + (CL.auth,)
         print(f"  ({time.monotonic() - t:.1f} s)", flush=True)
-    R.write_index()
+        R.write_index()  # after every section: an interrupted run keeps its index
     for n in R.notes:
         print("note:", n)
     with open(os.path.join(out, "notes.txt"), "a") as f:
