@@ -196,7 +196,7 @@ class Recorder:
             data = data.replace(self.cl.token.encode(), b"<token>")
         with open(os.path.join(self.out, name), "wb") as f:
             f.write(data)
-        self.index[name] = (request, status, ctype, note)
+        self.index[name] = (request, status, ctype, note, self.cl.auth)
         print(f"  {name}: {status} {ctype} {len(data)} bytes {note}", flush=True)
 
     def rec(self, name, method, path, body=None, headers=None, token=True, max_time=30.0, trim=None, note="",
@@ -773,14 +773,11 @@ def main():
     for s in a.only.split(","):
         print(f"[{s}]", flush=True)
         t = time.monotonic()
-        before = set(R.index)
         try:
             SECTIONS[s](R)
         except Exception as e:  # noqa: BLE001 - one broken section must not lose the others
             R.notes.append(f"section {s} failed: {type(e).__name__}: {e}")
             print(f"  section {s} FAILED: {type(e).__name__}: {e}", flush=True)
-        for k in set(R.index) - before:
-            R.index[k] = tuple(R.index[k][:4]) + (CL.auth,)
         print(f"  ({time.monotonic() - t:.1f} s)", flush=True)
         R.write_index()  # after every section: an interrupted run keeps its index
     for n in R.notes:
