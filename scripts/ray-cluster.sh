@@ -81,6 +81,9 @@ ray_version_of() {
 # variable and would start an open cluster. Its code lives in ray/_private/authentication/.
 has_token_auth() { compgen -G "$1/lib/python*/site-packages/ray/_private/authentication" >/dev/null; }
 
+# `ray start --runtime-env-agent-port` exists from Ray 2.7 on; older releases refuse the flag.
+has_start_flag() { grep -qF -- "\"$2\"" "$1"/lib/python*/site-packages/ray/scripts/scripts.py 2>/dev/null; }
+
 # ---- process discovery -------------------------------------------------------------------
 # A process belongs to the cluster if (a) its command line mentions the cluster dir (gcs_server,
 # raylet, dashboard, agents, log monitor, ... all get --temp-dir/--session-dir/socket paths in it),
@@ -253,6 +256,10 @@ do_up() {
     rm -f "$tokfile"
   fi
   local osm=${RAYCL_RAY_OBJECT_STORE:-150000000}
+  local head_env_port=() worker_env_port=()
+  if has_start_flag "$VENV" --runtime-env-agent-port; then
+    head_env_port=(--runtime-env-agent-port $((pb + 7)))
+  fi
 
   cat >"$state" <<EOF
 DASH_PORT=$DASH_PORT
@@ -275,7 +282,7 @@ EOF
       --ray-client-server-port $((pb + 1)) --object-manager-port $((pb + 2)) \
       --node-manager-port $((pb + 3)) --metrics-export-port $((pb + 4)) \
       --dashboard-agent-listen-port $((pb + 5)) --dashboard-agent-grpc-port $((pb + 6)) \
-      --runtime-env-agent-port $((pb + 7)) \
+      "${head_env_port[@]}" \
       --min-worker-port $((pb + 10)) --max-worker-port $((pb + 59)) \
       --include-dashboard true --dashboard-host 127.0.0.1 --dashboard-port "$DASH_PORT" \
       --num-cpus 2 --object-store-memory "$osm" --temp-dir "$dir" \
@@ -287,12 +294,14 @@ EOF
   local i w
   for i in $(seq 1 "$workers"); do
     w=$((pb + 60 + (i - 1) * 35))      # worker i: block w..w+34
+    worker_env_port=()
+    has_start_flag "$VENV" --runtime-env-agent-port && worker_env_port=(--runtime-env-agent-port $((w + 5)))
     log "starting worker node $i of '$name'"
     if ! "${common_env[@]}" "$VENV/bin/python" "$here/ray_start_loopback.py" \
         --address "127.0.0.1:$GCS_PORT" --node-ip-address 127.0.0.1 \
         --object-manager-port "$w" --node-manager-port $((w + 1)) \
         --metrics-export-port $((w + 2)) --dashboard-agent-listen-port $((w + 3)) \
-        --dashboard-agent-grpc-port $((w + 4)) --runtime-env-agent-port $((w + 5)) \
+        --dashboard-agent-grpc-port $((w + 4)) "${worker_env_port[@]}" \
         --min-worker-port $((w + 6)) --max-worker-port $((w + 34)) \
         --num-cpus 1 --resources "{\"raycl_worker_$i\": 1}" --object-store-memory "$osm" --temp-dir "$dir" \
         --disable-usage-stats --log-style record >"$dir/ray-start-worker$i.log" 2>&1; then
