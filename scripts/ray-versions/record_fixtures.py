@@ -178,7 +178,9 @@ class Recorder:
             s += f" -H '{k}: {v}'" if v is not None else f" -H '{k}:' (removed)"
         if not token:
             s += " (no token)"
-        if body is not None:
+        if body is not None and isinstance(body, bytes) and not body.isascii():
+            s += f" (body: <{len(body)} binary bytes>)"
+        elif body is not None:
             b = body.decode("latin-1") if isinstance(body, bytes) else json.dumps(body)
             s += f" (body: {b if len(b) < 400 else b[:400] + '...'})"
         return self.redact(s)
