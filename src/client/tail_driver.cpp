@@ -75,7 +75,7 @@ asio::awaitable<void> tail_driver::run() {
                 }
                 case step::read: {
                     // Inline, not a coroutine of its own: this runs once per frame or chunk.
-                    std::optional<std::string_view> chunk;
+                    std::optional<std::span<const std::string_view>> chunk;
                     try {
                         chunk = co_await source_->read();
                     } catch (const transport::failure& failure) {
@@ -88,7 +88,7 @@ asio::awaitable<void> tail_driver::run() {
                         break;
                     }
                     last_data_ = clock::now();
-                    action = machine_.on_chunk(*chunk);
+                    action = machine_.on_chunks(*chunk);
                     break;
                 }
                 case step::refresh_target: {

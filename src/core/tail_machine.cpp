@@ -67,9 +67,17 @@ void tail_machine::reset_quiet_threshold() noexcept {
 }
 
 tail_machine::action tail_machine::on_chunk(std::string_view data) {
+    return on_chunks(std::span<const std::string_view>(&data, 1));
+}
+
+tail_machine::action tail_machine::on_chunks(std::span<const std::string_view> chunks) {
     const auto before = assembler_.consumed_offset();
-    const auto status = assembler_.feed(connection_offset_, data, lines_);
-    connection_offset_ += data.size();
+    auto status = feed_status::ok;
+    for (const std::string_view data : chunks) {
+        status = assembler_.feed(connection_offset_, data, lines_);
+        connection_offset_ += data.size();
+        if (status != feed_status::ok) break;
+    }
     if (assembler_.consumed_offset() > before) {
         // Progress: the reconnect budget bounds closes in a row without new data, not over the
         // tail's whole life, so a long tail survives any number of blips.

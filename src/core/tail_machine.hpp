@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -102,6 +103,9 @@ public:
     action on_refused(client_error error, double random01);
     /// New bytes of the current connection.
     action on_chunk(std::string_view data);
+    /// New bytes of the current connection in several messages or chunks (each counts toward
+    /// `stream_limits::max_messages`), with one `deliver` for all of them.
+    action on_chunks(std::span<const std::string_view> chunks);
     /// The server ended the connection normally (WebSocket close 1000, end of the HTTP body).
     action on_ended();
     /// The connection failed below HTTP; `error` is its client_error.

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -33,11 +34,14 @@ public:
     /// way, else the server's refusal. Throws transport::failure.
     virtual boost::asio::awaitable<std::optional<refusal>> open(seconds connect_timeout) = 0;
 
-    /// The next bytes, valid until the next call; nullopt when the server ended the stream
-    /// normally (WebSocket close 1000, end of the HTTP body). Throws transport::failure:
-    /// connection_lost for resets and abnormal closes, body_too_large for a WebSocket message
-    /// over the cap, cancelled after close().
-    virtual boost::asio::awaitable<std::optional<std::string_view>> read() = 0;
+    /// The next bytes: one or more messages (WebSocket: every whole message already received,
+    /// so one call takes up to a socket read's worth) or body bytes (HTTP stream), in order,
+    /// each view valid until the next call; nullopt when the server ended the stream normally
+    /// (WebSocket close 1000, end of the HTTP body). Throws transport::failure: connection_lost
+    /// for resets and abnormal closes, body_too_large for a WebSocket message over the cap,
+    /// cancelled after close(). A failure that follows messages of the same read is thrown by
+    /// the next call, after those messages were returned.
+    virtual boost::asio::awaitable<std::optional<std::span<const std::string_view>>> read() = 0;
 
     /// Closes the socket at once; a pending read completes with `cancelled`.
     virtual void close() noexcept = 0;

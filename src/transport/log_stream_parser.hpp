@@ -23,8 +23,10 @@ inline void start_log_stream_parser(std::optional<log_stream_parser>& parser) {
 }
 
 /// Points the parser's body at `chunk` before a read; afterwards `size - body().size` bytes
-/// of `chunk` hold body data.
+/// of `chunk` hold body data. Eager (reading the header turns it off): one read parses every
+/// chunk already received, not one chunk (Ray's ~10 lines) per read.
 inline void lend_chunk(log_stream_parser& parser, char* chunk, std::size_t size) noexcept {
+    parser.eager(true);
     auto& body = parser.get().body();
     body.data = chunk;
     body.size = size;
