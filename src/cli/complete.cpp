@@ -204,7 +204,11 @@ fi
 function __raycl_complete
     set -l tokens (commandline -opc)
     set -l current (commandline -ct)
-    set -l out ($tokens[1] __complete --shell fish -- $tokens[2..-1] "$current" 2>/dev/null)
+    set -l words
+    if test (count $tokens) -gt 1
+        set words $tokens[2..-1]
+    end
+    set -l out ($tokens[1] __complete --shell fish -- $words "$current" 2>/dev/null)
     or return
     if test "$out" = ":files"
         __fish_complete_path "$current"

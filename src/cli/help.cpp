@@ -95,7 +95,9 @@ void roff_options(std::string& out, const command_spec& spec) {
 void roff_commands(std::string& out, const command_spec& spec) {
     for (const auto* child : visible_children(spec)) {
         if (child->is_command) {
-            out += ".SS \"" + roff_escape(child->path + " " + usage_of(*child)) + "\"\n";
+            std::string usage = usage_of(*child);
+            std::replace(usage.begin(), usage.end(), '\n', ' ');
+            out += ".SS \"" + roff_escape(child->path + " " + usage) + "\"\n";
             out += roff_text(child->description.empty() ? child->summary : child->description);
             roff_options(out, *child);
         }

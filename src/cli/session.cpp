@@ -149,19 +149,20 @@ asio::awaitable<int> session::watch(const std::string& title, std::function<asio
                 write_out(redraw_frame(every + title + "    " + clock_time() + "\n\n" + table_text, drawn, term_.height,
                                        drawn));
             } else {
-                // Table rows as drawn (header first), or the objects as sent.
+                // Rows compare by their cells (table) or objects (json, yaml); a changed table row is
+                // printed as drawn now, under the header printed first.
                 const auto lines = split_lines(table_text);
                 std::vector<std::string> now;
                 for (std::size_t i = 0; i < frame.keys.size(); ++i) {
-                    now.push_back(output() == output_format::table && i + 1 < lines.size()
-                                      ? std::string(lines[i + 1])
-                                      : json::serialize(frame.rows.at(i)));
+                    std::string cells;
+                    for (const auto& cell : frame.view.rows.at(i)) cells += cell + '\x1f';
+                    now.push_back(output() == output_format::table ? cells : json::serialize(frame.rows.at(i)));
                 }
                 std::string out = first && output() == output_format::table ? std::string(lines.at(0)) + "\n" : "";
                 for (const auto& change : watch_changes(keys, rows, frame.keys, now)) {
                     const bool gone = change.type == watch_change::kind::deleted;
                     if (output() == output_format::table) {
-                        out += gone ? change.key + "  (deleted)\n" : now[change.row] + "\n";
+                        out += gone ? change.key + "  (deleted)\n" : std::string(lines.at(change.row + 1)) + "\n";
                         continue;
                     }
                     json::object event{{"type", to_string(change.type)}};
@@ -175,6 +176,7 @@ asio::awaitable<int> session::watch(const std::string& title, std::function<asio
             }
             flush_out();
         } catch (const client_error& error) {
+            if (interrupted_ || error.kind() == error_kind::cancelled) throw;
             // Keep watching through a failed refresh; say so once per distinct error.
             const std::string line = format_error(error.status(), error.message(), output_format::table);
             if (line != last_error) write_err(line);

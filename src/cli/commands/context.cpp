@@ -152,8 +152,8 @@ void define_context_commands(command_tree& tree, command& cmd) {
     auto add =
         tree.add_command(context, "add", "add (or replace) a context", command_kind::context_add, {nullptr, &run_add});
     tree.describe(add,
-                  "NAME --address URL [--token-file PATH | --token-env VAR]\n"
-                  "raycl context add NAME ... [--header 'Name: v']... [--ca-file PATH] [--insecure]",
+                  "NAME --address URL [--token-file PATH|--token-env VAR]\n"
+                  "[--header 'Name: v']... [--ca-file PATH] [--insecure]",
                   "Adds a context, or replaces the one of that name. The token is not stored: give the file or the "
                   "environment variable that holds it.");
     tree.positionals(add, "NAME", 1, 1);
@@ -173,6 +173,7 @@ void define_context_commands(command_tree& tree, command& cmd) {
               [&cmd] { cmd.insecure = true; });
     tree.validate(add, [&cmd] {
         validate_context_name(cmd.target);
+        if (!cmd.context_address && cmd.global.address) cmd.context_address = std::exchange(cmd.global.address, {});
         if (!cmd.context_address) throw invalid_value("--address is required");
         if (cmd.token_file && cmd.token_env) throw invalid_value("give --token-file or --token-env, not both");
         if (cmd.global.token)
