@@ -9,20 +9,6 @@
 
 namespace raycl::cli {
 
-std::string_view trim(std::string_view text) noexcept {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
 std::vector<std::string_view> split_lines(std::string_view text) {
     std::vector<std::string_view> lines;
     for (std::size_t start = 0; start < text.size();) {
@@ -91,7 +77,8 @@ std::string parse_choice(const std::string& value, std::string_view flag, const 
 
 std::pair<std::string, std::string> parse_header(const std::string& text, std::string_view flag) {
     const auto colon = text.find(':');
-    const std::string_view name = colon == std::string::npos ? std::string_view() : trim(text.substr(0, colon));
+    const std::string_view name =
+        colon == std::string::npos ? std::string_view() : trim(std::string_view(text).substr(0, colon));
     if (name.empty() || name.find_first_of(" \t") != std::string_view::npos)
         throw invalid_value(std::string(flag) + " needs 'Name: value'");
     return {std::string(name), std::string(trim(std::string_view(text).substr(colon + 1)))};

@@ -1,6 +1,8 @@
-// Small text helpers of the raycl CLI, in one place (trimming, case, splitting, number and JSON
-// flag values). Pure code.
+// Small text helpers of the raycl CLI, in one place (splitting, number and JSON flag values);
+// trimming and case come from the project's one copy (core/text.hpp). Pure code.
 #pragma once
+
+#include "core/text.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -20,10 +22,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// `text` without leading and trailing spaces, tabs, CR and LF.
-std::string_view trim(std::string_view text) noexcept;
-/// ASCII lower case.
-std::string to_lower(std::string_view text);
+using core::to_lower;
+using core::trim;
 /// The lines of `text` without their '\n' (a final newline ends the last line, it does not start
 /// an empty one).
 std::vector<std::string_view> split_lines(std::string_view text);
