@@ -6,6 +6,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <tuple>
+
 namespace raycl::cli::test {
 namespace {
 
@@ -69,57 +71,50 @@ BOOST_AUTO_TEST_CASE(several_jobs_whole_lines_in_order_once) {
     BOOST_TEST(!contains(r.err, "following"));  // no progress line on a pipe
 }
 
-BOOST_AUTO_TEST_CASE(selection_by_all_selector_and_status) {
-    auto setup = [](scripted_jobs& jobs) {
+/// Two running jobs (team ml, tier gold; team web) and an ended one (team ml), whose tails run
+/// to the end at once.
+struct teams_cluster {
+    teams_cluster() {
         auto ml = scripted_jobs::printing("run-ml", {"ml line"}, {});
         ml.metadata = {{"team", "ml"}, {"tier", "gold"}};
-        ml.gate_open = true;
         auto web = scripted_jobs::printing("run-web", {"web line"}, {}, "STOPPED");
         web.metadata = {{"team", "web"}};
-        web.gate_open = true;
         auto done = scripted_jobs::printing("done-ml", {"done line"}, {});
         done.metadata = {{"team", "ml"}};
         done.status = "SUCCEEDED";
-        for (auto* j : {&ml, &web, &done}) jobs.add(*j);
+        for (auto* j : {&ml, &web, &done}) {
+            j->gate_open = true;
+            jobs.add(*j);
+        }
+    }
+    fake_dashboard dashboard;
+    scripted_jobs jobs{dashboard};
+};
+
+BOOST_AUTO_TEST_CASE(all_follows_every_job_that_has_not_ended) {
+    teams_cluster cluster;
+    const auto r = follow(cluster.dashboard, {"--all", "--follow"});
+    BOOST_TEST(r.exit_code == 1, r.err);  // run-web STOPPED
+    const auto by_job = lines_by_job(r.out);
+    BOOST_TEST((by_job.at("run-ml") == std::vector<std::string>{"ml line"}));
+    BOOST_TEST((by_job.at("run-web") == std::vector<std::string>{"web line"}));
+    BOOST_TEST(!by_job.count("done-ml"));
+    BOOST_TEST(cluster.jobs.tails("done-ml") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(selectors_and_statuses_choose_jobs) {
+    const std::vector<std::tuple<std::vector<std::string>, std::string, std::string>> cases = {
+        {{"--selector", "team=ml", "--selector=tier=gold", "--follow"}, "[run-ml] ml line\n", ""},
+        {{"--status", "SUCCEEDED", "--selector", "team=ml"}, "[done-ml] done line\n", ""},  // static logs
+        {{"--selector", "team=nobody", "--follow"}, "", "raycl: no job matches\n"},
     };
-    {
-        fake_dashboard dashboard;
-        scripted_jobs jobs(dashboard);
-        setup(jobs);
-        const auto r = follow(dashboard, {"--all", "--follow"});
-        BOOST_TEST(r.exit_code == 1, r.err);  // run-web STOPPED
-        const auto by_job = lines_by_job(r.out);
-        BOOST_TEST((by_job.at("run-ml") == std::vector<std::string>{"ml line"}));
-        BOOST_TEST((by_job.at("run-web") == std::vector<std::string>{"web line"}));
-        BOOST_TEST(!by_job.count("done-ml"));  // --all: only jobs that have not ended
-        BOOST_TEST(jobs.tails("done-ml") == 0);
-    }
-    {
-        fake_dashboard dashboard;
-        scripted_jobs jobs(dashboard);
-        setup(jobs);
-        const auto r = follow(dashboard, {"--selector", "team=ml", "--selector=tier=gold", "--follow"});
+    for (const auto& [args, out, err] : cases) {
+        teams_cluster cluster;
+        const auto r = follow(cluster.dashboard, args);
         BOOST_TEST(r.exit_code == 0, r.err);
-        BOOST_TEST(r.out == "[run-ml] ml line\n");
-        BOOST_TEST(jobs.tails("run-web") == 0);
-    }
-    {
-        fake_dashboard dashboard;
-        scripted_jobs jobs(dashboard);
-        setup(jobs);
-        // Static logs of the ended jobs of team ml.
-        const auto r = follow(dashboard, {"--status", "SUCCEEDED", "--selector", "team=ml"});
-        BOOST_TEST(r.exit_code == 0, r.err);
-        BOOST_TEST(r.out == "[done-ml] done line\n");
-    }
-    {
-        fake_dashboard dashboard;
-        scripted_jobs jobs(dashboard);
-        setup(jobs);
-        const auto r = follow(dashboard, {"--selector", "team=nobody", "--follow"});
-        BOOST_TEST(r.exit_code == 0, r.err);
-        BOOST_TEST(r.out.empty());
-        BOOST_TEST(contains(r.err, "raycl: no job matches"), r.err);
+        BOOST_TEST(r.out == out);
+        BOOST_TEST(contains(r.err, err), r.err);
+        BOOST_TEST(cluster.jobs.tails("run-web") == 0);
     }
 }
 

@@ -103,10 +103,8 @@ grep -qF "raycl: job $(id_of 6) SUCCEEDED" "$work/follow.err" || fail "no note f
 unset RAY_ADDRESS RAY_AUTH_TOKEN
 run() {  # run NAME ARGS...: $work/NAME.{out,err}, exit code in $rc
   local name=$1; shift
-  set +e
-  "$raycl" "$@" >"$work/$name.out" 2>"$work/$name.err"
-  rc=$?
-  set -e
+  rc=0
+  "$raycl" "$@" >"$work/$name.out" 2>"$work/$name.err" || rc=$?
   no_token "$work/$name.out" "$work/$name.err"
 }
 if [ -n "${RAYCL_TEST_TOKEN:-}" ]; then

@@ -42,47 +42,27 @@ asio::awaitable<watch_frame> node_list_frame(session& s) {
     co_return frame;
 }
 
+/// `raycl NOUN get ID`: one row of the state API.
+template <auto get>
+asio::awaitable<int> run_get(session& s) {
+    auto op = (s.ray().*get)(s.cmd().target, call_options{});
+    const auto item = co_await std::move(op);
+    print_object(s, item.raw);
+    co_return exit_code::ok;
+}
+
+/// `raycl NOUN list`: the rows of the state API as a table.
+template <auto list, auto to_table>
+asio::awaitable<int> run_list(session& s) {
+    auto op = (s.ray().*list)(list_options_of(s.cmd()), call_options{});
+    const auto result = co_await std::move(op);
+    print_list(s, result, [](const auto& items) { return to_table(items); });
+    co_return exit_code::ok;
+}
+
 asio::awaitable<int> run_node_list(session& s) {
     if (s.cmd().watch) co_return co_await s.watch("raycl node list", [&s] { return node_list_frame(s); });
-    auto op = s.ray().list_nodes(list_options_of(s.cmd()));
-    const auto nodes = co_await std::move(op);
-    print_list(s, nodes, [](const auto& items) { return nodes_table(items); });
-    co_return exit_code::ok;
-}
-
-asio::awaitable<int> run_node_get(session& s) {
-    auto op = s.ray().get_node(s.cmd().target);
-    const auto node = co_await std::move(op);
-    print_object(s, node.raw);
-    co_return exit_code::ok;
-}
-
-asio::awaitable<int> run_task_list(session& s) {
-    auto op = s.ray().list_tasks(list_options_of(s.cmd()));
-    const auto tasks = co_await std::move(op);
-    print_list(s, tasks, [](const auto& items) { return tasks_table(items); });
-    co_return exit_code::ok;
-}
-
-asio::awaitable<int> run_task_get(session& s) {
-    auto op = s.ray().get_task(s.cmd().target);
-    const auto task = co_await std::move(op);
-    print_object(s, task.raw);
-    co_return exit_code::ok;
-}
-
-asio::awaitable<int> run_actor_list(session& s) {
-    auto op = s.ray().list_actors(list_options_of(s.cmd()));
-    const auto actors = co_await std::move(op);
-    print_list(s, actors, [](const auto& items) { return actors_table(items); });
-    co_return exit_code::ok;
-}
-
-asio::awaitable<int> run_actor_get(session& s) {
-    auto op = s.ray().get_actor(s.cmd().target);
-    const auto actor = co_await std::move(op);
-    print_object(s, actor.raw);
-    co_return exit_code::ok;
+    co_return co_await run_list<&client::list_nodes, &nodes_table>(s);
 }
 
 asio::awaitable<int> run_version(session& s) {
@@ -120,11 +100,11 @@ std::pair<command_tree::node, command_tree::node> define_noun(command_tree& tree
 
 void define_state_commands(command_tree& tree, command& cmd) {
     auto [node_list, node_get] = define_noun(tree, "node", "nodes", command_kind::node_list, {&run_node_list},
-                                             command_kind::node_get, {&run_node_get});
+                                             command_kind::node_get, {&run_get<&client::get_node>});
     add_watch_flags(tree, node_list, cmd);
-    auto [task_list, task_get] =
-        define_noun(tree, "task", "tasks", command_kind::task_list, {&run_task_list}, command_kind::task_get,
-                    {&run_task_get}, "list [--limit N] [--filter KEY=VALUE]... [--detail]");
+    auto [task_list, task_get] = define_noun(
+        tree, "task", "tasks", command_kind::task_list, {&run_list<&client::list_tasks, &tasks_table>},
+        command_kind::task_get, {&run_get<&client::get_task>}, "list [--limit N] [--filter KEY=VALUE]... [--detail]");
     tree.option(task_list, "--limit", "N", "at most N rows (1..10000)", [&cmd](const std::string& v) {
         cmd.limit = static_cast<int>(parse_integer_in(v, "--limit", 1, 10000));
     });
@@ -132,8 +112,8 @@ void define_state_commands(command_tree& tree, command& cmd) {
                   "keep rows where KEY equals VALUE (repeatable; KEY!=VALUE keeps rows where it differs)",
                   [&cmd](const std::string& v) { cmd.filters.push_back(parse_filter(v)); });
     tree.flag(task_list, "--detail", "detailed rows", [&cmd] { cmd.detail = true; });
-    define_noun(tree, "actor", "actors", command_kind::actor_list, {&run_actor_list}, command_kind::actor_get,
-                {&run_actor_get});
+    define_noun(tree, "actor", "actors", command_kind::actor_list, {&run_list<&client::list_actors, &actors_table>},
+                command_kind::actor_get, {&run_get<&client::get_actor>});
 }
 
 void define_version_command(command_tree& tree, command&) {
