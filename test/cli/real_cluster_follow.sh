@@ -81,13 +81,21 @@ follow_pid=""
 [ "$rc" -eq 1 ] || fail "job logs --follow exited $rc, expected 1 (two jobs failed): $(tail -5 "$work/follow.err")"
 no_token "$work/follow.out" "$work/follow.err"
 
+# Each job's lines, prefix removed, are exactly its log as Ray keeps it (Ray writes two lines of
+# its own into the log, "Runtime env is setting up." and "Running entrypoint for job ..."), and
+# hold the job's 40 lines in order.
 for k in 1 2 3 4 5 6; do
+  id=$(id_of "$k")
+  "$raycl" job logs "$id" >"$work/static-$k.log" || fail "job logs $id"
+  grep -F "[$id] " "$work/follow.out" | sed "s/^\[$id\] //" >"$work/followed-$k.log"
+  cmp -s "$work/static-$k.log" "$work/followed-$k.log" || \
+    fail "job $k: followed lines differ from its log: $(diff "$work/static-$k.log" "$work/followed-$k.log" | head -5)"
   expected=$(for i in $(seq 0 39); do echo "job $k line $i"; done)
-  got=$(grep -F "[$(id_of "$k")] " "$work/follow.out" | sed "s/^\[$(id_of "$k")\] //")
-  [ "$got" = "$expected" ] || fail "job $k: lines missing, repeated or out of order: $(diff <(echo "$expected") <(echo "$got") | head -5)"
+  [ "$(grep -E '^job [1-6] line [0-9]+$' "$work/followed-$k.log")" = "$expected" ] || \
+    fail "job $k: its 40 lines are missing, repeated or out of order"
 done
-others=$(grep -cvE "^\[raycl-cli-follow-[1-6]-$suffix\] job [1-6] line [0-9]+$" "$work/follow.out" || true)
-[ "$others" -eq 0 ] || fail "$others lines without a job prefix or torn: $(grep -vE "^\[raycl-cli-follow-" "$work/follow.out" | head -3)"
+others=$(grep -cvE "^\[raycl-cli-follow-[1-6]-$suffix\] " "$work/follow.out" || true)
+[ "$others" -eq 0 ] || fail "$others lines without a job prefix: $(grep -vE "^\[raycl-cli-follow-" "$work/follow.out" | head -3)"
 # The five were followed at once: each printed its 20th line before any printed its 21st.
 first_second_half=$(grep -nE ' line 20$' "$work/follow.out" | head -1 | cut -d: -f1)
 for k in 1 2 3 4 5; do
