@@ -2,6 +2,7 @@
 #include "core/yaml_json.hpp"
 
 #include "core/sanitize.hpp"
+#include "core/utf8.hpp"
 
 #include <raycl/error.hpp>
 
@@ -11,7 +12,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -250,50 +250,16 @@ constexpr char32_t invalid_utf8 = 0xFFFFFFFF;
 /// The code point at text[i], advancing i; invalid_utf8 (advancing one byte) for a byte that
 /// does not start a well-formed sequence.
 char32_t next_code_point(std::string_view text, std::size_t& i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    const std::size_t length = byte < 0x80           ? 1
-                               : (byte >> 5) == 0x6  ? 2
-                               : (byte >> 4) == 0xE  ? 3
-                               : (byte >> 3) == 0x1E ? 4
-                                                     : 0;
-    if (length == 0 || i + length > text.size()) {
+    const std::size_t length = utf8_sequence_length(text, i);
+    if (length == 0) {
         ++i;
         return invalid_utf8;
     }
-    char32_t code = length == 1 ? byte : byte & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-        const auto next = static_cast<unsigned char>(text[i + k]);
-        if ((next & 0xC0) != 0x80) {
-            ++i;
-            return invalid_utf8;
-        }
-        code = (code << 6) | (next & 0x3F);
-    }
-    static constexpr std::array<char32_t, 5> smallest{0, 0, 0x80, 0x800, 0x10000};
-    if (code < smallest[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-        ++i;
-        return invalid_utf8;
-    }
+    const auto lead = static_cast<unsigned char>(text[i]);
+    char32_t code = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length; ++k) code = (code << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
     i += length;
     return code;
-}
-
-void append_utf8(std::string& out, char32_t code) {
-    if (code < 0x80) {
-        out += static_cast<char>(code);
-    } else if (code < 0x800) {
-        out += static_cast<char>(0xC0 | (code >> 6));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-        out += static_cast<char>(0xE0 | (code >> 12));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (code >> 18));
-        out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    }
 }
 
 /// YAML's printable set (c-printable) minus the line breaks and tab.
@@ -359,7 +325,7 @@ std::string double_quoted(std::string_view text) {
                 break;
             default:
                 if (printable(code)) {
-                    append_utf8(out, code);
+                    out += encode_utf8(std::u32string_view(&code, 1));
                 } else {
                     char escape[12];
                     std::snprintf(escape, sizeof escape, code > 0xFFFF ? "\\U%08X" : "\\u%04X",
