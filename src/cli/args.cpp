@@ -9,7 +9,7 @@ namespace raycl::cli {
 command parse_command_line(const std::vector<std::string>& args) {
     command cmd;
     command_tree tree(cmd);
-    define_commands(tree, cmd);
+    define_commands_for(tree, cmd, args);
     tree.parse(args);
     return cmd;
 }

@@ -151,6 +151,9 @@ private:
 
 /// Every group and command of the CLI (registry.cpp), defined on `tree`, binding into `target`.
 void define_commands(command_tree& tree, command& target);
+/// What parsing `args` needs: the global options and the group `args` names (every group when
+/// it names none that exists, or asks the top level for help).
+void define_commands_for(command_tree& tree, command& target, const std::vector<std::string>& args);
 
 /// The spec tree of every command (a tree defined on a scratch command).
 const command_spec& command_specs();
