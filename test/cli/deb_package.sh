@@ -17,7 +17,8 @@ cmake --build "$work/build" -j 2 >"$work/build.log"
 (cd "$work/build" && cpack -G DEB >"$work/cpack.log")
 deb=$(ls "$work"/build/raycl_*.deb)
 echo "package: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
-dpkg-deb --info "$deb" | grep -E '^ (Package|Version|Depends|Recommends):'
+info=$(dpkg-deb --info "$deb")  # held in a variable: `| grep -q` under pipefail fails on SIGPIPE
+grep -E '^ (Package|Version|Depends|Recommends):' <<<"$info"
 root=$work/root
 dpkg-deb -x "$deb" "$root"
 
@@ -30,15 +31,16 @@ for file in usr/bin/raycl usr/include/raycl/client.hpp usr/lib/cmake/raycl/raycl
 done
 ls "$root"/usr/lib/*/libraycl.a "$root"/usr/lib/*/libraycl_core.a >/dev/null 2>&1 || \
   ls "$root"/usr/lib/libraycl.a >/dev/null || fail "the package has no libraycl.a"
-dpkg-deb --info "$deb" | grep -q 'Depends:.*libyaml-cpp' || fail "Depends lacks libyaml-cpp"
+grep -q 'Depends:.*libyaml-cpp' <<<"$info" || fail "Depends lacks libyaml-cpp"
 
 version=$("$root/usr/bin/raycl" --version)
 [ "$version" = "raycl $(sed -n 's/^project(raycl VERSION \([0-9.]*\).*/\1/p' "$source_dir/CMakeLists.txt")" ] || \
   fail "raycl --version printed '$version'"
-zcat "$root/usr/share/man/man1/raycl.1.gz" | head -1 | grep -q '^\.TH RAYCL 1' || fail "the man page has no .TH line"
+page=$(zcat "$root/usr/share/man/man1/raycl.1.gz")
+[[ $page == ".TH RAYCL 1 "* ]] || fail "the man page has no .TH line"
 if command -v man >/dev/null; then
-  MANWIDTH=80 man -l "$root/usr/share/man/man1/raycl.1.gz" 2>"$work/man.err" | grep -q 'raycl job logs' || \
-    fail "man cannot render the page: $(cat "$work/man.err")"
+  rendered=$(MANWIDTH=80 man -l "$root/usr/share/man/man1/raycl.1.gz" 2>"$work/man.err")
+  grep -q 'raycl job logs' <<<"$rendered" || fail "man cannot render the page: $(cat "$work/man.err")"
 fi
 bash -n "$root/usr/share/bash-completion/completions/raycl" || fail "the bash completion does not parse"
 cmp -s <("$root/usr/bin/raycl" completion fish) "$root/usr/share/fish/vendor_completions.d/raycl.fish" || \
