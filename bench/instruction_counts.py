@@ -132,13 +132,13 @@ def main():
         baseline = json.load(f)
     tolerance = baseline.get("tolerance", TOLERANCE)
     failed = False
-    print(f"{'what':<16} {'baseline':>12} {'now':>12} {'change':>8}")
+    print(f"{'what':<22} {'baseline':>12} {'now':>12} {'change':>8}")
     for name, base in baseline["counts"].items():
         now = counts.get(name)
         change = now / base - 1 if now is not None and base else None
         bad = now is None or change > tolerance
         failed = failed or bad
-        print(f"{name:<16} {base:>12,} {now if now is None else format(now, ','):>12} "
+        print(f"{name:<22} {base:>12,} {now if now is None else format(now, ','):>12} "
               f"{'n/a' if change is None else format(change, '+.1%'):>8}{'  GREW' if bad else ''}")
     if failed:
         print(f"raycl: instruction counts grew more than {tolerance:.0%} over {args.baseline}", file=sys.stderr)
