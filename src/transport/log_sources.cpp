@@ -82,6 +82,7 @@ public:
     }
 
     asio::awaitable<std::optional<std::span<const std::string_view>>> read() override {
+        if (std::exchange(too_large_, false)) throw too_large();
         buffer_.consume(buffer_.size());
         ends_.clear();
         boost::system::error_code ec = std::exchange(deferred_error_, {});
@@ -94,8 +95,11 @@ public:
                 ec = read_ec;
             } while (!ec && buffer_.size() - start <= max_message_bytes_ && !socket_.is_message_done());
             if (ec) break;
-            if (buffer_.size() - start > max_message_bytes_)
-                throw failure(transport_failure::body_too_large, "WebSocket message larger than the frame cap");
+            if (buffer_.size() - start > max_message_bytes_) {
+                if (ends_.empty()) throw too_large();
+                too_large_ = true;  // after the messages before it
+                break;
+            }
             ends_.push_back(buffer_.size());
             // Messages already read from the socket are taken at once, so one call delivers up
             // to a socket read's worth instead of one frame of ~10 lines. A message whose rest
@@ -136,6 +140,11 @@ private:
     std::vector<std::size_t> ends_;        ///< where each message of the last read ends in buffer_
     std::vector<std::string_view> views_;  ///< the messages of the last read
     boost::system::error_code deferred_error_;
+    bool too_large_ = false;  ///< a message over the cap followed the messages of the last read
+
+    static failure too_large() {
+        return failure(transport_failure::body_too_large, "WebSocket message larger than the frame cap");
+    }
     std::size_t max_message_bytes_;
     bool closed_ = false;
 };

@@ -23,10 +23,10 @@ inline void start_log_stream_parser(std::optional<log_stream_parser>& parser) {
 }
 
 /// Points the parser's body at `chunk` before a read; afterwards `size - body().size` bytes
-/// of `chunk` hold body data. Eager (reading the header turns it off): one read parses every
-/// chunk already received, not one chunk (Ray's ~10 lines) per read.
+/// of `chunk` hold body data. Not eager: an eager parser's read waits for more bytes after the
+/// last whole chunk instead of returning the body bytes it has (a stalled stream would hold
+/// its last lines back until the read fails, and lose them then).
 inline void lend_chunk(log_stream_parser& parser, char* chunk, std::size_t size) noexcept {
-    parser.eager(true);
     auto& body = parser.get().body();
     body.data = chunk;
     body.size = size;
