@@ -110,7 +110,12 @@ asio::awaitable<void> tail_driver::run() {
                 case step::deliver: {
                     publish_stats();
                     machine_.take_lines(lines_);
+                    // Waiting for a slow consumer is not a quiet stream: the socket is not read
+                    // meanwhile, so the quiet clock restarts when the lines were taken.
+                    delivering_ = true;
                     co_await channel_->send_lines(lines_);
+                    delivering_ = false;
+                    last_data_ = clock::now();
                     action = machine_.on_delivered();
                     break;
                 }
@@ -269,8 +274,9 @@ void tail_driver::on_quiet_timer(std::uint64_t generation) {
     quiet_armed_ = false;
     const auto threshold = machine_.quiet_threshold();
     if (!threshold) return;
-    if (clock::now() < last_data_ + *threshold) {
-        arm_quiet_timer(last_data_ + *threshold);  // data arrived since: not quiet yet
+    if (delivering_ || clock::now() < last_data_ + *threshold) {
+        // Data arrived since, or the reader waits for the consumer: not quiet yet.
+        arm_quiet_timer(std::max(last_data_, clock::now()) + *threshold);
         return;
     }
     handle_side(machine_.on_quiet(quiet_now()));
