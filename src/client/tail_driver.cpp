@@ -276,7 +276,7 @@ void tail_driver::on_quiet_timer(std::uint64_t generation) {
     if (!threshold) return;
     if (delivering_ || clock::now() < last_data_ + *threshold) {
         // Data arrived since, or the reader waits for the consumer: not quiet yet.
-        arm_quiet_timer(std::max(last_data_, clock::now()) + *threshold);
+        arm_quiet_timer((delivering_ ? clock::now() : last_data_) + *threshold);
         return;
     }
     handle_side(machine_.on_quiet(quiet_now()));
