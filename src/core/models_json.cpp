@@ -200,7 +200,8 @@ json::value& state_envelope_result(json::value& body, list_counts& counts) {
     counts.total = result.optional_int("total").value_or(rows);
     counts.num_after_truncation = result.optional_int("num_after_truncation").value_or(counts.total);
     counts.num_filtered = result.optional_int("num_filtered").value_or(rows);
-    counts.returned = rows;
+    // A summary (an object, not rows) covers every filtered row.
+    counts.returned = inner.is_array() ? rows : counts.num_filtered;
     counts.partial_failure_warning = result.string_or_empty("partial_failure_warning");
     counts.warnings = result.string_list("warnings");
     // `body` is the caller's own value, only viewed as const by the readers: the result is handed

@@ -199,8 +199,12 @@ tail_machine::action tail_machine::on_failed(transport_failure reason, client_er
 
 tail_machine::action tail_machine::on_refused(client_error error, double random01) {
     quiet_threshold_.reset();
-    // 400/401/403/404 can never succeed; anything else is the server's trouble: reconnect.
-    if (!map_status(error.http_status()).tail_reconnects) return fail(std::move(error));
+    // 400/401/403/404 can never succeed; anything else is the server's trouble: reconnect. A
+    // target may read an answer as another kind (Ray's 500 "no such log" is a 404): that decides.
+    const auto as_sent = map_status(error.http_status());
+    const bool reconnects =
+        as_sent.kind == error.kind() ? as_sent.tail_reconnects : map_status(status_for(error.kind())).tail_reconnects;
+    if (!reconnects) return fail(std::move(error));
     return reconnect_after_failure(std::move(error), random01);
 }
 
