@@ -321,7 +321,7 @@ BOOST_AUTO_TEST_CASE(follow_a_node_file_never_ends_by_itself) {
     const auto [text, error] = run_sync(follow());
     BOOST_TEST(text == "r1\nr2\n");
     BOOST_TEST_REQUIRE(error.has_value());
-    BOOST_TEST(error->status() == 408);  // only the idle timeout ends it
+    BOOST_TEST(error->status() == 408);                      // only the idle timeout ends it
     BOOST_TEST(dashboard.request_count("GET", node) == 1u);  // asked once, after the timeout, never while quiet
 }
 
