@@ -53,6 +53,7 @@ status_mapping map_status(int http_status) noexcept {
         case 408:
             return row(error_kind::timeout);
         case 413:
+            return row(error_kind::request_too_large);
         case 429:
             return row(error_kind::limit_exceeded);
         case 501:

@@ -22,6 +22,7 @@ BOOST_AUTO_TEST_CASE(statuses_map_to_kinds_retry_classes_and_the_tail_rule) {
         {404, error_kind::not_found, attempt_outcome::final_error, false},
         {405, error_kind::invalid_argument, attempt_outcome::final_error, true},
         {408, error_kind::timeout, attempt_outcome::final_error, true},
+        {413, error_kind::request_too_large, attempt_outcome::final_error, true},
         {429, error_kind::limit_exceeded, attempt_outcome::final_error, true},
         {500, error_kind::server_error, attempt_outcome::final_error, true},
         {502, error_kind::unavailable, attempt_outcome::retryable_status, true},
