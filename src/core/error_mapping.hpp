@@ -25,6 +25,7 @@ enum class transport_failure {
     connection_lost,     ///< connection closed/reset after the request went out, or an abnormal close
     body_too_large,      ///< response body or WebSocket message above its cap
     malformed_response,  ///< unparsable HTTP
+    body_unreadable,     ///< a request body streamed from a file could not be read, or changed size
     cancelled,           ///< the operation was cancelled (closed by raycl, or the client shut down)
 };
 

@@ -1,6 +1,7 @@
 #include "core/requests.hpp"
 
 #include "core/models_json.hpp"
+#include "core/runtime_env_uri.hpp"
 #include "core/validation.hpp"
 
 #include <raycl/error.hpp>
@@ -61,6 +62,17 @@ void add_query(std::string& target, std::string_view name, std::string_view valu
     target.append(name);
     target.push_back('=');
     target.append(percent_encode_query(value));
+}
+
+// common.py::uri_to_http_components: only gcs:// packages are uploaded, named with a package
+// extension; the name goes into the path as one segment.
+std::string package_path(std::string_view uri) {
+    const std::string_view name = gcs_package_name(uri);
+    if (!uri.starts_with("gcs://") || name.empty() || uri.size() != name.size() + 6 ||
+        !has_package_extension(name, package_field::py_modules))
+        throw client_error(error_kind::invalid_argument,
+                           "a package URI must be gcs://NAME with NAME ending in .zip, .whl, .tar.gz, .tgz or .tar.xz");
+    return "/api/packages/gcs/" + percent_encode_segment(name);
 }
 
 }  // namespace
@@ -148,6 +160,16 @@ request_spec state_get_request(std::string_view resource, std::string_view id_ke
     options.detail = true;
     options.filters.push_back({std::string(id_key), "=", std::string(id)});
     return state_list_request(resource, options);
+}
+
+request_spec package_exists_request(std::string_view uri) {
+    return make(http_method::get, package_path(uri));
+}
+
+request_spec package_upload_request(std::string_view uri, file_body file) {
+    request_spec spec = make(http_method::put, package_path(uri));
+    spec.body_file = std::make_shared<const file_body>(std::move(file));
+    return spec;
 }
 
 request_spec serve_list_request(std::optional<std::string_view> api_type) {
