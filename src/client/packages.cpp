@@ -69,8 +69,9 @@ asio::awaitable<std::optional<T>> on_file_workers(client_impl& impl, const stop_
     if (slot.is_connected()) slot.assign([stop](asio::cancellation_type) { stop.cancel(); });
     std::exception_ptr failure;
     try {
-        auto result = co_await asio::co_spawn(impl.file_workers(), std::move(job),
-                                              asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
+        auto result =
+            co_await asio::co_spawn(impl.file_workers(), std::move(job),
+                                    asio::bind_cancellation_slot(asio::cancellation_slot(), asio::use_awaitable));
         if (slot.is_connected()) slot.clear();
         co_return result;
     } catch (...) {
@@ -83,7 +84,7 @@ asio::awaitable<std::optional<T>> on_file_workers(client_impl& impl, const stop_
 // The caller's progress callback behind a stop check: every report is a cancellation point of
 // the file work, and anything the callback throws ends the operation as `cancelled`.
 std::function<void(const packaging_progress&)> guarded_progress(std::function<void(const packaging_progress&)> user,
-                                                                 stop_signal stop) {
+                                                                stop_signal stop) {
     return [user = std::move(user), stop](const packaging_progress& progress) {
         stop.throw_if_stopped();
         if (!user) return;
@@ -92,8 +93,9 @@ std::function<void(const packaging_progress&)> guarded_progress(std::function<vo
         } catch (const client_error&) {
             throw;
         } catch (const std::exception& error) {
-            throw client_error(error_kind::cancelled,
-                               core::sanitize(std::string("abandoned by the progress callback: ") + error.what(), {}, 512));
+            throw client_error(
+                error_kind::cancelled,
+                core::sanitize(std::string("abandoned by the progress callback: ") + error.what(), {}, 512));
         } catch (...) {
             throw client_error(error_kind::cancelled, "abandoned by the progress callback");
         }
@@ -104,9 +106,9 @@ std::function<void(const packaging_progress&)> guarded_progress(std::function<vo
 asio::awaitable<void> throw_if_cancelled(client_impl& impl, const char* step) {
     const auto state = co_await asio::this_coro::cancellation_state;
     if (state.cancelled() != asio::cancellation_type::none || impl.stopping())
-        throw client_error(error_kind::cancelled,
-                           std::string("packaging was cancelled") + (impl.stopping() ? ": the client was destroyed" : "") +
-                               " (" + step + ")");
+        throw client_error(error_kind::cancelled, std::string("packaging was cancelled") +
+                                                      (impl.stopping() ? ": the client was destroyed" : "") + " (" +
+                                                      step + ")");
 }
 
 // RuntimeEnv: `if self.get("pip") or self.get("conda")` (Python truthiness).
@@ -202,11 +204,11 @@ asio::awaitable<prepared_runtime_env> prepare_packages(std::shared_ptr<client_im
     options.on_progress = guarded_progress(std::move(options.on_progress), stop);
 
     // Planning zips a likely-new directory at once (each file read once): see plan_packages.
-    auto plan = on_file_workers<packaging::planned_runtime_env>(*impl, stop, [runtime_env = std::move(runtime_env),
-                                                                               options] {
-        return packaging::plan_packages(runtime_env, packaging::packaging_environment::system(options), options,
-                                        options.temporary_directory);
-    });
+    auto plan =
+        on_file_workers<packaging::planned_runtime_env>(*impl, stop, [runtime_env = std::move(runtime_env), options] {
+            return packaging::plan_packages(runtime_env, packaging::packaging_environment::system(options), options,
+                                            options.temporary_directory);
+        });
     // Owns the archives written while planning: removed when this frame ends, however it ends.
     packaging::planned_runtime_env planned = std::move(*co_await std::move(plan));
     prepared_runtime_env& prepared = planned.prepared;
@@ -253,8 +255,8 @@ std::optional<json::object> packaged_fields(const json::object& runtime_env) {
     json::object fields;
     bool local = false;
     const auto is_local = [](const json::value& value, core::package_field kind, std::string_view name) {
-        return value.is_string() && core::classify_package_reference(value.as_string(), kind, name) ==
-                                        core::package_reference::local_path;
+        return value.is_string() &&
+               core::classify_package_reference(value.as_string(), kind, name) == core::package_reference::local_path;
     };
     if (const json::value* working_dir = runtime_env.if_contains("working_dir")) {
         fields["working_dir"] = *working_dir;
@@ -287,8 +289,8 @@ client_error for_application(const client_error& error, const std::string& label
 
 }  // namespace
 
-asio::awaitable<prepared_runtime_env> client::prepare_runtime_env(json::object runtime_env,
-                                                                  packaging_options packaging, call_options call) {
+asio::awaitable<prepared_runtime_env> client::prepare_runtime_env(json::object runtime_env, packaging_options packaging,
+                                                                  call_options call) {
     // Every step completes with a client_error when cancelled: no system_error escapes.
     co_await asio::this_coro::throw_if_cancelled(false);
     auto operation = prepare_packages(impl_, std::move(runtime_env), std::move(packaging), std::move(call));

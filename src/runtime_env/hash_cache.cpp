@@ -73,7 +73,8 @@ std::int64_t wall_clock_ns() noexcept {
 }
 
 std::optional<std::filesystem::path> default_cache_directory() {
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/') return std::filesystem::path(xdg) / "raycl";
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/')
+        return std::filesystem::path(xdg) / "raycl";
     if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".cache" / "raycl";
     return std::nullopt;
 }

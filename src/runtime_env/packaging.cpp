@@ -425,8 +425,8 @@ client_error package_too_large_error(const package_info& package, std::uint64_t 
                         too_large_message(package, package_bytes, "more than the upload limit of " + mebibytes(limit)));
 }
 
-client_error package_refused_as_too_large(const package_info& package, std::uint64_t package_bytes,
-                                          std::string request, int http_status) {
+client_error package_refused_as_too_large(const package_info& package, std::uint64_t package_bytes, std::string request,
+                                          int http_status) {
     return client_error(error_kind::request_too_large,
                         too_large_message(package, package_bytes,
                                           "more than the dashboard accepts (it answered 413 Request Entity Too Large)"),

@@ -138,7 +138,7 @@ client_error package_too_large_error(const package_info& package, std::uint64_t 
 
 /// The same message for a package the dashboard refused with 413 (its limit is below ours, e.g.
 /// behind a proxy): kind `request_too_large` (status 413), with the request line and status.
-client_error package_refused_as_too_large(const package_info& package, std::uint64_t package_bytes,
-                                          std::string request, int http_status);
+client_error package_refused_as_too_large(const package_info& package, std::uint64_t package_bytes, std::string request,
+                                          int http_status);
 
 }  // namespace raycl::packaging

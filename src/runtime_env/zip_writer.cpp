@@ -97,8 +97,8 @@ struct write_state {
 }
 
 // A file's digest checked against its plan, or recorded when the plan had none.
-void settle_digest(write_state& state, std::size_t index, const package_entry& entry, const std::array<std::uint8_t, 20>& sha,
-                   bool compressible) {
+void settle_digest(write_state& state, std::size_t index, const package_entry& entry,
+                   const std::array<std::uint8_t, 20>& sha, bool compressible) {
     core::package_hash digest{};
     std::copy_n(sha.begin(), digest.size(), digest.begin());
     if (entry.digest_known) {
@@ -110,7 +110,7 @@ void settle_digest(write_state& state, std::size_t index, const package_entry& e
 
 // One small compressible file, read, hashed and deflated by a worker.
 struct deflated_file {
-    std::string data;    // raw deflate stream
+    std::string data;  // raw deflate stream
     std::uint32_t crc = 0;
     bool ready = false;
 };
@@ -172,8 +172,8 @@ private:
             {
                 std::unique_lock lock(mutex_);
                 changed_.wait(lock, [&] {
-                    return stopping_ || state_.failed || next_ == jobs_.size() ||
-                           in_window_ == 0 || in_window_ + tree_.entries[jobs_[next_]].size <= precompress_window;
+                    return stopping_ || state_.failed || next_ == jobs_.size() || in_window_ == 0 ||
+                           in_window_ + tree_.entries[jobs_[next_]].size <= precompress_window;
                 });
                 if (stopping_ || state_.failed || next_ == jobs_.size()) return;
                 k = next_++;
@@ -328,7 +328,8 @@ struct entry_source {
             if (got < 0 && errno == EINTR) continue;
             if (got < 0) return fail_with(ZIP_ER_READ, errno);
             return guarded(*state, error, [&]() -> zip_int64_t {
-                if (first && got > 0) compressible = looks_compressible(static_cast<const char*>(data), static_cast<std::size_t>(got));
+                if (first && got > 0)
+                    compressible = looks_compressible(static_cast<const char*>(data), static_cast<std::size_t>(got));
                 first = false;
                 hasher->update(data, static_cast<std::size_t>(got));
                 read += static_cast<std::uint64_t>(got);

@@ -153,8 +153,8 @@ private:
     }
 
     static bool is_closed_by_peer(boost::system::error_code ec) noexcept {
-        return ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-               ec == asio::error::eof || ec == ssl::error::stream_truncated;
+        return ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == asio::error::eof ||
+               ec == ssl::error::stream_truncated;
     }
 
     [[noreturn]] void fail_exchange(boost::system::error_code ec, bool got_response_bytes) {

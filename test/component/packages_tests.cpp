@@ -196,14 +196,15 @@ private:
         bool faulting = false;
         for (;;) {
             boost::system::error_code ec;
-            std::size_t n = co_await from->async_read_some(asio::buffer(buffer),
-                                                           asio::redirect_error(asio::use_awaitable, ec));
+            std::size_t n =
+                co_await from->async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
             if (ec) break;
             if (requests && forwarded + n > after_ && !faulted_.exchange(true)) {
                 n = after_ - forwarded;
                 faulting = true;
             }
-            co_await asio::async_write(*to, asio::buffer(buffer.data(), n), asio::redirect_error(asio::use_awaitable, ec));
+            co_await asio::async_write(*to, asio::buffer(buffer.data(), n),
+                                       asio::redirect_error(asio::use_awaitable, ec));
             if (ec) break;
             forwarded += n;
             if (faulting) break;
@@ -261,8 +262,9 @@ struct cancel_on_progress {
     template <class T>
     client_error expect_cancelled(asio::awaitable<T> operation) {
         std::exception_ptr failure;
-        asio::co_spawn(context, std::move(operation),
-                       asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, auto&&...) { failure = e; }));
+        asio::co_spawn(
+            context, std::move(operation),
+            asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, auto&&...) { failure = e; }));
         context.run();
         BOOST_REQUIRE(failure);
         try {
@@ -367,9 +369,9 @@ BOOST_AUTO_TEST_CASE(wheels_modules_and_directories_of_py_modules) {
     fake_dashboard dashboard;
     auto store = serve_packages(dashboard);
     client ray(options_for(dashboard));
-    const json::object env{{"py_modules", json::array{s.path("mods/pkg"), s.path("mods/single.py"),
-                                                      s.path("mods/raycl_demo-1.0-py3-none-any.whl"),
-                                                      "s3://bucket/remote.zip"}}};
+    const json::object env{
+        {"py_modules", json::array{s.path("mods/pkg"), s.path("mods/single.py"),
+                                   s.path("mods/raycl_demo-1.0-py3-none-any.whl"), "s3://bucket/remote.zip"}}};
     auto op = ray.prepare_runtime_env(env, s.options());
     const auto prepared = run_sync(std::move(op));
     const auto& modules = prepared.runtime_env.at("py_modules").as_array();
@@ -430,10 +432,8 @@ BOOST_AUTO_TEST_CASE(invalid_runtime_envs_are_400_before_any_request) {
     fake_dashboard dashboard;
     client ray(options_for(dashboard));
     const std::vector<json::object> invalid = {
-        {{"working_dir", s.path("missing")}},
-        {{"pip", json::array{"a"}}, {"uv", json::array{"b"}}},
-        {{"env_vars", json::object{{"A", 1}}}},
-        {{"py_modules", s.path("not-a-list")}},
+        {{"working_dir", s.path("missing")}},     {{"pip", json::array{"a"}}, {"uv", json::array{"b"}}},
+        {{"env_vars", json::object{{"A", 1}}}},   {{"py_modules", s.path("not-a-list")}},
         {{"working_dir", "s3://bucket/app.whl"}},
     };
     for (const auto& env : invalid) {
@@ -465,9 +465,8 @@ BOOST_AUTO_TEST_CASE(a_413_is_the_packages_own_too_large_error) {
     scratch s;
     s.write("big/data.bin", random_bytes(2'000'000, 2));
     fake_dashboard dashboard(fake_dashboard::options{}.limit_request_body(64 * 1024));
-    dashboard.route("GET", std::string(package_prefix) + "*", [](const recorded_request&) {
-        return reply::text(404, "Package does not exist");
-    });
+    dashboard.route("GET", std::string(package_prefix) + "*",
+                    [](const recorded_request&) { return reply::text(404, "Package does not exist"); });
     client ray(options_for(dashboard));
     auto op = ray.prepare_runtime_env(working_dir_env(s, "big"), s.options());
     const auto error = expect_error(std::move(op));
@@ -588,8 +587,7 @@ BOOST_AUTO_TEST_CASE(cancelling_in_every_phase_leaves_nothing_behind) {
             canceller.when = [phase](const packaging_progress& p) {
                 return p.phase == phase && (p.bytes_done > 0 || phase == packaging_phase::hashing);
             };
-            const auto options =
-                s.options().with_progress([&](const packaging_progress& p) { canceller.report(p); });
+            const auto options = s.options().with_progress([&](const packaging_progress& p) { canceller.report(p); });
             const auto error = canceller.expect_cancelled(ray.prepare_runtime_env(working_dir_env(s, "big"), options));
             BOOST_TEST(error.kind() == error_kind::cancelled, error.what());
             BOOST_TEST(canceller.emitted);
@@ -699,10 +697,10 @@ BOOST_AUTO_TEST_CASE(serve_deploy_uploads_local_directories_and_keeps_the_rest) 
     BOOST_TEST(store->puts[name_of(uri)] == 1);
     BOOST_TEST(s.leftovers().empty());
 
-    json::object bad{{"applications", json::array{json::object{
-                                          {"name", "broken"},
-                                          {"import_path", "main:app"},
-                                          {"runtime_env", json::object{{"working_dir", s.path("nowhere")}}}}}}};
+    json::object bad{
+        {"applications", json::array{json::object{{"name", "broken"},
+                                                  {"import_path", "main:app"},
+                                                  {"runtime_env", json::object{{"working_dir", s.path("nowhere")}}}}}}};
     auto failing = ray.deploy_serve_applications(bad, s.options());
     const auto error = expect_error(std::move(failing));
     BOOST_TEST(error.status() == 400);
@@ -716,11 +714,11 @@ BOOST_AUTO_TEST_CASE(the_dry_run_body_is_what_submit_posts) {
     auto store = serve_packages(dashboard);
     auto submits = serve_submits(dashboard);
     client ray(options_for(dashboard));
-    const auto submission = job_submission("python main.py")
-                                .with_submission_id("dry_1")
-                                .with_runtime_env(json::object{{"working_dir", s.path("project")},
-                                                               {"excludes", json::array{"data/"}}})
-                                .with_num_cpus(1);
+    const auto submission =
+        job_submission("python main.py")
+            .with_submission_id("dry_1")
+            .with_runtime_env(json::object{{"working_dir", s.path("project")}, {"excludes", json::array{"data/"}}})
+            .with_num_cpus(1);
     const json::object dry = dry_run_submission(submission, s.options());
     BOOST_TEST(dashboard.request_count() == 0u);
     auto op = ray.submit_job(submission, s.options());

@@ -181,7 +181,7 @@ BOOST_AUTO_TEST_CASE(a_file_changed_within_the_same_second_gets_the_new_uri) {
     const auto before = plan(s, "wd", 0);  // the real clock: as a user editing right after a submit
     const std::int64_t mtime = mtime_of(file);
     s.write("wd/main.py", "print('b')\n");  // same size
-    set_mtime(file, mtime);                  // and the same mtime, as on a coarse-grained file system
+    set_mtime(file, mtime);                 // and the same mtime, as on a coarse-grained file system
     const auto after = plan(s, "wd", 0);
     BOOST_TEST(after.uri != before.uri);
     BOOST_TEST(after.uri == uncached_uri(s, "wd"));
@@ -243,8 +243,8 @@ BOOST_AUTO_TEST_CASE(a_corrupt_or_truncated_cache_is_ignored) {
     plan(s, "wd", 10 * second_ns);
     const fs::path file = fs::directory_iterator(s.cache() / "hashes")->path();
     const std::string good = s.read(file);
-    for (const std::string& bad : {good.substr(0, good.size() - 3), std::string("garbage"), std::string(),
-                                   good + "x", std::string(good).replace(8, 1, "\xff")}) {
+    for (const std::string& bad : {good.substr(0, good.size() - 3), std::string("garbage"), std::string(), good + "x",
+                                   std::string(good).replace(8, 1, "\xff")}) {
         std::ofstream(file, std::ios::binary | std::ios::trunc) << bad;
         BOOST_TEST(plan(s, "wd", 10 * second_ns).uri == expected);
     }
@@ -282,8 +282,8 @@ BOOST_AUTO_TEST_CASE(automatic_compression_stores_small_packages_and_deflates_la
     s.write("small/a.py", std::string(10'000, 'a'));
     s.write("text/a.txt", std::string(2'000'000, 'a'));
     const auto tree_of = [&](const std::string& dir) {
-        const auto prepared = packaging::prepare_runtime_env(
-            json::object{{"working_dir", (s.root / dir).string()}}, environment(s, 0, false), packaging_options());
+        const auto prepared = packaging::prepare_runtime_env(json::object{{"working_dir", (s.root / dir).string()}},
+                                                             environment(s, 0, false), packaging_options());
         return prepared.packages.at(0);
     };
     const auto small = tree_of("small");
@@ -294,8 +294,8 @@ BOOST_AUTO_TEST_CASE(automatic_compression_stores_small_packages_and_deflates_la
             .size();
     };
     BOOST_TEST(level_of(small, package_compression::automatic, 100 << 20) > 10'000u);  // stored
-    BOOST_TEST(level_of(small, package_compression::automatic, 5'000) < 5'000u);         // deflated to fit
-    BOOST_TEST(level_of(text, package_compression::automatic, 100 << 20) < 100'000u);    // deflated
+    BOOST_TEST(level_of(small, package_compression::automatic, 5'000) < 5'000u);       // deflated to fit
+    BOOST_TEST(level_of(text, package_compression::automatic, 100 << 20) < 100'000u);  // deflated
     BOOST_TEST(level_of(text, package_compression::never, 100 << 20) > 2'000'000u);
 }
 

@@ -97,10 +97,10 @@ BOOST_AUTO_TEST_CASE(full_submit_sends_every_set_field) {
     submission.entrypoint_resources = std::map<std::string, double>{{"custom", 2.0}};
     submission.entrypoint_label_selector = std::map<std::string, std::string>{{"region", "us-west"}};
     json::object body = json::parse(submit_job_request(submission, "mine").body).as_object();
-    BOOST_TEST((keys_of(body) == std::set<std::string>{"entrypoint", "submission_id", "runtime_env", "metadata",
-                                                       "entrypoint_num_cpus", "entrypoint_num_gpus",
-                                                       "entrypoint_memory", "entrypoint_resources",
-                                                       "entrypoint_label_selector"}));
+    BOOST_TEST(
+        (keys_of(body) == std::set<std::string>{"entrypoint", "submission_id", "runtime_env", "metadata",
+                                                "entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory",
+                                                "entrypoint_resources", "entrypoint_label_selector"}));
     BOOST_TEST(body.at("entrypoint_label_selector").at("region").as_string() == "us-west");
     BOOST_TEST(body.at("entrypoint").as_string() == "echo \"hi\"");
     BOOST_TEST(body.at("runtime_env").at("env_vars").at("A").as_string() == "1");
