@@ -23,7 +23,9 @@
 #                             (default 20000 + (dashboard_port % 60) * 200, i.e. 21000 for 8285)
 #   RAYCL_RAY_UP_TIMEOUT      seconds to wait for health (default 120)
 #   RAYCL_RAY_OBJECT_STORE    object store bytes per node (default 150000000)
-#   RAYCL_VENV                venv to use (default: the one scripts/setup-ray.sh prints)
+#   RAYCL_VENV                venv to use (default: the one scripts/setup-ray.sh prints); any Ray of
+#                             scripts/ray-versions/matrix.txt works (`scripts/setup-ray.sh VERSION`);
+#                             --auth token needs Ray 2.52+ (refused on older releases)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -64,6 +66,23 @@ venv() {
   if [ -n "${RAYCL_VENV:-}" ] && [ -x "$RAYCL_VENV/bin/ray" ]; then echo "$RAYCL_VENV"; return; fi
   bash "$here/setup-ray.sh" | tail -n1
 }
+
+# Ray release of a venv, from its dist-info directory (importing ray takes seconds).
+ray_version_of() {
+  local d
+  for d in "$1"/lib/python*/site-packages/ray-*.dist-info; do
+    [ -d "$d" ] || continue
+    d=${d##*/ray-}; echo "${d%.dist-info}"; return 0
+  done
+  echo unknown
+}
+
+# Token authentication (RAY_AUTH_MODE=token) exists from Ray 2.52 on; older releases ignore the
+# variable and would start an open cluster. Its code lives in ray/_private/authentication/.
+has_token_auth() { compgen -G "$1/lib/python*/site-packages/ray/_private/authentication" >/dev/null; }
+
+# `ray start --runtime-env-agent-port` exists from Ray 2.7 on; older releases refuse the flag.
+has_start_flag() { grep -qF -- "\"$2\"" "$1"/lib/python*/site-packages/ray/scripts/scripts.py 2>/dev/null; }
 
 # ---- process discovery -------------------------------------------------------------------
 # A process belongs to the cluster if (a) its command line mentions the cluster dir (gcs_server,
@@ -154,6 +173,7 @@ export RAYCL_TEST_AUTH=$RAYCL_AUTH
 export RAYCL_TEST_TOKEN=$token
 export RAYCL_TEST_SERVE_PORT=$SERVE_PORT
 export RAYCL_TEST_VENV=$VENV
+export RAYCL_TEST_RAY_VERSION=${RAY_VERSION:-$(ray_version_of "$VENV")}
 export RAYCL_TEST_GCS_ADDRESS=127.0.0.1:$GCS_PORT
 export RAYCL_TEST_CLUSTER_DIR=$dir
 export RAYCL_TEST_NUM_NODES=$((NUM_WORKERS + 1))
@@ -191,15 +211,21 @@ do_down() {
 
 # ---- up ------------------------------------------------------------------------------------
 do_up() {
-  local VENV; VENV=$(venv)
-  if load_state && [ "$RAYCL_AUTH" = "$auth" ] && [ "$NUM_WORKERS" = "$workers" ] && healthy; then
+  local VENV want_venv; VENV=$(venv); want_venv=$VENV
+  if [ "$auth" = token ] && ! has_token_auth "$VENV"; then
+    die "Ray $(ray_version_of "$VENV") in $VENV has no token authentication (Ray 2.52+): use --auth disabled"
+  fi
+  if load_state && [ "$RAYCL_AUTH" = "$auth" ] && [ "$NUM_WORKERS" = "$workers" ] && [ "${VENV:-}" = "$want_venv" ] &&
+      healthy; then
     log "cluster '$name' already up and healthy ($RAYCL_AUTH auth, $((NUM_WORKERS + 1)) nodes)"
     echo "$envfile"; return 0
   fi
+  VENV=$want_venv   # load_state may have set the running cluster's venv
   if [ -n "$(cluster_pids)" ]; then
     log "cluster '$name' is running but unhealthy or configured differently: restarting"
     do_down
   fi
+  RAY_VERSION=$(ray_version_of "$VENV")
 
   DASH_PORT=${RAYCL_RAY_DASHBOARD_PORT:-8285}
   SERVE_PORT=${RAYCL_RAY_SERVE_PORT:-$((DASH_PORT + 100))}
@@ -230,6 +256,10 @@ do_up() {
     rm -f "$tokfile"
   fi
   local osm=${RAYCL_RAY_OBJECT_STORE:-150000000}
+  local head_env_port=() worker_env_port=()
+  if has_start_flag "$VENV" --runtime-env-agent-port; then
+    head_env_port=(--runtime-env-agent-port $((pb + 7)))
+  fi
 
   cat >"$state" <<EOF
 DASH_PORT=$DASH_PORT
@@ -238,9 +268,10 @@ GCS_PORT=$GCS_PORT
 NUM_WORKERS=$NUM_WORKERS
 RAYCL_AUTH=$RAYCL_AUTH
 VENV=$VENV
+RAY_VERSION=$RAY_VERSION
 EOF
 
-  log "starting head of '$name' (dashboard 127.0.0.1:$DASH_PORT, gcs $GCS_PORT, auth $auth)"
+  log "starting head of '$name' (Ray $RAY_VERSION, dashboard 127.0.0.1:$DASH_PORT, gcs $GCS_PORT, auth $auth)"
   # head: block pb+0..pb+59
   # `ray start` turns --node-ip-address/--address 127.0.0.1 into the host's routable IP unless
   # RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 (then it keeps the loopback IP and every server binds to
@@ -251,7 +282,7 @@ EOF
       --ray-client-server-port $((pb + 1)) --object-manager-port $((pb + 2)) \
       --node-manager-port $((pb + 3)) --metrics-export-port $((pb + 4)) \
       --dashboard-agent-listen-port $((pb + 5)) --dashboard-agent-grpc-port $((pb + 6)) \
-      --runtime-env-agent-port $((pb + 7)) \
+      "${head_env_port[@]}" \
       --min-worker-port $((pb + 10)) --max-worker-port $((pb + 59)) \
       --include-dashboard true --dashboard-host 127.0.0.1 --dashboard-port "$DASH_PORT" \
       --num-cpus 2 --object-store-memory "$osm" --temp-dir "$dir" \
@@ -263,12 +294,14 @@ EOF
   local i w
   for i in $(seq 1 "$workers"); do
     w=$((pb + 60 + (i - 1) * 35))      # worker i: block w..w+34
+    worker_env_port=()
+    has_start_flag "$VENV" --runtime-env-agent-port && worker_env_port=(--runtime-env-agent-port $((w + 5)))
     log "starting worker node $i of '$name'"
     if ! "${common_env[@]}" "$VENV/bin/python" "$here/ray_start_loopback.py" \
         --address "127.0.0.1:$GCS_PORT" --node-ip-address 127.0.0.1 \
         --object-manager-port "$w" --node-manager-port $((w + 1)) \
         --metrics-export-port $((w + 2)) --dashboard-agent-listen-port $((w + 3)) \
-        --dashboard-agent-grpc-port $((w + 4)) --runtime-env-agent-port $((w + 5)) \
+        --dashboard-agent-grpc-port $((w + 4)) "${worker_env_port[@]}" \
         --min-worker-port $((w + 6)) --max-worker-port $((w + 34)) \
         --num-cpus 1 --resources "{\"raycl_worker_$i\": 1}" --object-store-memory "$osm" --temp-dir "$dir" \
         --disable-usage-stats --log-style record >"$dir/ray-start-worker$i.log" 2>&1; then
