@@ -23,7 +23,7 @@ namespace json = boost::json;
 
 namespace {
 
-const fs::path fixture_dir = fs::path(RAYCL_FIXTURE_DIR) / "ray";
+const fs::path fixture_dir = fs::path(raycl::test::fixture_dir()) / "ray";
 
 // Fixture files whose name starts with `prefix` and ends with `suffix`, sorted; `exclude`
 // drops names containing it.
