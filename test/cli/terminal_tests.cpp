@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <regex>
+#include <cctype>
 #include <set>
+#include <string_view>
 #include <thread>
 
 namespace raycl::cli::test {
@@ -107,9 +108,30 @@ struct two_jobs {
 
 /// The SGR colour sequence right before `text` on a captured screen, or "".
 std::string colour_before(const std::string& screen, const std::string& text) {
-    std::smatch match;
-    const std::regex pattern("\x1b\\[([0-9;]*)m" + std::regex_replace(text, std::regex(R"([\[\]])"), R"(\$&)"));
-    return std::regex_search(screen, match, pattern) ? match[1].str() : "";
+    for (auto at = screen.find(text); at != std::string::npos; at = screen.find(text, at + 1)) {
+        if (at == 0 || screen[at - 1] != 'm') continue;
+        auto start = at - 1;
+        while (start > 0 && (std::isdigit(static_cast<unsigned char>(screen[start - 1])) || screen[start - 1] == ';'))
+            --start;
+        if (start >= 2 && screen[start - 1] == '[' && screen[start - 2] == '\x1b')
+            return screen.substr(start, at - 1 - start);
+    }
+    return "";
+}
+
+/// The spinner frames of every "<frame> waiting for <id>  <n>s  <status>" line on a screen.
+std::set<std::string> spinner_frames(const std::string& screen, const std::string& id, const std::string& status) {
+    std::set<std::string> frames;
+    const std::string marker = " waiting for " + id + "  ";
+    for (auto at = screen.find(marker); at != std::string::npos; at = screen.find(marker, at + 1)) {
+        if (at == 0 || std::string_view("|/\\-").find(screen[at - 1]) == std::string_view::npos) continue;
+        auto rest = at + marker.size();
+        const auto digits = rest;
+        while (rest < screen.size() && std::isdigit(static_cast<unsigned char>(screen[rest]))) ++rest;
+        if (rest == digits || screen.compare(rest, 3 + status.size(), "s  " + status) != 0) continue;
+        frames.insert(std::string(1, screen[at - 1]));
+    }
+    return frames;
 }
 
 }  // namespace
@@ -169,11 +191,9 @@ BOOST_AUTO_TEST_CASE(job_wait_draws_a_spinner_on_a_terminal_only) {
         terminal pane({"--address", dashboard.address(), "job", "wait", "j-spin"}, {}, piped ? "2>&1 | cat" : "");
         if (!piped) {
             // The progress line: spinner, what, elapsed time, status; the spinner turns.
-            const std::regex line(R"(([|/\\-]) waiting for j-spin  [0-9]+s  RUNNING)");
             std::set<std::string> frames;
             pane.wait_for([&](const std::string& s) {
-                std::smatch match;
-                if (std::regex_search(s, match, line)) frames.insert(match[1].str());
+                for (const auto& frame : spinner_frames(s, "j-spin", "RUNNING")) frames.insert(frame);
                 return frames.size() >= 2;
             });
             const auto coloured = pane.screen(true);
