@@ -42,7 +42,7 @@ case "$mode" in
     build="${RAYCL_SANITIZE_BUILD_DIR:-$root/build-asan}"
     integration=OFF
     if [ "${RAYCL_SANITIZE_INTEGRATION:-}" = 1 ]; then integration=$(bash "$root/scripts/integration-mode.sh"); fi
-    configure=(-DRAYCL_SANITIZE=address -DRAYCL_INTEGRATION=$integration -DRAYCL_BUILD_EXAMPLES=$integration
+    configure=(-DRAYCL_SANITIZE=address "-DRAYCL_INTEGRATION=$integration" "-DRAYCL_BUILD_EXAMPLES=$integration"
                -DRAYCL_TEST_CLUSTER_PREFIX=asan -DRAYCL_TEST_DASHBOARD_PORT=8400)
     targets=(raycl_unit_tests raycl_component_tests raycl_fake_dashboard_self_test raycl_cli_tests raycl_cli
              raycl_soak raycl_submit_soak raycl_runtime_env_probe)
