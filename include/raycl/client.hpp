@@ -4,8 +4,10 @@
 
 #include <raycl/error.hpp>
 #include <raycl/log_stream.hpp>
+#include <raycl/logs.hpp>
 #include <raycl/models.hpp>
 #include <raycl/options.hpp>
+#include <raycl/state.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -210,7 +212,7 @@ public:
     boost::asio::awaitable<log_stream> stream_tail_job_logs(std::string id,
                                                             std::optional<seconds> stream_timeout = seconds(10.0));
 
-    // ---- Nodes, tasks, actors (state API) --------------------------------------------------
+    // ---- The state API: nodes, tasks, actors, objects, placement groups, workers, ... -------
 
     /// @brief One node by hex id, with detail. Ray has no get-by-id route: this lists with an
     /// id filter.
@@ -251,6 +253,165 @@ public:
     /// @par Retries, cancellation, thread safety
     /// As described for the class: a GET, retried.
     boost::asio::awaitable<list_result<actor_info>> list_actors(list_options options = {}, call_options call = {});
+
+    /// @brief Objects in the object store, one row per reference (`/api/v0/objects`).
+    /// @par Errors
+    /// As `list_nodes`; a filter column Ray cannot filter objects on is a 400 before any I/O.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<list_result<object_info>> list_objects(list_options options = {}, call_options call = {});
+    /// @brief The references to one object by hex id, with detail: one row per process holding it.
+    /// @par Errors
+    /// 400 malformed id, 404 unknown object.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<std::vector<object_info>> get_object(std::string id, call_options call = {});
+    /// @brief Placement groups of the cluster (`/api/v0/placement_groups`).
+    /// @par Errors
+    /// As `list_nodes`.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<list_result<placement_group_info>> list_placement_groups(list_options options = {},
+                                                                                    call_options call = {});
+    /// @brief One placement group by hex id, with detail.
+    /// @par Errors
+    /// 400 malformed id, 404 unknown placement group.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<placement_group_info> get_placement_group(std::string id, call_options call = {});
+    /// @brief Worker processes, alive and dead (`/api/v0/workers`).
+    /// @par Errors
+    /// As `list_nodes`.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<list_result<worker_info>> list_workers(list_options options = {}, call_options call = {});
+    /// @brief One worker by hex id, with detail.
+    /// @par Errors
+    /// 400 malformed id, 404 unknown worker.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<worker_info> get_worker(std::string id, call_options call = {});
+    /// @brief Runtime environments per node (`/api/v0/runtime_envs`). They have no id, so there
+    /// is no get (as in `ray get`).
+    /// @par Errors
+    /// As `list_nodes`.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<list_result<runtime_env_info>> list_runtime_envs(list_options options = {},
+                                                                            call_options call = {});
+    /// @brief Cluster events (`/api/v0/cluster_events`), e.g. jobs started, nodes added.
+    /// @par Errors
+    /// As `list_nodes`.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<list_result<cluster_event_info>> list_cluster_events(list_options options = {},
+                                                                                call_options call = {});
+    /// @brief One cluster event by its event id, with detail.
+    /// @par Errors
+    /// 400 malformed id, 404 unknown event.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<cluster_event_info> get_cluster_event(std::string id, call_options call = {});
+    /// @brief Jobs through the state API (`/api/v0/jobs`): filters, limit and truncation counters,
+    /// which `list_jobs` (the Jobs API) has not.
+    /// @par Errors
+    /// As `list_nodes`. Ray answers a bad query on this route with a bare 500, so the columns
+    /// are checked before any I/O.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<list_result<job_details>> list_state_jobs(list_options options = {}, call_options call = {});
+    /// @brief One job through the state API, by submission id, with detail.
+    /// @par Errors
+    /// 400 malformed id, 404 unknown job.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<job_details> get_state_job(std::string submission_id, call_options call = {});
+
+    // ---- Summaries (state API) ----------------------------------------------------------------
+
+    /// @brief Tasks summarized by function name, task name or lineage (`/api/v0/tasks/summarize`).
+    /// Ray counts at most 10,000 tasks: see `list_counts::source_truncated()`.
+    /// @par Errors
+    /// 400 invalid options or filter columns (before any I/O), 429 too many state queries at once.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<task_summary> summarize_tasks(task_summary_by by = task_summary_by::func_name,
+                                                         summary_options options = {}, call_options call = {});
+    /// @brief Actors summarized by class (`/api/v0/actors/summarize`).
+    /// @par Errors
+    /// As `summarize_tasks`.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<actor_summary> summarize_actors(summary_options options = {}, call_options call = {});
+    /// @brief Object references summarized by call site (`/api/v0/objects/summarize`).
+    /// @par Errors
+    /// As `summarize_tasks`.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<object_summary> summarize_objects(summary_options options = {}, call_options call = {});
+
+    // ---- Cluster status ----------------------------------------------------------------------
+
+    /// @brief What `ray status` prints and the autoscaler's structured report
+    /// (`GET /api/cluster_status?format=1`, then `GET /api/cluster_status`), through the
+    /// dashboard alone (Ray's own `ray status` needs the GCS).
+    /// @par Errors
+    /// Those of the class only; 500 when Ray's envelope says the query failed.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: two GETs, each retried.
+    boost::asio::awaitable<raycl::cluster_status> get_cluster_status(call_options call = {});
+
+    // ---- Logs of anything --------------------------------------------------------------------
+
+    /// @brief The log files of a node by Ray's categories (`GET /api/v0/logs`), as
+    /// `ray logs cluster` lists them; `glob` matches names relative to the node's log directory
+    /// (not recursive unless it holds `**`). The head node is looked up first when `node` names it.
+    /// @par Errors
+    /// 400 an invalid node id or IP, or a glob that is absolute or holds `..` (before any I/O);
+    /// 404 an unknown node (by id or IP).
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: GETs, retried.
+    boost::asio::awaitable<log_file_list> list_logs(node_selector node = {}, std::string glob = "*",
+                                                    call_options call = {});
+
+    /// @brief The text of one log (`GET /api/v0/logs/file`): a job's driver log, a task attempt's,
+    /// an actor's, a worker's or a node's file, as `ray logs` prints it. A job is looked up
+    /// first (its driver node), the head node when a target names it.
+    /// @par Errors
+    /// 400 an invalid target or options (before any I/O), a DRIVER job, or an actor task (it has
+    /// no log of its own: the message says to read its actor's log instead); 404 a log Ray cannot
+    /// find (an unknown job, task, attempt, actor, worker, node or file, a job not started yet;
+    /// Ray itself answers those with 500); 429 a log larger than `max_response_bytes`.
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: GETs, retried.
+    boost::asio::awaitable<std::string> get_log(log_target target, log_options options = {}, call_options call = {});
+
+    /// @brief Follows one log live; see `log_stream` for consuming it.
+    ///
+    /// The same guarantees as `tail_job_logs`: lines exactly once and in order across reconnects,
+    /// at most `tail.limits.queue_size` lines between reader and consumer (back-pressure down to
+    /// TCP), the stream limits, and the completion from the static log. Ray's
+    /// `/api/v0/logs/stream` never ends by itself: the stream ends once its target is finished
+    /// and the stream drained (a job terminal, a task attempt FINISHED or FAILED, an actor DEAD,
+    /// a worker process gone); a task attempt's log also ends where its worker starts its next
+    /// task. A node's file never finishes: it is followed until closed, or until
+    /// `tail.stream_timeout` passes without data (408; `std::nullopt` for no limit).
+    /// `options.lines` = N starts N lines before the end (the whole log is read once to find
+    /// where, so that reconnects stay exact); `filter_ansi_code` removes colour codes from each
+    /// line. `tail.protocol`: only a job's log has a WebSocket tail; `websocket` for another
+    /// target is a 400, `automatic` means the HTTP stream there.
+    /// @par Errors
+    /// Here: 400 an invalid target or options (before any I/O), a DRIVER job, an actor task; 404
+    /// an unknown job, task, attempt, actor or worker; 401/403. Later, from `log_stream::next()`:
+    /// those of `log_stream` (404 an unknown file or node).
+    /// @par Retries
+    /// The checks are GETs, retried; the stream reconnects as `tail_job_logs` does.
+    /// @par Cancellation
+    /// Cancelling this call ends it with kind `cancelled`; a started stream is stopped with
+    /// `log_stream::close()` or by destroying it.
+    /// @par Thread safety
+    /// As described for the class; see `log_stream` for the stream itself.
+    boost::asio::awaitable<log_stream> follow_log(log_target target, log_options options = {}, tail_options tail = {});
 
     // ---- Ray Serve ---------------------------------------------------------------------------
 

@@ -47,7 +47,16 @@ enum class command_kind {
     serve_deploy,
     serve_delete,
     serve_shutdown,
-    version,  ///< `raycl version`: client and server versions.
+    version,         ///< `raycl version`: client and server versions.
+    logs_cluster,    ///< `raycl logs cluster [GLOB]`
+    logs_job,        ///< `raycl logs job --id ID`
+    logs_task,       ///< `raycl logs task --id ID [--attempt-number N]`
+    logs_actor,      ///< `raycl logs actor --id ID | --pid PID`
+    logs_worker,     ///< `raycl logs worker --pid PID`
+    cluster_status,  ///< `raycl status`
+    state_list,      ///< `raycl list RESOURCE`
+    state_get,       ///< `raycl get RESOURCE ID`
+    state_summary,   ///< `raycl summary tasks|actors|objects`
     cluster_up,
     cluster_down,
     context_add,
@@ -112,10 +121,20 @@ struct command {
     // job stop
     bool wait = false;
 
-    // task list
+    // task list; list, get, summary
     std::optional<int> limit;
     std::vector<list_filter> filters;
     bool detail = false;
+    std::optional<std::string> summary_by;  ///< --summary-by of `summary tasks`
+
+    // logs (follow: above)
+    std::int64_t tail_lines = 1000;      ///< --tail N (-1: the whole log)
+    std::optional<std::string> log_id;   ///< --id of logs job/task/actor
+    std::optional<std::int64_t> pid;     ///< --pid of logs actor/worker
+    std::optional<std::string> node_id;  ///< --node-id
+    std::optional<std::string> node_ip;  ///< --node-ip
+    bool err = false;                    ///< --err: stderr
+    std::int64_t attempt_number = 0;     ///< --attempt-number of logs task
 
     // job list, node list
     bool watch = false;     ///< --watch

@@ -1,6 +1,7 @@
 #include "core/requests.hpp"
 
 #include "core/models_json.hpp"
+#include "core/state_resources.hpp"
 #include "core/validation.hpp"
 
 #include <raycl/error.hpp>
@@ -55,15 +56,27 @@ std::string job_path(std::string_view id) {
     return "/api/jobs/" + percent_encode_segment(id);
 }
 
-// Appends `name=value` to a query string being built.
-void add_query(std::string& target, std::string_view name, std::string_view value) {
+}  // namespace
+
+void append_query(std::string& target, std::string_view name, std::string_view value) {
     target.push_back(target.find('?') == std::string::npos ? '?' : '&');
     target.append(name);
     target.push_back('=');
     target.append(percent_encode_query(value));
 }
 
-}  // namespace
+void append_filters(std::string& target, const std::vector<list_filter>& filters) {
+    for (const list_filter& filter : filters) {
+        append_query(target, "filter_keys", filter.key);
+        append_query(target, "filter_predicates", filter.predicate);
+        append_query(target, "filter_values", filter.value);
+    }
+}
+
+void append_server_timeout(std::string& target, double seconds) {
+    // Ray parses `timeout` with int(): send whole seconds, rounded up so it never becomes 0.
+    append_query(target, "timeout", std::to_string(static_cast<long>(std::ceil(seconds))));
+}
 
 std::string_view to_string(http_method method) noexcept {
     switch (method) {
@@ -126,17 +139,16 @@ request_spec submit_job_request(const job_submission& submission, std::string_vi
 
 request_spec state_list_request(std::string_view resource, const list_options& options) {
     validate_list_options(options);
+    const state_resource_info& info = state_resource(resource);
+    validate_filter_columns(info, options.filters);
+    if (options.exclude_driver && info.route != "tasks")
+        throw client_error(error_kind::invalid_argument, "exclude_driver applies to tasks only");
     std::string target = "/api/v0/" + std::string(resource);
-    if (options.limit) add_query(target, "limit", std::to_string(*options.limit));
-    if (options.detail) add_query(target, "detail", "true");
-    // Ray parses `timeout` with int(): send whole seconds, rounded up so it never becomes 0.
-    if (options.server_timeout_seconds)
-        add_query(target, "timeout", std::to_string(static_cast<long>(std::ceil(*options.server_timeout_seconds))));
-    for (const list_filter& filter : options.filters) {
-        add_query(target, "filter_keys", filter.key);
-        add_query(target, "filter_predicates", filter.predicate);
-        add_query(target, "filter_values", filter.value);
-    }
+    if (options.limit) append_query(target, "limit", std::to_string(*options.limit));
+    if (options.detail) append_query(target, "detail", "true");
+    if (options.server_timeout_seconds) append_server_timeout(target, *options.server_timeout_seconds);
+    if (options.exclude_driver) append_query(target, "exclude_driver", *options.exclude_driver ? "true" : "false");
+    append_filters(target, options.filters);
     return make(http_method::get, std::move(target));
 }
 
@@ -155,7 +167,7 @@ request_spec serve_list_request(std::optional<std::string_view> api_type) {
     if (api_type) {
         if (*api_type != "declarative" && *api_type != "imperative")
             throw client_error(error_kind::invalid_argument, "api_type must be \"declarative\" or \"imperative\"");
-        add_query(target, "api_type", *api_type);
+        append_query(target, "api_type", *api_type);
     }
     return make(http_method::get, std::move(target));
 }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace raycl::core {
 
@@ -36,6 +37,13 @@ std::string percent_encode_segment(std::string_view text);
 /// Percent-encodes a query value (same set as a segment).
 std::string percent_encode_query(std::string_view text);
 
+/// Appends `name=value` (the value percent-encoded) to `target`, after '?' or '&'.
+void append_query(std::string& target, std::string_view name, std::string_view value);
+/// Appends the filters as Ray's parallel filter_keys/filter_predicates/filter_values triples.
+void append_filters(std::string& target, const std::vector<list_filter>& filters);
+/// Appends `timeout=<seconds>`: Ray parses it with int(), so whole seconds, rounded up (never 0).
+void append_server_timeout(std::string& target, double seconds);
+
 request_spec version_request();
 request_spec list_jobs_request();                      ///< GET /api/jobs/ (slash required)
 request_spec get_job_request(std::string_view id);     ///< GET /api/jobs/{id}
@@ -46,9 +54,11 @@ request_spec delete_job_request(std::string_view id);  ///< DELETE /api/jobs/{id
 /// because the id makes a repeat detectable).
 request_spec submit_job_request(const job_submission& submission, std::string_view submission_id);
 
-/// GET /api/v0/{resource}?limit=..&detail=..&timeout=..&filter_keys=..&filter_predicates=..&filter_values=..
-/// `resource` is a fixed name ("nodes", "tasks", "actors"). Ray parses `timeout` with int(), so
-/// it is sent in whole seconds, rounded up. Filters go out as key/predicate/value triples in order.
+/// GET /api/v0/{resource}?limit=..&detail=..&timeout=..&exclude_driver=..&filter_keys=..&filter_predicates=..&filter_values=..
+/// `resource` is a route of core/state_resources.hpp ("nodes", "tasks", "placement_groups", ...);
+/// filter columns are checked against Ray 2.60's (400), exclude_driver is for tasks only (400).
+/// Ray parses `timeout` with int(), so it is sent in whole seconds, rounded up. Filters go out as
+/// key/predicate/value triples in order.
 request_spec state_list_request(std::string_view resource, const list_options& options);
 /// A single-row lookup: list with filter `id_key = id`, detail=true.
 request_spec state_get_request(std::string_view resource, std::string_view id_key, std::string_view id);

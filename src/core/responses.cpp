@@ -43,6 +43,19 @@ std::string_view summary_line(std::string_view body) {
     return last_exception.empty() ? first : last_exception;
 }
 
+// The state API's error envelope {"result": false, "msg": "...", "data": ...}: its msg explains.
+std::string envelope_message(std::string_view body) {
+    if (body.empty() || body.front() != '{') return {};
+    boost::json::parse_options options;
+    options.max_depth = max_json_depth;
+    boost::system::error_code ec;
+    const boost::json::value value = boost::json::parse(body, ec, {}, options);
+    const boost::json::object* object = ec ? nullptr : value.if_object();
+    const boost::json::value* msg = object ? object->if_contains("msg") : nullptr;
+    if (!msg || !msg->is_string()) return {};
+    return std::string(msg->get_string());
+}
+
 std::string describe_request(const request_spec& request, const std::vector<std::string>& secrets) {
     return sanitize(request.describe(), secrets, max_request_line);
 }
@@ -57,7 +70,8 @@ std::optional<client_error> classify_status(const request_spec& request, int htt
     // different lines, and the line must not be picked from a cut body.
     std::string redacted = sanitize(body, secrets, std::string::npos);
     std::string message = described + " failed: HTTP " + std::to_string(http_status);
-    if (std::string_view line = summary_line(redacted); !line.empty())
+    const std::string msg = envelope_message(redacted);
+    if (std::string_view line = msg.empty() ? summary_line(redacted) : summary_line(msg); !line.empty())
         message += ": " + sanitize(line, secrets, max_summary_line);
     return client_error(map_status(http_status).kind, std::move(message), std::move(described),
                         sanitize(redacted, secrets, max_body_kept), http_status);
