@@ -3,6 +3,7 @@
 #pragma once
 
 #include "support/run_sync.hpp"
+#include "support/test_paths.hpp"
 #include "support/test_printing.hpp"
 
 #include <raycl/raycl.hpp>
@@ -87,7 +88,7 @@ inline std::string command_output(const std::string& command) {
 
 /// `<venv python> <test/integration/python/script> args`
 inline std::string python_entrypoint(const std::string& script, const std::string& args = "") {
-    return cluster().python() + " " + RAYCL_TEST_PYTHON_DIR "/" + script + (args.empty() ? "" : " " + args);
+    return cluster().python() + " " + python_dir() + "/" + script + (args.empty() ? "" : " " + args);
 }
 
 /// Ray 2.60's job supervisor writes two lines of its own at the top of every driver log:

@@ -1,6 +1,8 @@
 // The recorded real-Ray responses of test/fixtures/ray/ for the unit tests.
 #pragma once
 
+#include "support/test_paths.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -12,7 +14,7 @@
 
 namespace raycl::test {
 
-inline const std::filesystem::path ray_fixture_dir = std::filesystem::path(RAYCL_FIXTURE_DIR) / "ray";
+inline const std::filesystem::path ray_fixture_dir = std::filesystem::path(fixture_dir()) / "ray";
 
 /// The bytes of a file (a fixture, given by its path).
 inline std::string read_text(const std::filesystem::path& path) {
