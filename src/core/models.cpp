@@ -62,6 +62,10 @@ std::string_view to_string(serve_app_status status) noexcept {
     return name_of(serve_status_names, status);
 }
 
+std::string_view to_string(serve_api_type type) noexcept {
+    return type == serve_api_type::declarative ? "declarative" : "imperative";
+}
+
 const serve_application* serve_instance::find(std::string_view name) const noexcept {
     auto it = std::find_if(applications.begin(), applications.end(),
                            [&](const serve_application& app) { return app.name == name; });

@@ -24,6 +24,8 @@ struct request_spec {
     std::string body;        ///< JSON text or empty
     bool json_body = false;  ///< send Content-Type: application/json
     bool idempotent = true;  ///< safe to send again after it may have reached the server
+    /// The answer is an `/api/v0/logs/*` body whose HTTP chunk starts matter (core/log_framing.hpp).
+    bool framed_log_body = false;
 
     /// "METHOD target" for messages.
     std::string describe() const;
