@@ -55,14 +55,25 @@ const state_resource<node_info> nodes{"node", "nodes", "node_id", &core::decode_
 const state_resource<task_info> tasks{"task", "tasks", "task_id", &core::decode_task};
 const state_resource<actor_info> actors{"actor", "actors", "actor_id", &core::decode_actor};
 
-/// Lists a state-API resource.
+/// Lists a state-API resource. Ray before 2.52 refuses a server timeout of 1 s (it subtracts
+/// a margin and rejects the 0 left): there, 1 s is sent as 2.
 template <class T>
-asio::awaitable<list_result<T>> list_state(const std::shared_ptr<client_impl>& impl, const state_resource<T>& resource,
-                                           const list_options& options, call_options call) {
-    return decoded_call<list_result<T>>(impl, core::state_list_request(resource.route, options), std::move(call),
-                                        [decode_row = resource.decode_row](json::value body) {
-                                            return core::decode_state_list(std::move(body), decode_row);
-                                        });
+asio::awaitable<list_result<T>> list_state(std::shared_ptr<client_impl> impl, const state_resource<T>& resource,
+                                           list_options options, call_options call) {
+    auto request = core::state_list_request(resource.route, options);  // validates first
+    if (options.server_timeout_seconds && *options.server_timeout_seconds <= 1.0) {
+        auto learn = impl->server_version();
+        const auto server = co_await std::move(learn);
+        if (core::check(server, core::capability::state_timeout_one_second) == core::support::no) {
+            options.server_timeout_seconds = 2.0;
+            request = core::state_list_request(resource.route, options);
+        }
+    }
+    auto operation = decoded_call<list_result<T>>(impl, std::move(request), std::move(call),
+                                                  [decode_row = resource.decode_row](json::value body) {
+                                                      return core::decode_state_list(std::move(body), decode_row);
+                                                  });
+    co_return co_await std::move(operation);
 }
 
 /// Looks one row up by id: Ray has no get-by-id route, so this lists
@@ -132,7 +143,11 @@ client_stats client::stats() const noexcept {
 asio::awaitable<version_info> client::get_version(call_options call) {
     auto operation = decoded_call<version_info>(impl_, core::version_request(), std::move(call),
                                                 [](const json::value& body) { return core::decode_version(body); });
-    co_return co_await std::move(operation);
+    auto info = co_await std::move(operation);
+    // What the version gates need, learned for free.
+    if (const auto release = core::parse_ray_release(info.ray_version))
+        impl_->remember_version(core::server_version::exactly(*release));
+    co_return info;
 }
 
 asio::awaitable<job_details> client::get_job(std::string id, call_options call) {
@@ -264,6 +279,18 @@ asio::awaitable<serve_instance> client::list_serve_applications(call_options cal
     co_return co_await std::move(operation);
 }
 
+asio::awaitable<serve_instance> client::list_serve_applications(serve_api_type api_type, call_options call) {
+    core::validate_call_options(call);
+    auto learn = impl_->server_version();
+    const auto server = co_await std::move(learn);
+    const bool server_filters = core::check(server, core::capability::serve_api_type_filter) == core::support::yes;
+    auto operation = decoded_call<serve_instance>(
+        impl_, core::serve_list_request(server_filters ? std::optional(to_string(api_type)) : std::nullopt),
+        std::move(call), [](const json::value& body) { return core::decode_serve_instance(body); });
+    auto instance = co_await std::move(operation);
+    co_return core::only_deployed_as(std::move(instance), api_type);
+}
+
 asio::awaitable<serve_application> client::get_serve_application(std::string name, call_options call) {
     core::validate_app_name(name);
     auto list = list_serve_applications(std::move(call));
@@ -287,6 +314,14 @@ asio::awaitable<void> client::delete_serve_application(std::string name, call_op
     const auto instance = co_await std::move(list);
     // Throws 404 (absent) or 400 (imperative) before anything is changed.
     auto config = core::serve_config_without(instance, name);
+    const bool others_imperative =
+        std::any_of(instance.applications.begin(), instance.applications.end(),
+                    [&](const serve_application& app) { return app.source != "declarative"; });
+    if (others_imperative) {
+        // Ray before 2.11 deletes every application a declarative PUT does not list.
+        auto check = impl_->require(core::capability::serve_declarative_put_keeps_imperative);
+        co_await std::move(check);
+    }
     auto deploy = deploy_serve_applications(std::move(config), std::move(call));
     co_await std::move(deploy);
 }

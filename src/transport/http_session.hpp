@@ -31,6 +31,8 @@ struct http_request {
     std::string target;
     std::string body;
     bool json_body = false;
+    /// Record where the response's HTTP chunks start (http_response::chunk_starts).
+    bool record_chunk_starts = false;
 };
 
 /// A complete response.
@@ -38,6 +40,9 @@ struct http_response {
     int status = 0;
     std::string body;
     std::string content_type;
+    /// Offsets in `body` where the server's HTTP chunks start (empty when the body was not
+    /// chunked): Ray <= 2.44 frames `/api/v0/logs/*` bodies per chunk (core/log_framing.hpp).
+    std::vector<std::size_t> chunk_starts;
 };
 
 /// The transport's one exception: an operation failed below HTTP. `reason()` is all the facade
