@@ -17,6 +17,8 @@ ninja -C "$build" -j "${RAYCL_JOBS:-2}"
 bash "$root/scripts/docs.sh"
 echo "raycl: build finished after $(( $(date +%s) - start )) s"
 ctest --test-dir "$build" --output-on-failure --timeout 900 "$@"
+# The old-release stage: the real-Ray suites against Ray 2.9.3, auth off (scripts/ray-compat.sh).
+if [ "$integration" = ON ]; then bash "$root/scripts/ray-compat.sh" "$build"; fi
 # Fuzz regression: every libFuzzer target once over its corpus (clang build in build-fuzz).
 bash "$root/scripts/fuzz.sh" regress
 echo "raycl: test suite finished after $(( $(date +%s) - start )) s"
