@@ -8,6 +8,9 @@ packages=(
   libssl-dev python3 python3-venv
   libzip-dev  # runtime-env packaging: zips of working_dir/py_modules (raycl_packaging)
   clang-14 libclang-rt-14-dev time  # libFuzzer + sanitizers, CPU time: scripts/fuzz.sh
+  libcli11-dev libyaml-cpp-dev  # the CLI's parser; YAML (src/core/yaml_json)
+  tmux zsh fish                 # CLI tests: terminal behaviour (tmux), zsh and fish completion
+  dpkg-dev man-db               # cpack -G DEB (dpkg-shlibdeps) and its test (man -l)
 )
 missing=()
 for p in "${packages[@]}"; do

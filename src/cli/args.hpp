@@ -1,9 +1,12 @@
-// Command-line parsing of the `raycl` CLI: argv -> `cli::command`. Pure code (no I/O, no Asio).
+// The parsed command line of the `raycl` CLI: argv -> `cli::command`. The commands and their
+// flags are defined by the command groups (commands/*.cpp, listed in registry.cpp) on a
+// command_tree (CLI11); this header is what the rest of the CLI sees of a parse.
 #pragma once
 
 #include <raycl/log_stream.hpp>
 #include <raycl/models.hpp>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -16,8 +19,11 @@
 
 namespace raycl::cli {
 
+class session;
+struct command;
+
 /// Output format of `--output`.
-enum class output_format { table, json };
+enum class output_format { table, json, yaml };
 
 /// Every command the CLI knows, plus the help/version pseudo-commands.
 enum class command_kind {
@@ -44,26 +50,44 @@ enum class command_kind {
     version,  ///< `raycl version`: client and server versions.
     cluster_up,
     cluster_down,
+    context_add,
+    context_use,
+    context_list,
+    context_show,
+    context_remove,
+    completion,        ///< `raycl completion bash|zsh|fish`
+    complete_words,    ///< hidden `raycl __complete`: candidates for the shell scripts
+    print_manual_page  ///< hidden `raycl __manpage`: raycl(1) in roff, for the package
+};
+
+/// How a command runs: against the cluster (a session with a client, see session.hpp), or
+/// locally (cluster scripts, the config file, completion). Set by the command's definition.
+struct command_runner {
+    boost::asio::awaitable<int> (*remote)(session&) = nullptr;
+    int (*local)(const command&) = nullptr;
 };
 
 /// Options accepted at every level.
 struct global_options {
     std::optional<std::string> address;                        ///< --address
     std::optional<std::string> token;                          ///< --token
+    std::optional<std::string> context;                        ///< --context NAME
     std::vector<std::pair<std::string, std::string>> headers;  ///< --header 'Name: value'
     output_format output = output_format::table;               ///< --output
     std::optional<double> timeout;                             ///< --timeout S
     bool verbose = false;                                      ///< --verbose
 };
 
-/// A parsed command line.
+/// A parsed command line. One flat record: each command group fills its own section.
 struct command {
     command_kind kind = command_kind::help;
+    command_runner run;
     global_options global;
-    std::string help_text;  ///< for command_kind::help
-    std::string target;     ///< ID / APP / CONFIG path, depending on the command
+    std::string help_text;             ///< for command_kind::help
+    std::string target;                ///< the first positional: ID / APP / CONFIG / NAME / SHELL
+    std::vector<std::string> targets;  ///< every positional (job logs takes several ids)
 
-    // job submit
+    // job submit (issue 11 adds --working-dir, --runtime-env, --headers, --verify, --dry-run here)
     std::optional<std::string> submission_id;
     std::optional<boost::json::object> runtime_env;
     std::optional<std::map<std::string, std::string>> metadata;
@@ -78,6 +102,12 @@ struct command {
     bool follow = false;
     tail_protocol protocol = tail_protocol::automatic;
     std::optional<double> stream_timeout;
+    bool all_jobs = false;                                       ///< --all
+    std::vector<std::pair<std::string, std::string>> selectors;  ///< --selector KEY=VALUE (metadata)
+    std::vector<std::string> statuses;                           ///< --status
+    bool new_jobs = false;                                       ///< --new
+    bool no_prefix = false;                                      ///< --no-prefix
+    int max_concurrency = 16;                                    ///< --max-concurrency
 
     // job stop
     bool wait = false;
@@ -87,9 +117,24 @@ struct command {
     std::vector<list_filter> filters;
     bool detail = false;
 
+    // job list, node list
+    bool watch = false;     ///< --watch
+    double interval = 2.0;  ///< --interval S
+
     // cluster up
     int workers = 1;
     std::string auth = "token";
+
+    // context add
+    std::optional<std::string> context_address;                        ///< --address of `context add`
+    std::optional<std::string> token_file;                             ///< --token-file
+    std::optional<std::string> token_env;                              ///< --token-env
+    std::vector<std::pair<std::string, std::string>> context_headers;  ///< --header of `context add`
+    std::optional<std::string> ca_file;                                ///< --ca-file
+    bool insecure = false;                                             ///< --insecure
+
+    // __complete
+    std::string shell;  ///< --shell of __complete: bash, zsh or fish
 };
 
 /// A command line that cannot be parsed (exit code 2). `help_command` names the level whose

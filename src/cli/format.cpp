@@ -1,6 +1,9 @@
 // Output formatting of the raycl CLI (see format.hpp).
 #include "format.hpp"
 
+#include "core/yaml_json.hpp"
+#include "text.hpp"
+
 #include <raycl/version.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -13,18 +16,6 @@
 namespace raycl::cli {
 
 namespace json = boost::json;
-
-int exit_code_for(job_status status) noexcept {
-    switch (status) {
-        case job_status::succeeded:
-            return exit_code::ok;
-        case job_status::failed:
-        case job_status::stopped:
-            return exit_code::job_failed;
-        default:
-            return exit_code::error;
-    }
-}
 
 std::size_t display_width(std::string_view text) noexcept {
     return static_cast<std::size_t>(
@@ -228,10 +219,19 @@ std::string json_document(const json::value& value) {
     return json::serialize(value) + "\n";
 }
 
+std::string data_document(const json::value& value, output_format output) {
+    return output == output_format::yaml ? core::to_yaml(value) : json_document(value);
+}
+
+output_format parse_output_format(const std::string& value) {
+    const auto name = parse_choice(value, "--output", {"table", "json", "yaml"});
+    return name == "json" ? output_format::json : name == "yaml" ? output_format::yaml : output_format::table;
+}
+
 std::string format_error(int status, std::string_view message, output_format output) {
-    if (output == output_format::json) {
+    if (output != output_format::table) {
         json::object error{{"status", status}, {"message", message}};
-        return json_document(json::object{{"error", std::move(error)}});
+        return data_document(json::object{{"error", std::move(error)}}, output);
     }
     return "raycl: error " + std::to_string(status) + ": " + one_line(message) + "\n";
 }

@@ -1,8 +1,9 @@
-// Output of the raycl CLI: aligned tables, key/value views, JSON documents, error lines,
-// exit codes and the wait spinner. Pure code (no I/O, no Asio).
+// Output of the raycl CLI: aligned tables, key/value views, JSON and YAML documents, error
+// lines and the wait spinner. Pure code (no I/O, no Asio).
 #pragma once
 
 #include "args.hpp"
+#include "exit_codes.hpp"
 
 #include <raycl/models.hpp>
 
@@ -17,18 +18,6 @@
 #include <vector>
 
 namespace raycl::cli {
-
-/// Exit codes of the CLI.
-namespace exit_code {
-inline constexpr int ok = 0;             ///< success; a waited-for job SUCCEEDED
-inline constexpr int job_failed = 1;     ///< a waited-for job ended FAILED or STOPPED
-inline constexpr int usage = 2;          ///< bad command line
-inline constexpr int error = 3;          ///< a request failed (client_error)
-inline constexpr int interrupted = 130;  ///< Ctrl-C while following or waiting
-}  // namespace exit_code
-
-/// Exit code for a job that the command waited for: 0 SUCCEEDED, 1 FAILED/STOPPED, 3 otherwise.
-int exit_code_for(job_status status) noexcept;
 
 /// A table to render. Columns marked shrinkable are cut (with "...") to fit the width.
 struct table {
@@ -83,8 +72,14 @@ boost::json::array raw_array(const std::vector<T>& items) {
 
 /// One JSON document and a newline.
 std::string json_document(const boost::json::value& value);
+/// `value` as one document of `output` (json or yaml; table is json): what --output prints for
+/// data without a table view.
+std::string data_document(const boost::json::value& value, output_format output);
+/// Parses an --output value: table, json or yaml; else invalid_value.
+output_format parse_output_format(const std::string& value);
 
-/// The error line(s) for a request error: `raycl: error 404: ...` or the JSON document.
+/// The error line(s) for a request error: `raycl: error 404: ...`, or the document
+/// {"error": {"status", "message"}} in JSON or YAML.
 std::string format_error(int status, std::string_view message, output_format output);
 /// The message and hint for a usage error (always text).
 std::string format_usage_error(const usage_error& error);

@@ -1,11 +1,11 @@
 // raycl: command-line client of the Ray dashboard API. Parses first; no work before that.
 #include "args.hpp"
 #include "format.hpp"
-#include "run.hpp"
+#include "process.hpp"
+#include "session.hpp"
 
 #include <raycl/version.hpp>
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -15,16 +15,16 @@ int main(int argc, char** argv) {
     try {
         cmd = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
     } catch (const usage_error& e) {
-        std::fputs(format_usage_error(e).c_str(), stderr);
+        write_err(format_usage_error(e));
         return exit_code::usage;
     }
     if (cmd.kind == command_kind::help) {
-        std::fputs(cmd.help_text.c_str(), stdout);
+        write_out(cmd.help_text);
         return exit_code::ok;
     }
     if (cmd.kind == command_kind::print_version) {
-        std::printf("raycl %s\n", raycl::version_string);
+        write_out(std::string("raycl ") + raycl::version_string + "\n");
         return exit_code::ok;
     }
-    return run_command(cmd);
+    return cmd.run.local ? run_local(cmd) : run_remote(cmd);
 }

@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_2_without_requests) {
                                                {"job", "status"},
                                                {"job", "submit", "--runtime-env-json", "{oops", "--", "x"},
                                                {"job", "submit"},
-                                               {"--output", "yaml", "job", "list"},
+                                               {"--output", "xml", "job", "list"},  // yaml became a format (issue 14)
                                                {"task", "list", "--limit", "x"},
                                                {"job", "logs", "j", "--protocol", "carrier-pigeon"},
                                                {"serve", "deploy", "/nonexistent.json"}}) {

@@ -54,7 +54,9 @@ inline std::vector<std::string> clean_environment(const std::map<std::string, st
     return out;
 }
 
-inline cli_result run_cli(const std::vector<std::string>& args, const cli_run_options& options = {}) {
+/// Runs `program args...` in the clean environment, as run_cli runs raycl.
+inline cli_result run_program(const std::string& program, const std::vector<std::string>& args,
+                              const cli_run_options& options = {}) {
     int out_pipe[2], err_pipe[2], in_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC) || ::pipe2(in_pipe, O_CLOEXEC))
         throw std::runtime_error("pipe failed");
@@ -63,7 +65,7 @@ inline cli_result run_cli(const std::vector<std::string>& args, const cli_run_op
     posix_spawn_file_actions_adddup2(&actions, in_pipe[0], 0);
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-    std::vector<std::string> argv_strings{RAYCL_CLI_BINARY};
+    std::vector<std::string> argv_strings{program};
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     std::vector<char*> argv;
     for (auto& s : argv_strings) argv.push_back(s.data());
@@ -74,7 +76,7 @@ inline cli_result run_cli(const std::vector<std::string>& args, const cli_run_op
     envp.push_back(nullptr);
     const auto start = std::chrono::steady_clock::now();
     pid_t pid = 0;
-    const int rc = ::posix_spawn(&pid, RAYCL_CLI_BINARY, &actions, nullptr, argv.data(), envp.data());
+    const int rc = ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
@@ -118,6 +120,10 @@ inline cli_result run_cli(const std::vector<std::string>& args, const cli_run_op
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return result;
+}
+
+inline cli_result run_cli(const std::vector<std::string>& args, const cli_run_options& options = {}) {
+    return run_program(RAYCL_CLI_BINARY, args, options);
 }
 
 }  // namespace raycl::cli::test

@@ -533,6 +533,32 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_in_a_websocket_text_frame_fails_the_connection
     BOOST_TEST(outcome.text == generated_log(0, 12));
 }
 
+BOOST_AUTO_TEST_CASE(a_protocol_break_without_an_idle_timeout_does_not_hang) {
+    // With stream_timeout unset nothing idles a connection out: a server that breaks the protocol,
+    // then answers nothing and never closes (not even after the client's FIN) is bounded by
+    // raycl's immediate teardown and Beast's own handshake timeout (the connect timeout).
+    // Invalid UTF-8 in a TEXT frame, and a frame with reserved bits.
+    const std::string invalid_utf8_frame = "\x81\x04\xff\xfe\xfd\n";
+    const std::string reserved_bits_frame = std::string("\xc1\x03") + "abc";
+    for (const std::string& bad : {invalid_utf8_frame, reserved_bits_frame}) {
+        fake_dashboard dashboard;
+        scripted_job job;
+        job.install(dashboard, 1000, "");
+        dashboard.websocket_route(tail_target, [bad](const recorded_request&) {
+            return websocket_script{}.send_lines(0, 12).send_raw(bad).hold_open();
+        });
+        auto tail = ws_tail();
+        tail.stream_timeout = std::nullopt;
+        tail.max_reconnects = 1;
+        const auto outcome = tail_row(dashboard, matrix_options(dashboard), tail);
+        BOOST_TEST_REQUIRE(outcome.error.has_value());
+        BOOST_TEST_MESSAGE("after " << std::chrono::duration<double>(outcome.elapsed).count()
+                                    << " s: " << outcome.error->what());
+        BOOST_TEST(outcome.error->status() == 503, outcome.error->what());
+        BOOST_TEST(outcome.text == generated_log(0, 12));
+    }
+}
+
 // ---- HTTP stream tails ----------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(http_stream_reset_mid_tail_is_exactly_once) {

@@ -200,7 +200,7 @@ chunk_source generated_chunks(std::uint64_t first, std::uint64_t count, std::siz
 /// only watches for the client closing the TCP connection, which ends the script at once.
 class websocket_script {
 public:
-    enum class action { text, lines, raw, wait, wait_until, close, drop, reset, stall };
+    enum class action { text, lines, raw, wait, wait_until, close, drop, reset, stall, hold_open };
     struct step {
         action kind = action::stall;
         std::string data;                       ///< text: the frame; raw: the bytes; close: the reason
@@ -244,6 +244,12 @@ public:
     websocket_script& reset();
     /// Send nothing more until the client closes the connection or stop().
     websocket_script& stall();
+    /// Send nothing more and keep the connection open even after the client shut down its
+    /// sending side (a half-close, which ends stall()): a server that never closes, as Ray does
+    /// not after a client fails the connection. The fake notices the client fully closing its
+    /// socket by writing one byte every 50 ms until a write fails (a half-closed client reads
+    /// and discards them). Ends at the latest at stop().
+    websocket_script& hold_open();
 
     bool declined() const { return declined_.has_value(); }
     const std::optional<reply>& decline_reply() const { return declined_; }

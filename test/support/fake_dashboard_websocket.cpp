@@ -89,6 +89,8 @@ struct close_watch {
         : done(executor, asio::steady_timer::time_point::max()) {}
     bool running = true;
     bool close_sent = false;  // then the client's next bytes (its close reply) also cancel `done`
+    bool hold_open = false;   // hold_open(): the client's end of stream does not close the connection
+    bool client_eof = false;  // the client shut down its sending side
     asio::steady_timer done;  // cancelled when the watch ends
 };
 
@@ -97,6 +99,13 @@ awaitable<void> watch_for_close(connection_io& io, close_watch& watch) {
         const bool more = co_await io.discard_some();
         if (!more) break;
         if (watch.close_sent) watch.done.cancel();  // the client answered our close frame
+    }
+    watch.client_eof = true;
+    if (watch.hold_open && !io.closed()) {
+        // run_script (still running: it waits for the session) probes until a write fails.
+        watch.running = false;
+        watch.done.cancel();
+        co_return;
     }
     io.close(false);  // the client went away: end the script's writes and waits
     watch.running = false;
@@ -203,6 +212,18 @@ awaitable<void> run_script(connection_io& io, dashboard_state& state, const webs
             co_return;
         } else if (kind == action::drop) {
             co_return;  // serve_websocket closes (FIN)
+        } else if (kind == action::hold_open) {
+            watch.hold_open = true;
+            while (!io.closed()) {
+                if (watch.client_eof) {
+                    const bool written = co_await io.write(std::string_view("\0", 1));
+                    if (!written) break;
+                }
+                const bool waited = co_await io.pause(milliseconds{50});
+                if (!waited) break;
+            }
+            io.close(false);
+            co_return;
         } else {
             break;  // stall
         }
@@ -337,6 +358,10 @@ websocket_script& websocket_script::reset() {
 
 websocket_script& websocket_script::stall() {
     return add(action::stall);
+}
+
+websocket_script& websocket_script::hold_open() {
+    return add(action::hold_open);
 }
 
 }  // namespace raycl::test
