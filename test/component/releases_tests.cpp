@@ -122,7 +122,10 @@ BOOST_AUTO_TEST_CASE(automatic_and_websocket_tails_match_the_static_log_on_every
             std::vector<std::string> frames;
             for (const auto& line : split_lines(recorded.get("ws_tail_known_output.jsonl").body)) {
                 const auto frame = json::parse(line).as_object();
-                if (frame.at("type").as_string() == "TEXT") frames.push_back(std::string(frame.at("data").as_string()));
+                // The recording ends with a {"closed": true, "close_code": ...} entry, not a frame.
+                const auto* type = frame.if_contains("type");
+                if (type && type->is_string() && type->get_string() == "TEXT")
+                    frames.push_back(std::string(frame.at("data").as_string()));
             }
             dashboard.websocket_route("/api/jobs/" + job_id + "/logs/tail", [frames](const recorded_request&) {
                 websocket_script script;
@@ -132,7 +135,11 @@ BOOST_AUTO_TEST_CASE(automatic_and_websocket_tails_match_the_static_log_on_every
             client ray(options_for(dashboard));
             auto options = stream_tail();
             options.protocol = tail_protocol::websocket;
-            BOOST_TEST(run_sync(tail_text(ray, options)) == known_log(recorded));
+            // The frames' bytes exactly (the 2.52.1 and 2.60.0 WebSocket recordings come from
+            // another run of the job than their static log: other timestamps and job id).
+            std::string framed_text;
+            for (const auto& frame : frames) framed_text += frame;
+            BOOST_TEST(run_sync(tail_text(ray, options)) == framed_text);
             // automatic: the WebSocket is declined (a proxy without upgrades), the stream takes over.
             fake_dashboard declining(fake_dashboard::options{}.as_ray(version));
             install_known_job(declining, recorded, "logs_stream_job.txt");
@@ -311,6 +318,10 @@ BOOST_AUTO_TEST_CASE(the_release_is_asked_once_per_client_and_a_token_wall_only_
     fake_dashboard dashboard(fake_dashboard::options{}.as_ray("2.44.1"));
     const recorded_release recorded("2.44.1");
     install_known_job(dashboard, recorded, "logs_stream_job.txt");
+    dashboard.route("GET", "/api/serve/applications/",
+                    [body = recorded.get("serve_get_not_running.json").body](const recorded_request&) {
+                        return reply::json(200, body);
+                    });
     client ray(options_for(dashboard));
     // Several tails started at once share the one question.
     auto three = [&]() -> asio::awaitable<void> {
