@@ -254,7 +254,10 @@ BOOST_AUTO_TEST_CASE(worker_node_killed_under_a_running_job_then_its_log_is_tail
         late.join();
         const auto late_error = late.error();
         BOOST_TEST_REQUIRE(late_error.has_value(), "a tail of a lost log ended without an error");
-        BOOST_TEST(late_error->status() == 500, late_error->what());
+        // Ray <= 2.44 relays the agent's WebSocket and ends it with a close frame Beast rejects
+        // ("control frame was fragmented", docs/ray-versions.md): a lost connection, 503.
+        const bool relayed_close = protocol == tail_protocol::websocket && !cluster().at_least(2, 45);
+        BOOST_TEST(late_error->status() == (relayed_close ? 503 : 500), late_error->what());
         BOOST_TEST(late.text().empty());
         BOOST_TEST_MESSAGE("driver node gone, " << to_string(protocol) << " tail: " << late_error->status() << " after "
                                                 << std::chrono::duration<double>(steady::now() - start).count()
