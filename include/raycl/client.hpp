@@ -8,6 +8,7 @@
 #include <raycl/models.hpp>
 #include <raycl/options.hpp>
 #include <raycl/state.hpp>
+#include <raycl/runtime_env.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -140,17 +141,74 @@ public:
     boost::asio::awaitable<bool> stop_job(std::string id, call_options call = {});
 
     /// @brief Submits a job (`POST /api/jobs/`); sends only the fields that are set.
+    ///
+    /// The runtime_env is normalised as Ray's own client does it (`prepare_runtime_env`), and
+    /// every local `working_dir` and `py_modules` entry is packaged, uploaded when the cluster
+    /// lacks it and replaced by its `gcs://` URI, with the default `packaging_options` (the
+    /// overload below takes others). When `pip` or `conda` is set, the cluster's `ray_commit`
+    /// (`GET /api/version`) is sent as `_ray_commit`, as a Python client of the cluster's
+    /// version would.
     /// @return the submission id (the one given, or a generated `raycl_<16 hex>` one).
     /// @par Errors
-    /// 400 invalid submission (before any I/O) or refused by Ray (e.g. a submission id in use
-    /// by another job).
+    /// 400 invalid submission or runtime_env (before any I/O) or refused by Ray (e.g. a
+    /// submission id in use by another job); those of `prepare_runtime_env`.
     /// @par Retries
     /// Always carries a submission id, so it is retried like a GET: a retry that meets Ray's
     /// "Please use a different submission_id" answer counts as success, since the earlier
-    /// attempt did submit the job. A job is never submitted twice.
-    /// @par Cancellation, thread safety
+    /// attempt did submit the job. A job is never submitted twice. Package requests: see
+    /// `prepare_runtime_env`.
+    /// @par Cancellation
+    /// As described for the class, also while packaging (see `prepare_runtime_env`).
+    /// @par Thread safety
     /// As described for the class.
     boost::asio::awaitable<std::string> submit_job(job_submission submission, call_options call = {});
+
+    /// @brief `submit_job` packaging local paths with `packaging` (size limit, compression,
+    /// progress reports).
+    /// @par Errors, retries, cancellation, thread safety
+    /// Those of `submit_job` and `prepare_runtime_env`.
+    boost::asio::awaitable<std::string> submit_job(job_submission submission, packaging_options packaging,
+                                                   call_options call = {});
+
+    /// @brief Makes a runtime_env ready to send: normalised as Ray 2.60's `JobSubmissionClient`
+    /// does it, every local `working_dir` (a directory, or a `.zip/.tar.gz/.tgz/.tar.xz` file) and
+    /// `py_modules` entry (a directory, a `.whl` or a single `.py` file) replaced by the `gcs://`
+    /// URI Ray's Python client computes for it, and each package uploaded unless the cluster
+    /// has it.
+    ///
+    /// Per package: `GET /api/packages/gcs/NAME`; 200 means the cluster has it (state
+    /// `already_present`, progress `skipped`), 404 means it is archived into a temporary file
+    /// and sent with `PUT` (state `uploaded`). Remote URIs and `local://` pass through after
+    /// Ray's extension checks. The file work (hashing, zipping) runs on a small thread pool the
+    /// client starts on first use, never on the client's strands nor on the caller's executor;
+    /// uploads stream the archive from its file (memory does not grow with its size). The
+    /// result completes on the caller's executor.
+    /// @return the runtime_env to send and, per package, its URI, size and state. Without
+    /// local paths no request is made, unless `pip`/`conda` needs the cluster's `ray_commit`.
+    /// @par Errors
+    /// 400 an invalid runtime_env (naming the field, before any I/O), a missing or unsupported
+    /// local path, a symbolic-link loop, an unreadable file, a file that changed while it was
+    /// packaged, a package larger than `packaging.size_limit` (the message names its size, the
+    /// limit and its ten largest files or directories); 413 `request_too_large` with that same
+    /// message when the dashboard refuses the upload as too large; 401/403 under token auth;
+    /// 500 when the archive cannot be written or the dashboard fails. `_ray_commit`: a 401/403
+    /// from `GET /api/version` fails the call (the submit would fail the same way); any other
+    /// failure of it leaves `_ray_commit` out (nothing in Ray 2.60 reads it).
+    /// @par Retries
+    /// The existence check is a GET and the upload a PUT of content-addressed bytes under
+    /// their own name: both are retried under the client's rules; a retried upload sends the
+    /// archive again from its first byte. A package the cluster has is never sent.
+    /// @par Cancellation
+    /// Cancelling the call (or destroying the client) stops the file work within one read of
+    /// at most 256 KiB and any request at once; it fails with kind `cancelled`. Temporary
+    /// archives are removed on every path (success, error, cancellation, destruction).
+    /// @par Thread safety
+    /// As described for the class; `packaging.on_progress` is called on raycl's packaging
+    /// thread (hashing, archiving) or a client strand (uploading) and on the caller's executor
+    /// (skipped), one report at a time.
+    boost::asio::awaitable<prepared_runtime_env> prepare_runtime_env(boost::json::object runtime_env,
+                                                                     packaging_options packaging = {},
+                                                                     call_options call = {});
 
     /// @brief Deletes a terminal job and its info (`DELETE /api/jobs/{id}`).
     /// @return true when Ray reported the job deleted.
@@ -429,13 +487,26 @@ public:
     boost::asio::awaitable<serve_application> get_serve_application(std::string name, call_options call = {});
     /// @brief Replaces Serve's declarative config (`PUT /api/serve/applications/`).
     /// Deployment continues asynchronously: poll `get_serve_application`.
+    ///
+    /// Beyond Ray's `serve deploy`, which refuses local paths: each application's local
+    /// `runtime_env.working_dir` and `py_modules` entries are packaged and uploaded as
+    /// `prepare_runtime_env` does it and replaced by their `gcs://` URIs; the rest of the
+    /// config is sent as given.
     /// @par Errors
-    /// 400 a config without an `applications` array (before any I/O), or one Ray's schema refuses.
+    /// 400 a config without an `applications` array (before any I/O), or one Ray's schema
+    /// refuses; for local paths, those of `prepare_runtime_env` (the message names the
+    /// application).
     /// @par Retries
-    /// Replacing the whole config is idempotent: retried like a GET.
+    /// Replacing the whole config is idempotent: retried like a GET. Package requests: see
+    /// `prepare_runtime_env`.
     /// @par Cancellation, thread safety
-    /// As described for the class.
+    /// As described for the class, and for packaging as in `prepare_runtime_env`.
     boost::asio::awaitable<void> deploy_serve_applications(boost::json::object config, call_options call = {});
+    /// @brief `deploy_serve_applications` packaging local paths with `packaging`.
+    /// @par Errors, retries, cancellation, thread safety
+    /// Those of `deploy_serve_applications` and `prepare_runtime_env`.
+    boost::asio::awaitable<void> deploy_serve_applications(boost::json::object config, packaging_options packaging,
+                                                           call_options call = {});
     /// @brief Deletes one application. Ray has no per-application delete: raycl re-deploys the
     /// current declarative config without that application.
     /// @par Errors

@@ -112,6 +112,11 @@ struct job_submission {
         entrypoint_resources = std::move(values);
         return *this;
     }
+    /// @brief Sets `entrypoint_label_selector`.
+    job_submission& with_label_selector(std::map<std::string, std::string> values) {
+        entrypoint_label_selector = std::move(values);
+        return *this;
+    }
 
     std::string entrypoint{};                                             ///< Shell command; required, non-empty.
     std::optional<std::string> submission_id{};                           ///< Generated when empty.
@@ -121,6 +126,9 @@ struct job_submission {
     std::optional<double> entrypoint_num_gpus{};                          ///< GPUs reserved for the entrypoint.
     std::optional<std::int64_t> entrypoint_memory{};                      ///< Memory (bytes) for the entrypoint.
     std::optional<std::map<std::string, double>> entrypoint_resources{};  ///< Custom resources.
+    /// @brief Node labels the entrypoint's node must have (Ray 2.60 `entrypoint_label_selector`,
+    /// e.g. `{"region": "us-west"}`).
+    std::optional<std::map<std::string, std::string>> entrypoint_label_selector{};
 };
 
 /// @brief `GET /api/version`.

@@ -96,7 +96,7 @@ struct command {
     std::string target;                ///< the first positional: ID / APP / CONFIG / NAME / SHELL
     std::vector<std::string> targets;  ///< every positional (job logs takes several ids)
 
-    // job submit (issue 11 adds --working-dir, --runtime-env, --headers, --verify, --dry-run here)
+    // job submit
     std::optional<std::string> submission_id;
     std::optional<boost::json::object> runtime_env;
     std::optional<std::map<std::string, std::string>> metadata;
@@ -104,6 +104,15 @@ struct command {
     std::optional<double> entrypoint_num_gpus;
     std::optional<std::int64_t> entrypoint_memory;
     std::optional<std::map<std::string, double>> entrypoint_resources;
+    std::optional<std::map<std::string, std::string>> entrypoint_label_selector;  ///< --entrypoint-label-selector
+    std::optional<std::string> runtime_env_file;  ///< --runtime-env FILE (YAML or JSON), read by the command
+    std::optional<std::string> working_dir;       ///< --working-dir: replaces the runtime_env's
+    std::vector<std::string> py_modules;          ///< --py-modules (repeatable): replaces the runtime_env's
+    /// --headers JSON; nullopt: $RAY_JOB_HEADERS (submit_options.hpp).
+    std::optional<std::vector<std::pair<std::string, std::string>>> job_headers;
+    std::optional<bool> verify_tls;             ///< --verify true|false
+    std::optional<std::string> verify_ca_file;  ///< --verify CA_PATH
+    bool dry_run = false;                       ///< --dry-run: print the POST body, send nothing
     bool no_wait = false;
     std::vector<std::string> entrypoint;  ///< words after `--`
 

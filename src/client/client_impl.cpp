@@ -82,6 +82,7 @@ void client_impl::track(std::weak_ptr<closable> stream) {
 
 void client_impl::shutdown() {
     stopping_ = true;
+    *shutdown_flag_mutable_ = true;
     {
         std::lock_guard lock(streams_mutex_);
         for (auto& weak : streams_) {
@@ -96,6 +97,12 @@ void client_impl::shutdown() {
             for (auto* timer : slot->sleeping) timer->cancel();
         });
     }
+}
+
+asio::thread_pool::executor_type client_impl::file_workers() {
+    std::lock_guard lock(file_workers_mutex_);
+    if (!file_workers_) file_workers_ = std::make_unique<asio::thread_pool>(file_worker_count);
+    return file_workers_->get_executor();
 }
 
 asio::awaitable<bool> strand_turns::acquire(const transport::strand_type& strand, asio::steady_timer*& stop_waiting) {

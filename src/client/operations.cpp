@@ -106,16 +106,8 @@ asio::awaitable<bool> client::stop_job(std::string id, call_options call) {
 }
 
 asio::awaitable<std::string> client::submit_job(job_submission submission, call_options call) {
-    const std::string submission_id = submission.submission_id.value_or(core::generate_submission_id());
-    auto impl = impl_;
-    auto operation = impl->run<std::string>(
-        core::submit_job_request(submission, submission_id), std::move(call),
-        [impl, submission_id](const core::request_spec& request, const request_result& result) {
-            // A repeated submit that Ray refuses as a duplicate means an earlier attempt landed.
-            if (result.repeated && core::is_duplicate_submission(result.response.status, result.response.body))
-                return submission_id;
-            return core::decode_submission_id(impl->parse(request, result.response));
-        });
+    // Packaging and the submit itself: packages.cpp.
+    auto operation = submit_job(std::move(submission), packaging_options(), std::move(call));
     co_return co_await std::move(operation);
 }
 
@@ -219,7 +211,8 @@ asio::awaitable<serve_application> client::get_serve_application(std::string nam
 }
 
 asio::awaitable<void> client::deploy_serve_applications(json::object config, call_options call) {
-    auto operation = checked_call(impl_, core::serve_deploy_request(config), std::move(call));
+    // Packaging local paths and the PUT: packages.cpp.
+    auto operation = deploy_serve_applications(std::move(config), packaging_options(), std::move(call));
     co_await std::move(operation);
 }
 

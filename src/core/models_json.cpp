@@ -251,6 +251,11 @@ json::object encode_submission(const job_submission& submission, std::string_vie
         for (const auto& [name, amount] : *submission.entrypoint_resources) resources[name] = amount;
         body["entrypoint_resources"] = std::move(resources);
     }
+    if (submission.entrypoint_label_selector) {
+        json::object labels;
+        for (const auto& [key, value] : *submission.entrypoint_label_selector) labels[key] = value;
+        body["entrypoint_label_selector"] = std::move(labels);
+    }
     return body;
 }
 

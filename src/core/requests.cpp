@@ -2,6 +2,7 @@
 
 #include "core/models_json.hpp"
 #include "core/state_resources.hpp"
+#include "core/runtime_env_uri.hpp"
 #include "core/validation.hpp"
 
 #include <raycl/error.hpp>
@@ -54,6 +55,17 @@ request_spec with_json(request_spec spec, const boost::json::object& body) {
 std::string job_path(std::string_view id) {
     validate_resource_id("job", id);
     return "/api/jobs/" + percent_encode_segment(id);
+}
+
+// common.py::uri_to_http_components: only gcs:// packages are uploaded, named with a package
+// extension; the name goes into the path as one segment.
+std::string package_path(std::string_view uri) {
+    const std::string_view name = gcs_package_name(uri);
+    if (!uri.starts_with("gcs://") || name.empty() || uri.size() != name.size() + 6 ||
+        !has_package_extension(name, package_field::py_modules))
+        throw client_error(error_kind::invalid_argument,
+                           "a package URI must be gcs://NAME with NAME ending in .zip, .whl, .tar.gz, .tgz or .tar.xz");
+    return "/api/packages/gcs/" + percent_encode_segment(name);
 }
 
 }  // namespace
@@ -160,6 +172,16 @@ request_spec state_get_request(std::string_view resource, std::string_view id_ke
     options.detail = true;
     options.filters.push_back({std::string(id_key), "=", std::string(id)});
     return state_list_request(resource, options);
+}
+
+request_spec package_exists_request(std::string_view uri) {
+    return make(http_method::get, package_path(uri));
+}
+
+request_spec package_upload_request(std::string_view uri, file_body file) {
+    request_spec spec = make(http_method::put, package_path(uri));
+    spec.body_file = std::make_shared<const file_body>(std::move(file));
+    return spec;
 }
 
 request_spec serve_list_request(std::optional<std::string_view> api_type) {

@@ -6,6 +6,9 @@
 
 #include <boost/json/object.hpp>
 
+#include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +21,16 @@ enum class http_method { get, post, put, delete_ };
 /// Stable name, e.g. "GET".
 std::string_view to_string(http_method method) noexcept;
 
+/// A request body streamed from a file instead of held in memory (a package upload). Every
+/// attempt reads the file again from its first byte.
+struct file_body {
+    std::string path;        ///< the file to send
+    std::uint64_t size = 0;  ///< its size when planned: exactly this many bytes are sent
+    /// Bytes of the body sent so far and in all; called after each piece written (on the
+    /// strand that sends). May throw to abandon the request.
+    std::function<void(std::uint64_t sent, std::uint64_t total)> progress{};
+};
+
 /// One request to send, before base path, headers and auth are added.
 struct request_spec {
     http_method method = http_method::get;
@@ -25,6 +38,8 @@ struct request_spec {
     std::string body;        ///< JSON text or empty
     bool json_body = false;  ///< send Content-Type: application/json
     bool idempotent = true;  ///< safe to send again after it may have reached the server
+    /// When set, the body is this file (and `body` is ignored).
+    std::shared_ptr<const file_body> body_file{};
 
     /// "METHOD target" for messages.
     std::string describe() const;
@@ -62,6 +77,14 @@ request_spec submit_job_request(const job_submission& submission, std::string_vi
 request_spec state_list_request(std::string_view resource, const list_options& options);
 /// A single-row lookup: list with filter `id_key = id`, detail=true.
 request_spec state_get_request(std::string_view resource, std::string_view id_key, std::string_view id);
+
+/// GET /api/packages/gcs/{name}: 200 when the cluster has the package (it also renews the
+/// package's temporary pin), 404 when it does not. `uri` must be a `gcs://` URI whose name ends
+/// with a package extension (400 otherwise).
+request_spec package_exists_request(std::string_view uri);
+/// PUT /api/packages/gcs/{name} with the bytes of `file` as the body (no content type, as Ray's
+/// client sends it). Content-addressed bytes under their own name: idempotent.
+request_spec package_upload_request(std::string_view uri, file_body file);
 
 /// GET /api/serve/applications/ (optionally ?api_type=declarative|imperative)
 request_spec serve_list_request(std::optional<std::string_view> api_type = std::nullopt);
