@@ -83,6 +83,7 @@ void client_impl::track(std::weak_ptr<closable> stream) {
 
 void client_impl::shutdown() {
     stopping_ = true;
+    *shutdown_flag_mutable_ = true;
     {
         std::lock_guard lock(streams_mutex_);
         for (auto& weak : streams_) {
@@ -139,6 +140,12 @@ asio::awaitable<void> client_impl::require(core::capability feature) {
     auto learn = server_version();
     const auto version = co_await std::move(learn);
     core::require(version, feature);
+}
+
+asio::thread_pool::executor_type client_impl::file_workers() {
+    std::lock_guard lock(file_workers_mutex_);
+    if (!file_workers_) file_workers_ = std::make_unique<asio::thread_pool>(file_worker_count);
+    return file_workers_->get_executor();
 }
 
 asio::awaitable<bool> strand_turns::acquire(const transport::strand_type& strand, asio::steady_timer*& stop_waiting) {

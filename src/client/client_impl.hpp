@@ -14,6 +14,7 @@
 #include <raycl/client.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/value.hpp>
 
@@ -131,6 +132,14 @@ public:
     /// Cancels everything: closes streams and connections, wakes back-off timers, refuses new work.
     void shutdown();
 
+    /// The executor of the client's file workers (hashing, zipping, for packaging): a pool of
+    /// `file_worker_count` threads started on first use, joined when the impl is destroyed.
+    /// Work posted there must not own the impl (a pool thread must never destroy it).
+    asio::thread_pool::executor_type file_workers();
+    /// Set by shutdown(); shared with file work, which polls it.
+    const std::shared_ptr<const std::atomic<bool>>& shutdown_flag() const noexcept { return shutdown_flag_; }
+    static constexpr std::size_t file_worker_count = 2;
+
     /// Counts an operation in `operations_active` for its lifetime.
     struct active_operation {
         explicit active_operation(client_impl& impl) : impl_(impl) { ++impl_.operations_active_; }
@@ -156,6 +165,10 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<std::uint64_t> connections_opened_{0};
     std::atomic<std::uint64_t> operations_active_{0};
+    std::shared_ptr<std::atomic<bool>> shutdown_flag_mutable_ = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<const std::atomic<bool>> shutdown_flag_ = shutdown_flag_mutable_;
+    std::mutex file_workers_mutex_;
+    std::unique_ptr<asio::thread_pool> file_workers_;  // destroyed (joined) before loop_
     mutable std::mutex version_mutex_;
     std::optional<core::server_version> version_;  ///< guarded by version_mutex_
     strand_turns version_turn_{1};                 ///< on the first strand: one `GET /api/version` at a time

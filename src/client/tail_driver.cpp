@@ -171,7 +171,7 @@ asio::awaitable<tail_driver::action> tail_driver::connect(tail_protocol protocol
     if (failed) co_return on_transport_failure(*failed);
     if (refused) {
         source_.reset();
-        auto error = core::classify_status(describe(protocol), refused->status, refused->body, impl_->secrets());
+        auto error = target_->classify_refusal(describe(protocol), refused->status, refused->body, impl_->secrets());
         if (!error) error = client_error(error_kind::server_error, "unexpected answer to the log tail");
         co_return machine_.on_refused(std::move(*error), slot_.random01());
     }

@@ -25,6 +25,9 @@ failure_mapping map_failure(transport_failure failure) noexcept {
                     "the response body exceeds the size limit"};
         case malformed_response:
             return {error_kind::protocol_error, attempt_outcome::final_error, "malformed HTTP response"};
+        case body_unreadable:
+            return {error_kind::invalid_argument, attempt_outcome::final_error,
+                    "the file of the request body cannot be sent"};
         case cancelled:
             return {error_kind::cancelled, attempt_outcome::final_error, "the operation was cancelled"};
     }
@@ -54,6 +57,7 @@ status_mapping map_status(int http_status) noexcept {
         case 408:
             return row(error_kind::timeout);
         case 413:
+            return row(error_kind::request_too_large);
         case 429:
             return row(error_kind::limit_exceeded);
         case 501:

@@ -79,7 +79,8 @@ std::optional<std::string> envelope_message(std::string_view body) {
     const auto& object = value.get_object();
     const auto* result = object.if_contains("result");
     const auto* msg = object.if_contains("msg");
-    if (!result || !result->is_bool() || result->get_bool() || !msg || !msg->is_string()) return std::nullopt;
+    // `result` absent or false (a `result: true` body is data, not an error).
+    if ((result && (!result->is_bool() || result->get_bool())) || !msg || !msg->is_string()) return std::nullopt;
     return std::string(msg->get_string());
 }
 

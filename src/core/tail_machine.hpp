@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -34,16 +35,26 @@ namespace raycl::core {
 
 /// What the tail follows, as far as its decisions go.
 struct tail_target_traits {
-    bool has_websocket = false;   ///< a job: `/api/jobs/{id}/logs/tail` exists
-    bool needs_location = false;  ///< the HTTP stream needs the target's node first (a job's driver)
-    bool can_finish = true;       ///< false for a node's file: it is followed until closed
-    bool has_static_log = true;   ///< the whole log can be fetched at once to complete the tail
+    bool has_websocket = false;  ///< a job: `/api/jobs/{id}/logs/tail` exists
+    /// The HTTP stream can be opened only once the target has a log (a job's driver node is
+    /// known, a task attempt or an actor was scheduled): until then the target is asked.
+    bool needs_location = false;
+    bool can_finish = true;      ///< false for a node's file: it is followed until closed
+    bool has_static_log = true;  ///< the whole log can be fetched at once to complete the tail
+    /// A line starting with this ends the target's log: the stream goes on with another
+    /// target's output (a Ray worker writes `:task_name:<name>` into its log when it starts its
+    /// next task, and Ray's stream of a task follows the worker's file past the task's end).
+    /// Empty: none.
+    std::string_view next_log_marker{};
 };
 
 /// What is known of the target after asking the cluster.
 struct target_state {
     bool finished = false;  ///< terminal (job STOPPED/SUCCEEDED/FAILED, task finished, actor dead)
     bool located = true;    ///< the stream can be opened (a job's driver node is known)
+    /// Once finished: the log's length in bytes, when the target knows it (a task attempt's
+    /// byte range). Bytes past it are another target's and are never delivered.
+    std::optional<std::uint64_t> log_end{};
 };
 
 /// Settings of one tail (validated by the facade).
@@ -65,6 +76,12 @@ struct tail_settings {
     /// How the server frames the HTTP stream's body (log_framing_of the server's release);
     /// WebSocket frames are raw on every release.
     log_framing stream_framing = log_framing::raw;
+    /// Where the tail starts in the log: a line boundary (the start of the last N lines), the
+    /// bytes before it are skipped. Every connection still replays from byte 0.
+    std::uint64_t start_offset = 0;
+    /// Remove ANSI colour codes (ESC '[' digits/semicolons 'm') from the delivered lines. Done on
+    /// lines, not on the bytes, so that offsets stay those of the log across reconnects.
+    bool filter_ansi_codes = false;
 };
 
 class tail_machine {
@@ -139,8 +156,8 @@ public:
     std::optional<std::chrono::milliseconds> quiet_threshold() const noexcept { return quiet_threshold_; }
 
     /// Swaps the lines of the last `deliver` into `out` (which must be empty: its capacity is
-    /// reused for the next lines).
-    void take_lines(std::vector<log_line>& out) noexcept { out.swap(lines_); }
+    /// reused for the next lines), ANSI codes removed when the settings say so.
+    void take_lines(std::vector<log_line>& out) noexcept;
 
     // ---- what the tail did so far ----------------------------------------------------------
     tail_protocol protocol() const noexcept { return protocol_; }
@@ -172,6 +189,8 @@ private:
     action after_feed(feed_status status, action next);
     action report_in_band_error();
     void reset_quiet_threshold() noexcept;
+    bool reached_log_end() const noexcept;
+    std::string_view before_marker(std::uint64_t offset, std::string_view data, bool& ended);
 
     tail_target_traits traits_;
     tail_settings settings_;
@@ -190,6 +209,8 @@ private:
     std::optional<client_error> last_failure_{};
     std::optional<action> after_delivery_{};  ///< what follows the pending `deliver`
     std::optional<std::chrono::milliseconds> quiet_threshold_{};
+    std::string held_;           ///< new bytes that may start next_log_marker (split across chunks)
+    bool at_line_start_ = true;  ///< the next new byte starts a line
     closing closing_ = closing::none;
     bool draining_ = false;
     bool asking_ = false;

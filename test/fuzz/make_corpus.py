@@ -120,6 +120,19 @@ JSON_DECODERS = {  # selector byte (target's dispatch table) -> fixtures
     9: ["state_actors.json", "state_actors_limit1.json", "state_actors_filter_state_dead_limit1.json"],
     10: ["serve_get_running.json", "serve_get_mixed.json", "serve_get_deploying.json",
          "serve_get_not_running.json", "serve_get_after_validation_errors.json", "serve_get_mixed_declarative.json"],
+    14: ["state_objects.json", "state_objects_filter_pid.json", "error_state_objects_unknown_filter_key.json"],
+    15: ["state_placement_groups.json", "state_placement_groups_detail.json"],
+    16: ["state_workers.json", "state_workers_detail.json", "state_workers_filter_pid.json"],
+    17: ["state_runtime_envs.json", "state_runtime_envs_detail.json"],
+    18: ["state_cluster_events.json", "state_cluster_events_detail.json"],
+    19: ["state_tasks_summarize_func_name.json", "state_tasks_summarize_lineage.json",
+         "state_tasks_summarize_filtered.json"],
+    20: ["state_actors_summarize.json"],
+    21: ["state_objects_summarize.json"],
+    22: ["cluster_status_format1.json"],
+    23: ["cluster_status_format0.json"],
+    24: ["logs_list_head.json", "logs_list_glob.json", "error_logs_list_no_node.json"],
+    25: ["state_tasks_detail_flaky.json", "state_tasks_detail_to_stdout.json", "state_tasks_detail_actor_task.json"],
 }
 
 

@@ -13,9 +13,11 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -32,6 +34,7 @@ struct cluster_settings {
     std::string serve_port;   ///< RAYCL_TEST_SERVE_PORT
     std::string venv;         ///< RAYCL_TEST_VENV
     std::string ray_version;  ///< RAYCL_TEST_RAY_VERSION: the cluster's release, e.g. "2.44.1"
+    std::string gcs_address;  ///< RAYCL_TEST_GCS_ADDRESS (for Ray's own `ray status`)
 
     bool token_auth() const { return auth == "token"; }
     std::string python() const { return venv + "/bin/python"; }
@@ -63,9 +66,9 @@ inline const cluster_settings& cluster() {
                 value = value.substr(1, value.size() - 2);
             values[line.substr(0, eq)] = value;
         }
-        cluster_settings s{values["RAYCL_TEST_ADDRESS"], values["RAYCL_TEST_AUTH"],
-                           values["RAYCL_TEST_TOKEN"],   values["RAYCL_TEST_SERVE_PORT"],
-                           values["RAYCL_TEST_VENV"],    values["RAYCL_TEST_RAY_VERSION"]};
+        cluster_settings s{values["RAYCL_TEST_ADDRESS"],    values["RAYCL_TEST_AUTH"], values["RAYCL_TEST_TOKEN"],
+                           values["RAYCL_TEST_SERVE_PORT"], values["RAYCL_TEST_VENV"], values["RAYCL_TEST_RAY_VERSION"],
+                           values["RAYCL_TEST_GCS_ADDRESS"]};
         if (s.address.empty()) throw std::runtime_error(std::string("no RAYCL_TEST_ADDRESS in ") + path);
         if (!core::parse_ray_release(s.ray_version))
             throw std::runtime_error(std::string("no RAYCL_TEST_RAY_VERSION in ") + path);
@@ -82,6 +85,16 @@ inline client_options cluster_options() {
     options.token = cluster().token;
     options.timeout.read = seconds(60.0);
     return options;
+}
+
+/// The standard output of a shell command (run with popen), "" when it could not start.
+inline std::string command_output(const std::string& command) {
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+    if (!pipe) return {};
+    std::string out;
+    char buffer[4096];
+    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe.get())) out.append(buffer, n);
+    return out;
 }
 
 /// `<venv python> <test/integration/python/script> args`

@@ -15,13 +15,7 @@ namespace json = boost::json;
 
 /// GET through the Serve HTTP proxy on loopback with curl; returns the body ("" on failure).
 std::string http_get(const std::string& url) {
-    std::string command = "curl -s --max-time 10 " + url;
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-    if (!pipe) return {};
-    std::string body;
-    char buffer[4096];
-    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe.get())) body.append(buffer, n);
-    return body;
+    return command_output("curl -s --max-time 10 " + url);
 }
 
 json::object two_app_config() {

@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(status_mapping) {
         {409, error_kind::invalid_argument, 400}, {422, error_kind::invalid_argument, 400},
         {418, error_kind::invalid_argument, 400}, {401, error_kind::unauthorized, 401},
         {403, error_kind::forbidden, 403},        {404, error_kind::not_found, 404},
-        {408, error_kind::timeout, 408},          {413, error_kind::limit_exceeded, 429},
+        {408, error_kind::timeout, 408},          {413, error_kind::request_too_large, 413},
         {429, error_kind::limit_exceeded, 429},   {500, error_kind::server_error, 500},
         {505, error_kind::server_error, 500},     {599, error_kind::server_error, 500},
         {501, error_kind::unsupported, 501},      {502, error_kind::unavailable, 503},

@@ -1,5 +1,6 @@
 // The tail's decisions, driven directly: events in, actions out. No socket, no clock, no sleep.
 #include "core/tail_machine.hpp"
+#include "unit/tail_machine_helpers.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -11,6 +12,9 @@ using namespace raycl::core;
 using std::chrono::milliseconds;
 using step = tail_machine::step;
 using side = tail_machine::side_step;
+using raycl::test::complete_with;
+using raycl::test::feed;
+using raycl::test::text_of;
 
 namespace {
 
@@ -45,35 +49,6 @@ target_state finished() {
 
 client_error lost() {
     return client_error(error_kind::unavailable, "the connection was lost");
-}
-
-/// Text of the lines the machine delivers now, "\n" after each line that had one.
-std::string text_of(tail_machine& machine) {
-    std::vector<log_line> lines;
-    machine.take_lines(lines);
-    std::string text;
-    for (const auto& line : lines) text += line.text + (line.newline ? "\n" : "");
-    return text;
-}
-
-/// Feeds a chunk and, when the machine delivers, takes the lines and acknowledges them.
-tail_machine::action feed(tail_machine& machine, std::string_view data, std::string& delivered) {
-    auto action = machine.on_chunk(data);
-    while (action.next == step::deliver) {
-        delivered += text_of(machine);
-        action = machine.on_delivered();
-    }
-    return action;
-}
-
-/// Completes from a static log: fetch, then deliver until done.
-tail_machine::action complete_with(tail_machine& machine, std::string_view static_log, std::string& delivered) {
-    auto action = machine.on_static_log(static_log);
-    while (action.next == step::deliver) {
-        delivered += text_of(machine);
-        action = machine.on_delivered();
-    }
-    return action;
 }
 
 }  // namespace
