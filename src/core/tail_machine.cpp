@@ -83,7 +83,7 @@ void tail_machine::reset_quiet_threshold() noexcept {
 }
 
 tail_machine::action tail_machine::on_chunk(std::string_view piece, bool starts_chunk) {
-    const std::string_view data = decoder_.feed(piece, starts_chunk);
+    std::string_view data = decoder_.feed(piece, starts_chunk);
     switch (decoder_.status()) {
         case log_body_decoder::state::log:
             break;
