@@ -82,6 +82,8 @@ prebuild_wait() {
 
 stage docs bash "$root/scripts/docs.sh"
 stage ctest ctest --test-dir "$build" --output-on-failure --timeout 900 "$@"
+# The old-release stage: the real-Ray suites against Ray 2.9.3, auth off (scripts/ray-compat.sh).
+if [ "$integration" = ON ]; then stage ray-compat bash "$root/scripts/ray-compat.sh" "$build"; fi
 stage prebuild-wait prebuild_wait
 # Fuzz regression: every libFuzzer target once over its corpus (clang build in build-fuzz).
 stage fuzz-regress bash "$root/scripts/fuzz.sh" regress

@@ -479,6 +479,15 @@ public:
     /// @par Retries, cancellation, thread safety
     /// As described for the class: a GET, retried.
     boost::asio::awaitable<serve_instance> list_serve_applications(call_options call = {});
+    /// @brief Serve's instance with only the applications deployed one way: `declarative`
+    /// (a config) or `imperative` (`serve.run`). Ray filters from 2.50 (`?api_type=`); older
+    /// releases ignore the filter, so raycl filters itself, by each application's `source`
+    /// (which Ray sends from 2.39 and raycl derives before). `raw` keeps only those too.
+    /// @par Errors
+    /// Those of the class only. Asks the server's release once per client (`GET /api/version`).
+    /// @par Retries, cancellation, thread safety
+    /// As described for the class: a GET, retried.
+    boost::asio::awaitable<serve_instance> list_serve_applications(serve_api_type api_type, call_options call = {});
     /// @brief One Serve application by name (free text, percent-encoded).
     /// @par Errors
     /// 400 invalid name (before any I/O), 404 absent.
@@ -511,7 +520,9 @@ public:
     /// current declarative config without that application.
     /// @par Errors
     /// 404 absent; 400 when it was deployed imperatively (from Python), which a declarative
-    /// config cannot remove; nothing is changed in both cases.
+    /// config cannot remove; 501 `unsupported` on Ray before 2.11 while another application is
+    /// deployed imperatively (a declarative PUT there removes every application it does not
+    /// list); nothing is changed in these cases.
     /// @par Retries
     /// Both steps (the GET and the PUT) are retried.
     /// @par Cancellation, thread safety

@@ -299,6 +299,15 @@ serve_app_status parse_serve_app_status(std::string_view text) noexcept;
 /// @brief Ray Serve's upper-case name of an application status.
 std::string_view to_string(serve_app_status status) noexcept;
 
+/// @brief How Serve applications were deployed (Ray's `api_type`, an application's `source`).
+enum class serve_api_type {
+    declarative,  ///< From a config: `PUT /api/serve/applications/`, `serve deploy`.
+    imperative,   ///< From Python: `serve.run`.
+};
+
+/// @brief Ray's name of an API type: `"declarative"` or `"imperative"`.
+std::string_view to_string(serve_api_type type) noexcept;
+
 /// @brief One deployment of a Serve application.
 struct serve_deployment {
     std::string name{};             ///< Deployment name.
@@ -319,9 +328,11 @@ struct serve_application {
     std::string message{};                                     ///< Status message.
     std::optional<double> last_deployed_time_s{};              ///< Unix seconds.
     std::optional<boost::json::object> deployed_app_config{};  ///< Declarative config, if any.
-    std::string source{};                                      ///< `declarative`, `imperative` or `unknown`.
-    std::vector<serve_deployment> deployments{};               ///< Deployments, sorted by name.
-    boost::json::object raw{};                                 ///< The whole object as received.
+    /// `declarative` or `imperative` (Ray's `source`; before Ray 2.39, which sends none, derived
+    /// from `deployed_app_config`: present exactly for declaratively deployed applications).
+    std::string source{};
+    std::vector<serve_deployment> deployments{};  ///< Deployments, sorted by name.
+    boost::json::object raw{};                    ///< The whole object as received.
 };
 
 /// @brief `GET /api/serve/applications/`: the Serve instance and its applications.

@@ -5,6 +5,7 @@
 
 #include "client/loop_thread.hpp"
 #include "client/strand_slot.hpp"
+#include "core/ray_version.hpp"
 #include "core/requests.hpp"
 #include "core/responses.hpp"
 #include "core/validation.hpp"
@@ -110,6 +111,21 @@ public:
     /// The client_error of a cancelled operation.
     client_error cancelled_error(const core::request_spec& request, std::string_view detail) const;
 
+    /// The server's Ray release, learned once per client: `GET /api/version` on the first call
+    /// that needs it (concurrent first callers share one request, on the first strand), then
+    /// cached. A 401/403 there (token auth without a valid token) is cached as "2.52 or later";
+    /// any other failure is not cached (the next call asks again). Throws client_error: that
+    /// failure, or `cancelled` once the client shuts down.
+    asio::awaitable<core::server_version> server_version();
+    /// Throws client_error `unsupported` (501) when the server lacks `feature`
+    /// (core::require); asks server_version() first. Call it after validating the input and
+    /// before sending anything that needs the feature.
+    asio::awaitable<void> require(core::capability feature);
+    /// Caches a release already read (client::get_version).
+    void remember_version(const core::server_version& version);
+    /// The cached release, if known.
+    std::optional<core::server_version> known_version() const;
+
     /// Registers a log stream so that shutdown() closes it.
     void track(std::weak_ptr<closable> stream);
 
@@ -153,6 +169,9 @@ private:
     std::shared_ptr<const std::atomic<bool>> shutdown_flag_ = shutdown_flag_mutable_;
     std::mutex file_workers_mutex_;
     std::unique_ptr<asio::thread_pool> file_workers_;  // destroyed (joined) before loop_
+    mutable std::mutex version_mutex_;
+    std::optional<core::server_version> version_;  ///< guarded by version_mutex_
+    strand_turns version_turn_{1};                 ///< on the first strand: one `GET /api/version` at a time
 
 public:
     // Counters the request driver updates.

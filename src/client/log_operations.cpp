@@ -223,6 +223,11 @@ asio::awaitable<log_stream> client::follow_log(log_target target, log_options op
         const auto text = start.target->static_log_text(request, body, impl->secrets());
         settings.start_offset = core::start_of_last_lines(text, static_cast<std::uint64_t>(options.lines));
     }
+    {
+        // The HTTP stream's framing depends on the release (a status byte per chunk before 2.45).
+        auto learn = impl->server_version();
+        settings.stream_framing = core::log_framing_of(co_await std::move(learn));
+    }
     co_return detail::start_tail(impl, std::move(start.target), settings, start.initial);
 }
 

@@ -155,7 +155,7 @@ tail_options tail_options_for(tail_protocol protocol, std::optional<seconds> str
 }  // namespace
 
 asio::awaitable<log_stream> client::tail_job_logs(std::string id, tail_options options) {
-    const auto settings = detail::tail_settings_for(options, impl_->options());
+    auto settings = detail::tail_settings_for(options, impl_->options());
     auto impl = impl_;
     // The job must exist (404) and be a submission (Ray tails only those: 400) before a tail starts.
     auto get = get_job(id);
@@ -163,6 +163,11 @@ asio::awaitable<log_stream> client::tail_job_logs(std::string id, tail_options o
     if (job.type == job_type::driver || !job.submission_id) {
         throw client_error(error_kind::invalid_argument, "job " + core::sanitize(id, impl->secrets(), 128) +
                                                              " is a driver job: Ray tails only submitted jobs");
+    }
+    if (settings.protocol != tail_protocol::websocket) {
+        // The HTTP stream's framing depends on the release (a status byte per chunk before 2.45).
+        auto learn = impl->server_version();
+        settings.stream_framing = core::log_framing_of(co_await std::move(learn));
     }
     co_return detail::start_tail(impl, std::make_unique<core::job_log_target>(job), settings,
                                  core::job_log_target::state_of(job));

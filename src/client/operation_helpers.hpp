@@ -36,17 +36,29 @@ struct state_resource {
     T (*decode_row)(json::value);
 };
 
-/// Lists a state-API resource; the result knows whether the query was filtered.
+/// Lists a state-API resource; the result knows whether the query was filtered. Ray before
+/// 2.52 refuses a server timeout of 1 s (it subtracts a margin and rejects the 0 left): there,
+/// 1 s is sent as 2.
 template <class T>
-asio::awaitable<list_result<T>> list_state(const std::shared_ptr<client_impl>& impl, const state_resource<T>& resource,
-                                           const list_options& options, call_options call) {
-    return decoded_call<list_result<T>>(
-        impl, core::state_list_request(resource.route, options), std::move(call),
+asio::awaitable<list_result<T>> list_state(std::shared_ptr<client_impl> impl, const state_resource<T>& resource,
+                                           list_options options, call_options call) {
+    auto request = core::state_list_request(resource.route, options);  // validates first
+    if (options.server_timeout_seconds && *options.server_timeout_seconds <= 1.0) {
+        auto learn = impl->server_version();
+        const auto server = co_await std::move(learn);
+        if (core::check(server, core::capability::state_timeout_one_second) == core::support::no) {
+            options.server_timeout_seconds = 2.0;
+            request = core::state_list_request(resource.route, options);
+        }
+    }
+    auto operation = decoded_call<list_result<T>>(
+        impl, std::move(request), std::move(call),
         [decode_row = resource.decode_row, filtered = !options.filters.empty()](json::value body) {
             auto list = core::decode_state_list(std::move(body), decode_row);
             list.filtered = filtered;
             return list;
         });
+    co_return co_await std::move(operation);
 }
 
 /// The 404 of a get-by-id that found no row.

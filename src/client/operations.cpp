@@ -76,7 +76,11 @@ client_stats client::stats() const noexcept {
 asio::awaitable<version_info> client::get_version(call_options call) {
     auto operation = decoded_call<version_info>(impl_, core::version_request(), std::move(call),
                                                 [](const json::value& body) { return core::decode_version(body); });
-    co_return co_await std::move(operation);
+    auto info = co_await std::move(operation);
+    // What the version gates need, learned for free.
+    if (const auto release = core::parse_ray_release(info.ray_version))
+        impl_->remember_version(core::server_version::exactly(*release));
+    co_return info;
 }
 
 asio::awaitable<job_details> client::get_job(std::string id, call_options call) {
@@ -200,6 +204,18 @@ asio::awaitable<serve_instance> client::list_serve_applications(call_options cal
     co_return co_await std::move(operation);
 }
 
+asio::awaitable<serve_instance> client::list_serve_applications(serve_api_type api_type, call_options call) {
+    core::validate_call_options(call);
+    auto learn = impl_->server_version();
+    const auto server = co_await std::move(learn);
+    const bool server_filters = core::check(server, core::capability::serve_api_type_filter) == core::support::yes;
+    auto operation = decoded_call<serve_instance>(
+        impl_, core::serve_list_request(server_filters ? std::optional(to_string(api_type)) : std::nullopt),
+        std::move(call), [](const json::value& body) { return core::decode_serve_instance(body); });
+    auto instance = co_await std::move(operation);
+    co_return core::only_deployed_as(std::move(instance), api_type);
+}
+
 asio::awaitable<serve_application> client::get_serve_application(std::string name, call_options call) {
     core::validate_app_name(name);
     auto list = list_serve_applications(std::move(call));
@@ -224,6 +240,14 @@ asio::awaitable<void> client::delete_serve_application(std::string name, call_op
     const auto instance = co_await std::move(list);
     // Throws 404 (absent) or 400 (imperative) before anything is changed.
     auto config = core::serve_config_without(instance, name);
+    const bool others_imperative =
+        std::any_of(instance.applications.begin(), instance.applications.end(),
+                    [&](const serve_application& app) { return app.source != "declarative"; });
+    if (others_imperative) {
+        // Ray before 2.11 deletes every application a declarative PUT does not list.
+        auto check = impl_->require(core::capability::serve_declarative_put_keeps_imperative);
+        co_await std::move(check);
+    }
     auto deploy = deploy_serve_applications(std::move(config), std::move(call));
     co_await std::move(deploy);
 }

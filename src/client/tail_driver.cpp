@@ -75,20 +75,27 @@ asio::awaitable<void> tail_driver::run() {
                 }
                 case step::read: {
                     // Inline, not a coroutine of its own: this runs once per frame or chunk.
-                    std::optional<std::string_view> chunk;
+                    std::optional<transport::log_piece> piece;
                     try {
-                        chunk = co_await source_->read();
+                        piece = co_await source_->read();
                     } catch (const transport::failure& failure) {
                         action = on_transport_failure(failure);
                         break;
                     }
-                    if (!chunk) {
+                    if (!piece) {
                         source_.reset();
                         action = machine_.on_ended();
                         break;
                     }
                     last_data_ = clock::now();
-                    action = machine_.on_chunk(*chunk);
+                    action = machine_.on_chunk(piece->data, piece->starts_chunk);
+                    break;
+                }
+                case step::report_in_band_error: {
+                    source_.reset();
+                    action = machine_.on_in_band_error(
+                        core::in_band_log_error(describe(source_protocol_), action.text, impl_->secrets()),
+                        slot_.random01());
                     break;
                 }
                 case step::refresh_target: {

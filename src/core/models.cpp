@@ -63,6 +63,10 @@ std::string_view to_string(serve_app_status status) noexcept {
     return name_of(serve_status_names, status);
 }
 
+std::string_view to_string(serve_api_type type) noexcept {
+    return type == serve_api_type::declarative ? "declarative" : "imperative";
+}
+
 std::vector<std::string> list_counts::describe_truncation(std::string_view rows) const {
     std::vector<std::string> notes;
     const std::string what(rows);

@@ -55,7 +55,9 @@ serve_application decode_serve_application(const json::value& value, std::string
     app.message = fields.string_or_empty("message");
     app.last_deployed_time_s = fields.optional_number("last_deployed_time_s");
     if (const json::object* config = fields.object_field("deployed_app_config")) app.deployed_app_config = *config;
-    app.source = fields.optional_string("source").value_or("unknown");
+    // Ray before 2.39 sends no source: an application has a deployed config exactly when it
+    // was deployed declaratively (ApplicationDetails.deployed_app_config: null for serve.run).
+    app.source = fields.optional_string("source").value_or(app.deployed_app_config ? "declarative" : "imperative");
     if (const json::object* deployments = fields.object_field("deployments")) {
         for (const auto& entry : *deployments)
             app.deployments.push_back(decode_serve_deployment(entry.value(), entry.key()));
@@ -257,6 +259,23 @@ json::object encode_submission(const job_submission& submission, std::string_vie
         body["entrypoint_label_selector"] = std::move(labels);
     }
     return body;
+}
+
+serve_instance only_deployed_as(serve_instance instance, serve_api_type type) {
+    const std::string_view source = to_string(type);
+    auto& apps = instance.applications;
+    apps.erase(
+        std::remove_if(apps.begin(), apps.end(), [&](const serve_application& app) { return app.source != source; }),
+        apps.end());
+    if (auto* raw_apps = instance.raw.if_contains("applications"); raw_apps && raw_apps->is_object()) {
+        json::object kept;
+        for (const auto& app : apps) {
+            if (auto it = raw_apps->get_object().find(app.name); it != raw_apps->get_object().end())
+                kept[it->key()] = it->value();
+        }
+        *raw_apps = std::move(kept);
+    }
+    return instance;
 }
 
 json::object serve_config_without(const serve_instance& instance, std::string_view app_name) {

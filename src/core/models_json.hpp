@@ -56,6 +56,10 @@ serve_instance decode_serve_instance(const boost::json::value& body);
 /// The JSON body of a submit: only the set fields plus `submission_id`.
 boost::json::object encode_submission(const job_submission& submission, std::string_view submission_id);
 
+/// Keeps only the applications deployed `type`'s way (by `source`), in `applications` and in
+/// `raw`: Ray before 2.50 ignores `?api_type=` and answers with every application.
+serve_instance only_deployed_as(serve_instance instance, serve_api_type type);
+
 /// The declarative config to PUT so that `app_name` is removed and every other declaratively
 /// deployed application stays: {"applications": [deployed_app_config of each other declarative
 /// app, in name order], "proxy_location": ..., "http_options": ...} (the last two copied from

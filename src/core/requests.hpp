@@ -38,6 +38,8 @@ struct request_spec {
     std::string body;        ///< JSON text or empty
     bool json_body = false;  ///< send Content-Type: application/json
     bool idempotent = true;  ///< safe to send again after it may have reached the server
+    /// The answer is an `/api/v0/logs/*` body whose HTTP chunk starts matter (core/log_framing.hpp).
+    bool framed_log_body = false;
     /// When set, the body is this file (and `body` is ignored).
     std::shared_ptr<const file_body> body_file{};
 

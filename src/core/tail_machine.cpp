@@ -51,6 +51,7 @@ tail_machine::action tail_machine::connect_or_locate() {
     }
     phase_ = phase::connecting;
     connection_offset_ = 0;
+    decoder_.reset(protocol_ == tail_protocol::stream ? settings_.stream_framing : log_framing::raw);
     held_.clear();  // the new connection replays them
     closing_ = closing::none;
     asking_ = false;
@@ -81,7 +82,18 @@ void tail_machine::reset_quiet_threshold() noexcept {
     quiet_threshold_ = threshold;
 }
 
-tail_machine::action tail_machine::on_chunk(std::string_view data) {
+tail_machine::action tail_machine::on_chunk(std::string_view piece, bool starts_chunk) {
+    std::string_view data = decoder_.feed(piece, starts_chunk);
+    switch (decoder_.status()) {
+        case log_body_decoder::state::log:
+            break;
+        case log_body_decoder::state::error_incoming:
+            return {step::read};  // the rest of the error text
+        case log_body_decoder::state::server_error:
+            return report_in_band_error();
+        case log_body_decoder::state::malformed:
+            return fail(malformed_log_body_error("the log stream"));
+    }
     const auto before = assembler_.consumed_offset();
     std::uint64_t offset = connection_offset_;
     connection_offset_ += data.size();
@@ -166,7 +178,21 @@ tail_machine::action tail_machine::on_delivered() {
     return next;
 }
 
+tail_machine::action tail_machine::report_in_band_error() {
+    quiet_threshold_.reset();
+    phase_ = phase::connecting;
+    return {step::report_in_band_error, protocol_, {}, {}, decoder_.error_text()};
+}
+
+tail_machine::action tail_machine::on_in_band_error(client_error error, double random01) {
+    return reconnect_after_failure(std::move(error), random01);
+}
+
 tail_machine::action tail_machine::on_ended() {
+    if (decoder_.status() == log_body_decoder::state::error_incoming) {
+        decoder_.finish();
+        return report_in_band_error();
+    }
     if (closing_ == closing::drained) return complete();
     // A normal close while the target still runs is not the end (ray#60665): ask first.
     phase_ = phase::after_end;
@@ -193,6 +219,11 @@ tail_machine::action tail_machine::on_failed(transport_failure reason, client_er
             phase_ = phase::after_idle;
             return {step::refresh_target};
         default:
+            if (decoder_.status() == log_body_decoder::state::error_incoming) {
+                // The connection broke inside Ray's error text: the text explains more than the break.
+                decoder_.finish();
+                return report_in_band_error();
+            }
             return reconnect_after_failure(std::move(error), random01);
     }
 }

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "core/error_mapping.hpp"
+#include "core/log_framing.hpp"
 #include "core/log_lines.hpp"
 
 #include <raycl/error.hpp>
@@ -72,6 +73,9 @@ struct tail_settings {
     std::chrono::milliseconds drain_interval{300};
     /// Before the stream can be opened, how often the target is asked where it runs.
     std::chrono::milliseconds locate_interval{250};
+    /// How the server frames the HTTP stream's body (log_framing_of the server's release);
+    /// WebSocket frames are raw on every release.
+    log_framing stream_framing = log_framing::raw;
     /// Where the tail starts in the log: a line boundary (the start of the last N lines), the
     /// bytes before it are skipped. Every connection still replays from byte 0.
     std::uint64_t start_offset = 0;
@@ -90,13 +94,17 @@ public:
         sleep,             ///< wait `delay` (`on_slept`)
         fetch_static_log,  ///< download the whole log (`on_static_log`, `on_static_log_failed`)
         deliver,           ///< hand `take_lines()` to the consumer (`on_delivered`)
-        done,              ///< the end: `error` set, or the log is complete
+        /// The server reported an error inside the body (Ray <= 2.44, `text`): close the
+        /// connection, make the error (core::in_band_log_error) and report it (`on_in_band_error`).
+        report_in_band_error,
+        done,  ///< the end: `error` set, or the log is complete
     };
     struct action {
         step next = step::done;
         tail_protocol protocol = tail_protocol::stream;  ///< for connect
         std::chrono::milliseconds delay{0};              ///< for sleep
         std::optional<client_error> error{};             ///< for done
+        std::string text{};                              ///< for report_in_band_error: the server's error text
     };
 
     /// What the driver does beside a pending read.
@@ -117,8 +125,13 @@ public:
     /// non-200 stream answer); `error` is its classified client_error. `random01` in [0, 1)
     /// drives the back-off's jitter.
     action on_refused(client_error error, double random01);
-    /// New bytes of the current connection.
-    action on_chunk(std::string_view data);
+    /// New bytes of the current connection; `starts_chunk`: they begin an HTTP chunk the server
+    /// wrote (the transport never hands out bytes of two chunks at once). Decoded with the
+    /// stream's framing; a chunk without Ray's status byte fails the tail (protocol_error).
+    action on_chunk(std::string_view data, bool starts_chunk = true);
+    /// The server's in-band error (after `report_in_band_error`): handled like a 5xx refusal,
+    /// i.e. a reconnect within the budget.
+    action on_in_band_error(client_error error, double random01);
     /// The server ended the connection normally (WebSocket close 1000, end of the HTTP body).
     action on_ended();
     /// The connection failed below HTTP; `error` is its client_error.
@@ -174,6 +187,7 @@ private:
     action deliver_then(action next);
     action fail(client_error error);
     action after_feed(feed_status status, action next);
+    action report_in_band_error();
     void reset_quiet_threshold() noexcept;
     bool reached_log_end() const noexcept;
     std::string_view before_marker(std::uint64_t offset, std::string_view data, bool& ended);
@@ -182,6 +196,7 @@ private:
     tail_settings settings_;
     target_state target_;
     line_assembler assembler_;
+    log_body_decoder decoder_;  ///< of the current connection
     std::vector<log_line> lines_;
     phase phase_ = phase::connecting;
     tail_protocol protocol_ = tail_protocol::stream;

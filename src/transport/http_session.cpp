@@ -26,6 +26,7 @@ using core::transport_failure;
 namespace {
 
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_recorded_chunks = 1u << 20;
 
 http::verb to_verb(core::http_method method) {
     switch (method) {
@@ -77,6 +78,17 @@ public:
         http::response_parser<http::string_body> parser;
         parser.body_limit(settings.max_response_bytes);
         parser.header_limit(64 * 1024);
+        std::vector<std::size_t> chunk_starts;
+        auto on_chunk_header = [&](std::uint64_t size, beast::string_view, beast::error_code& ec) {
+            if (size == 0) return;  // the last chunk
+            // Bounded: a hostile server sending one-byte chunks must not grow this beyond 8 MiB.
+            if (chunk_starts.size() >= max_recorded_chunks)
+                ec = http::error::body_limit;
+            else
+                chunk_starts.push_back(parser.get().body().size());  // before the chunk's bytes
+        };
+        if (request.record_chunk_starts) parser.on_chunk_header(on_chunk_header);
+
         auto [read_ec, read] = co_await http::async_read(stream_, buffer_, parser, as_tuple_awaitable);
         (void)read;
         if (read_ec) fail_exchange(read_ec, parser.got_some());
@@ -88,6 +100,7 @@ public:
         result.status = static_cast<int>(response.result_int());
         result.content_type = std::string(response[http::field::content_type]);
         result.body = std::move(response.body());
+        result.chunk_starts = std::move(chunk_starts);
         co_return result;
     }
 

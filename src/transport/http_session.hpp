@@ -34,6 +34,8 @@ struct http_request {
     /// When set, the body is streamed from this file, from its first byte at every send, in
     /// pieces of at most `upload_piece_bytes`; memory does not grow with its size.
     std::shared_ptr<const core::file_body> body_file{};
+    /// Record where the response's HTTP chunks start (http_response::chunk_starts).
+    bool record_chunk_starts = false;
 };
 
 /// Largest piece of a file body held in memory at once.
@@ -44,6 +46,9 @@ struct http_response {
     int status = 0;
     std::string body;
     std::string content_type;
+    /// Offsets in `body` where the server's HTTP chunks start (empty when the body was not
+    /// chunked): Ray <= 2.44 frames `/api/v0/logs/*` bodies per chunk (core/log_framing.hpp).
+    std::vector<std::size_t> chunk_starts;
 };
 
 /// The transport's one exception: an operation failed below HTTP. `reason()` is all the facade

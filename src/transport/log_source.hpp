@@ -22,6 +22,12 @@ struct refusal {
     std::string body;
 };
 
+/// Bytes of a log as one read delivered them.
+struct log_piece {
+    std::string_view data;     ///< valid until the next read
+    bool starts_chunk = true;  ///< begins an HTTP chunk the server wrote (each WebSocket message counts as one)
+};
+
 /// One connection delivering a log from its first byte, chunk by chunk. Reads have no timeout
 /// of their own: the tail decides when silence is too long and closes the source. All member
 /// functions run on the strand the source was made with.
@@ -33,11 +39,12 @@ public:
     /// way, else the server's refusal. Throws transport::failure.
     virtual boost::asio::awaitable<std::optional<refusal>> open(seconds connect_timeout) = 0;
 
-    /// The next bytes, valid until the next call; nullopt when the server ended the stream
-    /// normally (WebSocket close 1000, end of the HTTP body). Throws transport::failure:
+    /// The next bytes, valid until the next call, never from two HTTP chunks at once; nullopt
+    /// when the server ended the stream normally (WebSocket close 1000, end of the HTTP
+    /// body). Throws transport::failure:
     /// connection_lost for resets and abnormal closes, body_too_large for a WebSocket message
     /// over the cap, cancelled after close().
-    virtual boost::asio::awaitable<std::optional<std::string_view>> read() = 0;
+    virtual boost::asio::awaitable<std::optional<log_piece>> read() = 0;
 
     /// Closes the socket at once; a pending read completes with `cancelled`.
     virtual void close() noexcept = 0;
@@ -50,7 +57,8 @@ std::unique_ptr<log_source> make_websocket_source(const strand_type& strand,
                                                   std::shared_ptr<const session_settings> settings, std::string target,
                                                   std::size_t max_message_bytes);
 
-/// `GET target` answered with a (chunked) body that is read as it arrives.
+/// `GET target` answered with a (chunked) body that is read as it arrives; each piece says
+/// whether it begins one of the server's HTTP chunks.
 std::unique_ptr<log_source> make_http_stream_source(const strand_type& strand,
                                                     std::shared_ptr<const session_settings> settings,
                                                     std::string target);

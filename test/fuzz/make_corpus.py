@@ -86,6 +86,22 @@ def http_stream():
     write("http_stream", "error_404", header + http_response(fixture("error_job_logs_not_found.txt"), "404 Not Found"))
     write("http_stream", "error_500", header + http_response(fixture("error_logs_stream_job_pending.txt"),
                                                              "500 Internal Server Error", chunk=50))
+    # Ray <= 2.44: a status byte per chunk (bit 7 of the policy byte), the chunks as Ray wrote them.
+    framed = bytes([5, 31, 0x80, 64])
+    for version, name in [("2.44.1", "logs_stream_running_job.txt"), ("2.9.3", "logs_stream_running_job.txt"),
+                          ("2.44.1", "error_logs_stream_unknown_submission.txt"), ("2.32.0", "logs_file_lines3.txt")]:
+        body = fixture(f"{version}/{name}")
+        sizes = [c["size"] for c in json.loads(fixture(f"{version}/{name}.chunks.json"))]
+        out = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+        at = 0
+        for size in sizes:
+            out += f"{size:x}\r\n".encode() + body[at:at + size] + b"\r\n"
+            at += size
+        write("http_stream", f"leading_byte_{version}_{name.removesuffix('.txt')}", framed + out + b"0\r\n\r\n")
+    # An in-band error after log chunks, and a chunk without its status byte (a proxy re-chunked).
+    write("http_stream", "leading_byte_error_after_data", framed + http_chunks(
+        [b"1tick 0\n", b"1tick 1\n", b"0Closing HTTP stream due to internal server error.\nFile gone."]))
+    write("http_stream", "leading_byte_rechunked", framed + http_chunks([b"1tick 0\ntick", b" 1\n"]))
 
 
 JSON_DECODERS = {  # selector byte (target's dispatch table) -> fixtures
@@ -195,6 +211,13 @@ def runtime_env():
         "uri": b'\x00{"working_dir": "https://h/app.zip?sig=1", "py_modules": ["s3://b/x.whl", "local://rel"]}',
     }
     write_all("runtime_env", seeds)
+
+
+def http_chunks(chunks, status="200 OK"):
+    out = f"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+    for piece in chunks:
+        out += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+    return out + b"0\r\n\r\n"
 
 
 def main():

@@ -138,38 +138,14 @@ std::string ticks(int count, bool done = true) {
     return text;
 }
 
-/// What the entrypoint printed: `text` without the two lines of Ray's job supervisor, each of
-/// which must be there exactly once. (Not always first: the supervisor writes "Running
-/// entrypoint" to the same file as the driver, and under load "tick 0" can come before it.)
-std::string printed_by_the_entrypoint(const std::string& text, const std::string& id, const std::string& entrypoint) {
-    std::string printed;
-    int setup_lines = 0, running_lines = 0;
-    std::size_t start = 0;
-    while (start < text.size()) {
-        auto end = text.find('\n', start);
-        end = end == std::string::npos ? text.size() : end + 1;
-        const std::string line = text.substr(start, end - start);
-        if (line.find("INFO job_manager.py:") != std::string::npos &&
-            line.find(" -- Runtime env is setting up.") != std::string::npos)
-            ++setup_lines;
-        else if (line == "Running entrypoint for job " + id + ": " + entrypoint + "\n")
-            ++running_lines;
-        else
-            printed += line;
-        start = end;
-    }
-    BOOST_TEST(setup_lines == 1);
-    BOOST_TEST(running_lines == 1);
-    return printed;
-}
-
-/// Tail options that ride through a dashboard restart (about 10 s of refused connections):
-/// 40 reconnects with back-offs up to 1 s.
+/// Tail options that ride through a dashboard restart: refused connections for 2-7 s up to
+/// Ray 2.44 and 34-35 s on 2.45 (its head modules start as processes of their own): 100
+/// reconnects with back-offs up to 1 s.
 tail_options patient(tail_protocol protocol) {
     tail_options options;
     options.protocol = protocol;
     options.stream_timeout = seconds(60.0);
-    options.max_reconnects = 40;
+    options.max_reconnects = 100;
     return options;
 }
 
@@ -236,7 +212,7 @@ void restart_dashboard_during_a_tail(tail_protocol protocol) {
     const auto stats = tail.stats();
     BOOST_TEST(job.status == job_status::succeeded);
     BOOST_TEST(!tail.error().has_value(), (tail.error() ? tail.error()->what() : ""));
-    BOOST_TEST(printed_by_the_entrypoint(text, id, entrypoint) == ticks(80));  // no line lost or repeated
+    BOOST_TEST(entrypoint_output(text, id, entrypoint) == ticks(80));  // no line lost or repeated
     BOOST_TEST(text == run_sync(ray.list_job_logs(id)));
     BOOST_TEST(stats.reconnects >= 1u);
     BOOST_TEST_MESSAGE("dashboard restart, " << to_string(protocol) << ": Ray job " << to_string(job.status)
@@ -329,7 +305,7 @@ BOOST_AUTO_TEST_CASE(worker_node_killed_under_a_running_job_then_its_log_is_tail
     BOOST_TEST_REQUIRE(tail.wait_for_end(std::chrono::seconds(180)), "the tail did not end");
     tail.join();
     const auto text = tail.text();
-    const auto printed = printed_by_the_entrypoint(text, id, entrypoint);
+    const auto printed = entrypoint_output(text, id, entrypoint);
     int delivered = 0;
     while (printed.find("tick " + std::to_string(delivered) + "\n") != std::string::npos) ++delivered;
     BOOST_TEST(printed == ticks(delivered, false));
@@ -340,11 +316,20 @@ BOOST_AUTO_TEST_CASE(worker_node_killed_under_a_running_job_then_its_log_is_tail
                        << error->status() << " (" << to_string(error->kind()) << "): " << error->what()
                        << "; ticks delivered " << delivered << ", reconnects " << tail.stats().reconnects);
 
-    // Ray: the job fails once the GCS declares the node dead (missed heartbeats).
-    const auto failed = wait_for_status(ray, id, job_status::failed, std::chrono::seconds(120));
-    BOOST_TEST(failed.status == job_status::failed);
-    BOOST_TEST(failed.error_type.value_or("") == "JOB_SUPERVISOR_ACTOR_DIED");
-    BOOST_TEST(failed.message.value_or("").find("node has died") != std::string::npos, failed.message.value_or(""));
+    // Ray: the job fails once the GCS declares the node dead (missed heartbeats); from 2.50 with
+    // error_type JOB_SUPERVISOR_ACTOR_DIED. Ray 2.9.3 kept such a job RUNNING for minutes
+    // (docs/ray-versions.md): there only what raycl does is checked.
+    const bool fails_the_job = cluster().at_least(2, 32);
+    const auto failed = wait_for_status(ray, id, job_status::failed,
+                                        fails_the_job ? std::chrono::seconds(120) : std::chrono::seconds(20));
+    if (fails_the_job) {
+        BOOST_TEST(failed.status == job_status::failed);
+        if (cluster().has(core::capability::job_supervisor_died_error)) {
+            BOOST_TEST(failed.error_type.value_or("") == "JOB_SUPERVISOR_ACTOR_DIED");
+            BOOST_TEST(failed.message.value_or("").find("node has died") != std::string::npos,
+                       failed.message.value_or(""));
+        }
+    }
     BOOST_TEST_MESSAGE("worker killed: Ray job " << to_string(failed.status) << " after "
                                                  << std::chrono::duration<double>(steady::now() - killed_at).count()
                                                  << " s, error_type " << failed.error_type.value_or("-")
@@ -363,7 +348,10 @@ BOOST_AUTO_TEST_CASE(worker_node_killed_under_a_running_job_then_its_log_is_tail
         late.join();
         const auto late_error = late.error();
         BOOST_TEST_REQUIRE(late_error.has_value(), "a tail of a lost log ended without an error");
-        BOOST_TEST(late_error->status() == 500, late_error->what());
+        // Ray <= 2.44 relays the agent's WebSocket and ends it with a close frame Beast rejects
+        // ("control frame was fragmented", docs/ray-versions.md): a lost connection, 503.
+        const bool relayed_close = protocol == tail_protocol::websocket && !cluster().at_least(2, 45);
+        BOOST_TEST(late_error->status() == (relayed_close ? 503 : 500), late_error->what());
         BOOST_TEST(late.text().empty());
         BOOST_TEST_MESSAGE("driver node gone, " << to_string(protocol) << " tail: " << late_error->status() << " after "
                                                 << std::chrono::duration<double>(steady::now() - start).count()

@@ -25,6 +25,7 @@ BOOST_AUTO_TEST_CASE(statuses_map_to_kinds_retry_classes_and_the_tail_rule) {
         {413, error_kind::request_too_large, attempt_outcome::final_error, true},
         {429, error_kind::limit_exceeded, attempt_outcome::final_error, true},
         {500, error_kind::server_error, attempt_outcome::final_error, true},
+        {501, error_kind::unsupported, attempt_outcome::final_error, false},  // Ray: Serve not installed
         {502, error_kind::unavailable, attempt_outcome::retryable_status, true},
         {503, error_kind::unavailable, attempt_outcome::retryable_status, true},
         {504, error_kind::unavailable, attempt_outcome::retryable_status, true},
