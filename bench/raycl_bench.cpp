@@ -17,6 +17,10 @@
 //   first-line --url U --entrypoint CMD
 //             Real cluster: submit_job, then tail_job_logs (WebSocket) until the first line;
 //             milliseconds from before the submit to that line.
+//   package-submit --url U --dir D [--entrypoint CMD] [--compression automatic|always|never]
+//             Real cluster: submit_job with runtime_env {"working_dir": D} (package, check,
+//             upload when missing, submit); milliseconds of the call, per phase, and peak RSS
+//             over the process's RSS before the call.
 #include <raycl/raycl.hpp>
 
 #include "core/models_json.hpp"
@@ -436,11 +440,74 @@ int command_first_line(const arguments& args) {
     return error.empty() ? 0 : 1;
 }
 
+// ---- package-submit (real cluster) ----------------------------------------------------------
+
+struct phase_times {
+    std::map<std::string, std::pair<double, double>> spans;  // phase -> (first, last) ms since start
+    std::uint64_t archive_bytes = 0;
+    bool skipped = false;
+};
+
+asio::awaitable<void> package_submit(client& ray, raycl::job_submission submission, raycl::packaging_options packaging,
+                                     std::string& id, std::string& error) {
+    try {
+        auto submitted = ray.submit_job(std::move(submission), std::move(packaging));
+        id = co_await std::move(submitted);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+}
+
+int command_package_submit(const arguments& args) {
+    asio::io_context context(1);
+    client ray(context.get_executor(), options_for(args, 1));
+    raycl::job_submission submission(args.get("entrypoint", "python main.py"));
+    submission.runtime_env = json::object{{"working_dir", args.get("dir")}};
+    raycl::packaging_options packaging;
+    const std::string compression = args.get("compression", "automatic");
+    if (compression == "always") packaging.compression = raycl::package_compression::always;
+    if (compression == "never") packaging.compression = raycl::package_compression::never;
+    phase_times phases;
+    clock_type::time_point start;
+    packaging.on_progress = [&](const raycl::packaging_progress& p) {
+        const double at = seconds_since(start) * 1e3;
+        auto [it, inserted] = phases.spans.try_emplace(std::string(raycl::to_string(p.phase)), at, at);
+        it->second.second = at;
+        if (p.phase == raycl::packaging_phase::uploading) phases.archive_bytes = p.bytes_total;
+        if (p.phase == raycl::packaging_phase::skipped) phases.skipped = true;
+    };
+    reset_peak_rss();
+    const long baseline = rss_kib();
+    std::string id, error;
+    start = clock_type::now();
+    asio::co_spawn(context, package_submit(ray, std::move(submission), std::move(packaging), id, error),
+                   asio::detached);
+    context.run();
+    const double submit_ms = seconds_since(start) * 1e3;
+    const long peak = status_kib("VmHWM");
+    json::object spans;
+    for (const auto& [phase, span] : phases.spans) spans[phase] = json::array{span.first, span.second};
+    json::object out{{"bench", "package_submit"},
+                     {"client", "raycl"},
+                     {"compression", compression},
+                     {"submission_id", id},
+                     {"submit_ms", submit_ms},
+                     {"phases_ms", std::move(spans)},
+                     {"uploaded", !phases.skipped},
+                     {"archive_bytes", phases.archive_bytes},
+                     {"rss_baseline_kib", baseline},
+                     {"peak_rss_kib", peak},
+                     {"peak_over_baseline_kib", peak - baseline}};
+    if (!error.empty()) out["error"] = error;
+    std::cout << json::serialize(out) << std::endl;
+    return error.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: raycl_bench get-job|decode|tail|raw-tail|first-line --option value ...\n";
+        std::cerr << "usage: raycl_bench get-job|decode|tail|raw-tail|first-line|package-submit --option value ...\n";
         return 2;
     }
     arguments args;
@@ -463,6 +530,7 @@ int main(int argc, char** argv) {
         if (command == "tail") return command_tail(args);
         if (command == "raw-tail") return command_raw_tail(args);
         if (command == "first-line") return command_first_line(args);
+        if (command == "package-submit") return command_package_submit(args);
     } catch (const std::exception& e) {
         std::cout << json::serialize(json::object{{"error", e.what()}}) << std::endl;
         return 1;

@@ -6,6 +6,7 @@
 #   scripts/ray-cluster.sh status [--name NAME]
 #   scripts/ray-cluster.sh env    [--name NAME]      # prints the env file (source it)
 #   scripts/ray-cluster.sh kill-worker [--worker I] [--name NAME]  # SIGKILL worker node I (default 1)
+#   scripts/ray-cluster.sh kill-head-raylet [--name NAME]  # SIGKILL the head's raylet (only it)
 #   scripts/ray-cluster.sh stop-dashboard  [--name NAME]  # SIGKILL the head's dashboard process
 #   scripts/ray-cluster.sh start-dashboard [--name NAME]  # start it again as it was, wait for it
 #
@@ -33,7 +34,7 @@ repo=$(cd "$here/.." && pwd)
 
 die() { echo "ray-cluster: error: $*" >&2; exit 1; }
 log() { echo "ray-cluster: $*" >&2; }
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 cmd=${1:-}; [ -n "$cmd" ] || usage
 shift
@@ -375,6 +376,17 @@ do_kill_worker() {
   kill -KILL $pids 2>/dev/null || true
 }
 
+# The head's raylet alone, as a crash would end it: its children (the dashboard agent, the
+# runtime-env agent, workers and drivers) notice on their own; the GCS and the dashboard live on.
+do_kill_head_raylet() {
+  load_state || die "cluster '$name' is not up"
+  local port=$((GCS_PORT + 3)) raylet
+  raylet=$(pgrep -f -- "--temp_dir=$dir .*--node_manager_port=$port |--node_manager_port=$port .*--temp_dir=$dir " || true)
+  [ -n "$raylet" ] || die "the head of '$name' has no raylet (node manager port $port)"
+  log "killing the head raylet of '$name': $raylet"
+  kill -KILL "$raylet" 2>/dev/null || true
+}
+
 dashboard_pid() { pgrep -f -- "dashboard/dashboard.py .*--temp-dir=$dir " || true; }
 
 do_stop_dashboard() {
@@ -426,6 +438,7 @@ case "$cmd" in
   status) do_status ;;
   env) do_env ;;
   kill-worker) do_kill_worker ;;
+  kill-head-raylet) do_kill_head_raylet ;;
   stop-dashboard) do_stop_dashboard ;;
   start-dashboard) do_start_dashboard ;;
   pids) cluster_pids ;;   # debugging aid

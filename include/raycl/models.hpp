@@ -112,6 +112,11 @@ struct job_submission {
         entrypoint_resources = std::move(values);
         return *this;
     }
+    /// @brief Sets `entrypoint_label_selector`.
+    job_submission& with_label_selector(std::map<std::string, std::string> values) {
+        entrypoint_label_selector = std::move(values);
+        return *this;
+    }
 
     std::string entrypoint{};                                             ///< Shell command; required, non-empty.
     std::optional<std::string> submission_id{};                           ///< Generated when empty.
@@ -121,6 +126,9 @@ struct job_submission {
     std::optional<double> entrypoint_num_gpus{};                          ///< GPUs reserved for the entrypoint.
     std::optional<std::int64_t> entrypoint_memory{};                      ///< Memory (bytes) for the entrypoint.
     std::optional<std::map<std::string, double>> entrypoint_resources{};  ///< Custom resources.
+    /// @brief Node labels the entrypoint's node must have (Ray 2.60 `entrypoint_label_selector`,
+    /// e.g. `{"region": "us-west"}`).
+    std::optional<std::map<std::string, std::string>> entrypoint_label_selector{};
 };
 
 /// @brief `GET /api/version`.
@@ -183,21 +191,39 @@ struct actor_info {
     boost::json::object raw{};                   ///< The whole object as received.
 };
 
-/// @brief A list from Ray's state API, with the numbers that tell whether it was truncated.
-template <class T>
-struct list_result {
-    std::vector<T> items{};                 ///< The rows returned.
-    std::int64_t total = 0;                 ///< Rows the cluster holds in all (before limit and filters).
-    std::int64_t num_after_truncation = 0;  ///< Rows left after the server's source-side limit.
-    std::int64_t num_filtered = 0;          ///< Rows that matched the filters.
+/// @brief The numbers of a state-API list that tell whether it is complete.
+///
+/// Ray fills a list in three steps: its data source (the GCS, the raylets) returns at most
+/// 10,000 rows (`num_after_truncation` of `total`), the dashboard applies the filters it did not
+/// push down to the source (`num_filtered` left), then it returns the first `limit` rows. So a
+/// filtered list whose source was cut can miss matching rows although `num_filtered` looks
+/// small: the trap of Ray issue 33547 ("my filter returned nothing").
+struct list_counts {
+    std::int64_t total = 0;                 ///< Rows at the source (after filters the source applied itself).
+    std::int64_t num_after_truncation = 0;  ///< Rows the source returned (at most 10,000 by default).
+    std::int64_t num_filtered = 0;          ///< Rows left after the dashboard's filters.
+    std::int64_t returned = 0;              ///< Rows returned (after `limit`).
+    bool filtered = false;                  ///< The query had filters.
     std::string partial_failure_warning{};  ///< Ray's warning when some sources failed.
     std::vector<std::string> warnings{};    ///< Ray's other warnings.
 
-    /// @brief True when the cluster holds rows matching the query that were not returned
-    /// (the limit cut the list, or the server truncated its sources).
-    bool truncated() const noexcept {
-        return num_after_truncation < total || static_cast<std::int64_t>(items.size()) < num_filtered;
-    }
+    /// @brief True when the source held more rows than it returned (Ray's 10,000-row limit).
+    bool source_truncated() const noexcept { return num_after_truncation < total; }
+    /// @brief True when `limit` cut the matching rows.
+    bool limit_truncated() const noexcept { return returned < num_filtered; }
+    /// @brief True when rows matching the query were not returned, for either reason.
+    bool truncated() const noexcept { return source_truncated() || limit_truncated(); }
+    /// @brief Plain sentences about what is missing, for people (empty when the list is
+    /// complete and Ray warned of nothing): the source's truncation (and, for a filtered list,
+    /// that matching rows may be missing, Ray issue 33547), the limit, and Ray's own warnings.
+    /// `rows` names the rows, e.g. "tasks".
+    std::vector<std::string> describe_truncation(std::string_view rows) const;
+};
+
+/// @brief A list from Ray's state API, with the numbers that tell whether it was truncated.
+template <class T>
+struct list_result : list_counts {
+    std::vector<T> items{};  ///< The rows returned.
 };
 
 /// @brief A state-API filter: `key predicate value`, predicate `=` or `!=`.
@@ -240,13 +266,27 @@ struct list_options {
         filters.emplace_back(std::move(key), "!=", std::move(value));
         return *this;
     }
+    /// @brief Sets `exclude_driver` (tasks only).
+    list_options& with_exclude_driver(bool on) {
+        exclude_driver = on;
+        return *this;
+    }
+    /// @brief Sets `server_timeout_seconds`.
+    list_options& with_server_timeout(double value) {
+        server_timeout_seconds = value;
+        return *this;
+    }
 
     /// @brief Maximum rows (1..10000); unset uses Ray's default of 100.
     std::optional<int> limit{};
     /// @brief Ask for detailed rows (`detail=true`).
     bool detail = false;
-    /// @brief Filters, all of which must match.
+    /// @brief Filters, all of which must match. Their columns are checked before any I/O
+    /// against the columns Ray 2.60 can filter the resource on (400 listing them).
     std::vector<list_filter> filters{};
+    /// @brief Tasks only: leave out the drivers' own pseudo-tasks (Ray's default: true). Set on
+    /// another resource it is refused with 400.
+    std::optional<bool> exclude_driver{};
     /// @brief Server-side timeout of the query (`timeout`), in (0, 300] seconds.
     std::optional<double> server_timeout_seconds{};
 };
@@ -258,6 +298,15 @@ enum class serve_app_status { not_started, deploying, deploy_failed, running, un
 serve_app_status parse_serve_app_status(std::string_view text) noexcept;
 /// @brief Ray Serve's upper-case name of an application status.
 std::string_view to_string(serve_app_status status) noexcept;
+
+/// @brief How Serve applications were deployed (Ray's `api_type`, an application's `source`).
+enum class serve_api_type {
+    declarative,  ///< From a config: `PUT /api/serve/applications/`, `serve deploy`.
+    imperative,   ///< From Python: `serve.run`.
+};
+
+/// @brief Ray's name of an API type: `"declarative"` or `"imperative"`.
+std::string_view to_string(serve_api_type type) noexcept;
 
 /// @brief One deployment of a Serve application.
 struct serve_deployment {
@@ -279,9 +328,11 @@ struct serve_application {
     std::string message{};                                     ///< Status message.
     std::optional<double> last_deployed_time_s{};              ///< Unix seconds.
     std::optional<boost::json::object> deployed_app_config{};  ///< Declarative config, if any.
-    std::string source{};                                      ///< `declarative`, `imperative` or `unknown`.
-    std::vector<serve_deployment> deployments{};               ///< Deployments, sorted by name.
-    boost::json::object raw{};                                 ///< The whole object as received.
+    /// `declarative` or `imperative` (Ray's `source`; before Ray 2.39, which sends none, derived
+    /// from `deployed_app_config`: present exactly for declaratively deployed applications).
+    std::string source{};
+    std::vector<serve_deployment> deployments{};  ///< Deployments, sorted by name.
+    boost::json::object raw{};                    ///< The whole object as received.
 };
 
 /// @brief `GET /api/serve/applications/`: the Serve instance and its applications.

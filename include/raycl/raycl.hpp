@@ -5,7 +5,9 @@
 #include <raycl/client.hpp>
 #include <raycl/error.hpp>
 #include <raycl/log_stream.hpp>
+#include <raycl/logs.hpp>
 #include <raycl/models.hpp>
 #include <raycl/options.hpp>
 #include <raycl/runtime_env.hpp>
+#include <raycl/state.hpp>
 #include <raycl/version.hpp>

@@ -47,7 +47,16 @@ enum class command_kind {
     serve_deploy,
     serve_delete,
     serve_shutdown,
-    version,  ///< `raycl version`: client and server versions.
+    version,         ///< `raycl version`: client and server versions.
+    logs_cluster,    ///< `raycl logs cluster [GLOB]`
+    logs_job,        ///< `raycl logs job --id ID`
+    logs_task,       ///< `raycl logs task --id ID [--attempt-number N]`
+    logs_actor,      ///< `raycl logs actor --id ID | --pid PID`
+    logs_worker,     ///< `raycl logs worker --pid PID`
+    cluster_status,  ///< `raycl status`
+    state_list,      ///< `raycl list RESOURCE`
+    state_get,       ///< `raycl get RESOURCE ID`
+    state_summary,   ///< `raycl summary tasks|actors|objects`
     cluster_up,
     cluster_down,
     context_add,
@@ -87,7 +96,7 @@ struct command {
     std::string target;                ///< the first positional: ID / APP / CONFIG / NAME / SHELL
     std::vector<std::string> targets;  ///< every positional (job logs takes several ids)
 
-    // job submit (issue 11 adds --working-dir, --runtime-env, --headers, --verify, --dry-run here)
+    // job submit
     std::optional<std::string> submission_id;
     std::optional<boost::json::object> runtime_env;
     std::optional<std::map<std::string, std::string>> metadata;
@@ -95,6 +104,15 @@ struct command {
     std::optional<double> entrypoint_num_gpus;
     std::optional<std::int64_t> entrypoint_memory;
     std::optional<std::map<std::string, double>> entrypoint_resources;
+    std::optional<std::map<std::string, std::string>> entrypoint_label_selector;  ///< --entrypoint-label-selector
+    std::optional<std::string> runtime_env_file;  ///< --runtime-env FILE (YAML or JSON), read by the command
+    std::optional<std::string> working_dir;       ///< --working-dir: replaces the runtime_env's
+    std::vector<std::string> py_modules;          ///< --py-modules (repeatable): replaces the runtime_env's
+    /// --headers JSON; nullopt: $RAY_JOB_HEADERS (submit_options.hpp).
+    std::optional<std::vector<std::pair<std::string, std::string>>> job_headers;
+    std::optional<bool> verify_tls;             ///< --verify true|false
+    std::optional<std::string> verify_ca_file;  ///< --verify CA_PATH
+    bool dry_run = false;                       ///< --dry-run: print the POST body, send nothing
     bool no_wait = false;
     std::vector<std::string> entrypoint;  ///< words after `--`
 
@@ -112,10 +130,20 @@ struct command {
     // job stop
     bool wait = false;
 
-    // task list
+    // task list; list, get, summary
     std::optional<int> limit;
     std::vector<list_filter> filters;
     bool detail = false;
+    std::optional<std::string> summary_by;  ///< --summary-by of `summary tasks`
+
+    // logs (follow: above)
+    std::int64_t tail_lines = 1000;      ///< --tail N (-1: the whole log)
+    std::optional<std::string> log_id;   ///< --id of logs job/task/actor
+    std::optional<std::int64_t> pid;     ///< --pid of logs actor/worker
+    std::optional<std::string> node_id;  ///< --node-id
+    std::optional<std::string> node_ip;  ///< --node-ip
+    bool err = false;                    ///< --err: stderr
+    std::int64_t attempt_number = 0;     ///< --attempt-number of logs task
 
     // job list, node list
     bool watch = false;     ///< --watch

@@ -37,8 +37,8 @@ void define_global_options(command_tree& tree, command& cmd) {
     tree.help_flag("-h,--help", "help of the current command");
     tree.version_flag("--version", "print raycl's version");
     tree.describe(root, "",
-                  "raycl is a native client of the Ray dashboard API: jobs, live logs, nodes, tasks, actors, Ray "
-                  "Serve and a local cluster, without Python.");
+                  "raycl is a native client of the Ray dashboard API: jobs, live logs, any log of the cluster, "
+                  "the state API, the cluster status, Ray Serve and a local cluster, without Python.");
     tree.footer(root, "Exit codes: 0 ok, 1 job FAILED/STOPPED, 2 usage error, 3 request error, 130 interrupted.");
 }
 
@@ -51,6 +51,9 @@ struct command_group {
 const command_group groups[] = {
     {{"job"}, &define_job_commands},
     {{"node", "task", "actor"}, &define_state_commands},
+    {{"list", "get", "summary"}, &define_query_commands},
+    {{"status"}, &define_status_command},
+    {{"logs"}, &define_logs_commands},
     {{"serve"}, &define_serve_commands},
     {{"version"}, &define_version_command},
     {{"cluster"}, &define_cluster_commands},

@@ -1,6 +1,8 @@
 // Running remote commands (see session.hpp).
 #include "session.hpp"
 
+#include "submit_options.hpp"
+
 #include "process.hpp"
 #include "text.hpp"
 #include "watch_view.hpp"
@@ -207,6 +209,8 @@ int run_remote(const command& cmd) {
         std::vector<std::string> warnings;
         client_options options = connection_options(global, conn, warnings);
         for (const auto& warning : warnings) write_err(warning);
+        if (cmd.kind == command_kind::job_submit)
+            apply_job_submit_connection(cmd, std::getenv("RAY_JOB_HEADERS"), options);
 
         asio::io_context loop;
         client ray(loop.get_executor(), options);
@@ -262,6 +266,9 @@ int run_remote(const command& cmd) {
                       " retries, " + std::to_string(stats.connections_opened) + " connections, " + std::to_string(ms) +
                       " ms\n");
         }
+    } catch (const usage_error& e) {  // $RAY_JOB_HEADERS of job submit
+        write_err(format_usage_error(e));
+        return exit_code::usage;
     } catch (const client_error& e) {
         write_err(format_error(e.status(), e.message(), global.output));
         return exit_code::error;

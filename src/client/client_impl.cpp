@@ -8,6 +8,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <algorithm>
@@ -82,6 +83,7 @@ void client_impl::track(std::weak_ptr<closable> stream) {
 
 void client_impl::shutdown() {
     stopping_ = true;
+    *shutdown_flag_mutable_ = true;
     {
         std::lock_guard lock(streams_mutex_);
         for (auto& weak : streams_) {
@@ -96,6 +98,54 @@ void client_impl::shutdown() {
             for (auto* timer : slot->sleeping) timer->cancel();
         });
     }
+}
+
+std::optional<core::server_version> client_impl::known_version() const {
+    std::lock_guard lock(version_mutex_);
+    return version_;
+}
+
+void client_impl::remember_version(const core::server_version& version) {
+    std::lock_guard lock(version_mutex_);
+    version_ = version;
+}
+
+asio::awaitable<core::server_version> client_impl::server_version() {
+    if (auto known = known_version()) co_return *known;
+    // On the first strand, one at a time: whoever gets the turn first asks, the others find
+    // the answer cached when their turn comes.
+    auto& slot = *slots_.front();
+    auto learn = [self = shared_from_this(), &slot]() -> asio::awaitable<core::server_version> {
+        asio::steady_timer* stop_waiting = nullptr;
+        const auto request = core::version_request();
+        if (!co_await self->version_turn_.acquire(slot.strand(), stop_waiting))
+            throw self->cancelled_error(request, "cancelled while waiting for the server's version");
+        struct turn_release {
+            strand_turns& turns;
+            ~turn_release() { turns.release(); }
+        } release{self->version_turn_};
+        if (auto known = self->known_version()) co_return *known;
+        const call_options call{};
+        auto result = co_await self->perform(slot, request, call);
+        const auto version =
+            core::server_version_from(request, result.response.status, result.response.body, self->secrets_);
+        self->remember_version(version);
+        co_return version;
+    };
+    auto operation = asio::co_spawn(slot.strand(), std::move(learn), asio::use_awaitable);
+    co_return co_await std::move(operation);
+}
+
+asio::awaitable<void> client_impl::require(core::capability feature) {
+    auto learn = server_version();
+    const auto version = co_await std::move(learn);
+    core::require(version, feature);
+}
+
+asio::thread_pool::executor_type client_impl::file_workers() {
+    std::lock_guard lock(file_workers_mutex_);
+    if (!file_workers_) file_workers_ = std::make_unique<asio::thread_pool>(file_worker_count);
+    return file_workers_->get_executor();
 }
 
 asio::awaitable<bool> strand_turns::acquire(const transport::strand_type& strand, asio::steady_timer*& stop_waiting) {

@@ -5,6 +5,7 @@
 
 #include "client/loop_thread.hpp"
 #include "client/strand_slot.hpp"
+#include "core/ray_version.hpp"
 #include "core/requests.hpp"
 #include "core/responses.hpp"
 #include "core/validation.hpp"
@@ -13,6 +14,7 @@
 #include <raycl/client.hpp>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/value.hpp>
 
@@ -109,11 +111,34 @@ public:
     /// The client_error of a cancelled operation.
     client_error cancelled_error(const core::request_spec& request, std::string_view detail) const;
 
+    /// The server's Ray release, learned once per client: `GET /api/version` on the first call
+    /// that needs it (concurrent first callers share one request, on the first strand), then
+    /// cached. A 401/403 there (token auth without a valid token) is cached as "2.52 or later";
+    /// any other failure is not cached (the next call asks again). Throws client_error: that
+    /// failure, or `cancelled` once the client shuts down.
+    asio::awaitable<core::server_version> server_version();
+    /// Throws client_error `unsupported` (501) when the server lacks `feature`
+    /// (core::require); asks server_version() first. Call it after validating the input and
+    /// before sending anything that needs the feature.
+    asio::awaitable<void> require(core::capability feature);
+    /// Caches a release already read (client::get_version).
+    void remember_version(const core::server_version& version);
+    /// The cached release, if known.
+    std::optional<core::server_version> known_version() const;
+
     /// Registers a log stream so that shutdown() closes it.
     void track(std::weak_ptr<closable> stream);
 
     /// Cancels everything: closes streams and connections, wakes back-off timers, refuses new work.
     void shutdown();
+
+    /// The executor of the client's file workers (hashing, zipping, for packaging): a pool of
+    /// `file_worker_count` threads started on first use, joined when the impl is destroyed.
+    /// Work posted there must not own the impl (a pool thread must never destroy it).
+    asio::thread_pool::executor_type file_workers();
+    /// Set by shutdown(); shared with file work, which polls it.
+    const std::shared_ptr<const std::atomic<bool>>& shutdown_flag() const noexcept { return shutdown_flag_; }
+    static constexpr std::size_t file_worker_count = 2;
 
     /// Counts an operation in `operations_active` for its lifetime.
     struct active_operation {
@@ -140,6 +165,13 @@ private:
     std::atomic<bool> stopping_{false};
     std::atomic<std::uint64_t> connections_opened_{0};
     std::atomic<std::uint64_t> operations_active_{0};
+    std::shared_ptr<std::atomic<bool>> shutdown_flag_mutable_ = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<const std::atomic<bool>> shutdown_flag_ = shutdown_flag_mutable_;
+    std::mutex file_workers_mutex_;
+    std::unique_ptr<asio::thread_pool> file_workers_;  // destroyed (joined) before loop_
+    mutable std::mutex version_mutex_;
+    std::optional<core::server_version> version_;  ///< guarded by version_mutex_
+    strand_turns version_turn_{1};                 ///< on the first strand: one `GET /api/version` at a time
 
 public:
     // Counters the request driver updates.

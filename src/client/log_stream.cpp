@@ -169,16 +169,8 @@ stream_stats log_stream::stats() const {
     return state_ ? state_->stats() : stream_stats{};
 }
 
-namespace {
+namespace detail {
 
-tail_options tail_options_for(tail_protocol protocol, std::optional<seconds> stream_timeout) {
-    tail_options options;
-    options.protocol = protocol;
-    options.stream_timeout = stream_timeout;
-    return options;
-}
-
-/// The tail's settings from the caller's options; 400 when invalid.
 core::tail_settings tail_settings_for(const tail_options& options, const client_options& client) {
     const stream_limits limits = options.limits.value_or(client.stream_limits);
     if (options.stream_timeout) core::validate_timeout("stream_timeout", *options.stream_timeout);
@@ -198,10 +190,31 @@ core::tail_settings tail_settings_for(const tail_options& options, const client_
     return settings;
 }
 
+log_stream start_tail(const std::shared_ptr<client_impl>& impl, std::unique_ptr<core::log_target> target,
+                      const core::tail_settings& settings, core::target_state initial) {
+    auto& slot = impl->next_slot();
+    auto channel = std::make_shared<log_channel>(slot.strand(), settings.limits.queue_size);
+    auto driver = std::make_shared<tail_driver>(impl, slot, std::move(target), settings, initial, channel);
+    impl->track(driver);
+    driver->start();
+    return log_stream(std::make_shared<log_stream_state>(std::move(driver), std::move(channel)));
+}
+
+}  // namespace detail
+
+namespace {
+
+tail_options tail_options_for(tail_protocol protocol, std::optional<seconds> stream_timeout) {
+    tail_options options;
+    options.protocol = protocol;
+    options.stream_timeout = stream_timeout;
+    return options;
+}
+
 }  // namespace
 
 asio::awaitable<log_stream> client::tail_job_logs(std::string id, tail_options options) {
-    const auto settings = tail_settings_for(options, impl_->options());
+    auto settings = detail::tail_settings_for(options, impl_->options());
     auto impl = impl_;
     // The job must exist (404) and be a submission (Ray tails only those: 400) before a tail starts.
     auto get = get_job(id);
@@ -210,14 +223,13 @@ asio::awaitable<log_stream> client::tail_job_logs(std::string id, tail_options o
         throw client_error(error_kind::invalid_argument, "job " + core::sanitize(id, impl->secrets(), 128) +
                                                              " is a driver job: Ray tails only submitted jobs");
     }
-    const auto initial = core::job_log_target::state_of(job);
-    auto& slot = impl->next_slot();
-    auto channel = std::make_shared<detail::log_channel>(slot.strand(), settings.limits.queue_size);
-    auto driver = std::make_shared<detail::tail_driver>(impl, slot, std::make_unique<core::job_log_target>(job),
-                                                        settings, initial, channel);
-    impl->track(driver);
-    driver->start();
-    co_return log_stream(std::make_shared<detail::log_stream_state>(std::move(driver), std::move(channel)));
+    if (settings.protocol != tail_protocol::websocket) {
+        // The HTTP stream's framing depends on the release (a status byte per chunk before 2.45).
+        auto learn = impl->server_version();
+        settings.stream_framing = core::log_framing_of(co_await std::move(learn));
+    }
+    co_return detail::start_tail(impl, std::make_unique<core::job_log_target>(job), settings,
+                                 core::job_log_target::state_of(job));
 }
 
 asio::awaitable<log_stream> client::websocket_tail_job_logs(std::string id, std::optional<seconds> stream_timeout) {

@@ -1,16 +1,11 @@
 // The public operations of `raycl::client`: each builds its request (pure, validating: 400
 // before any I/O), runs it on one of the client's strands with retries (client_impl::run), and
 // decodes the answer (pure). Log tails are in log_stream.cpp and tail_driver.cpp.
-#include "client/client_impl.hpp"
-
-#include "core/models_json.hpp"
-#include "core/sanitize.hpp"
+#include "client/operation_helpers.hpp"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-
-#include <algorithm>
 
 namespace raycl {
 
@@ -20,17 +15,10 @@ namespace json = boost::json;
 namespace {
 
 using detail::client_impl;
+using detail::decoded_call;
+using detail::get_state_row;
+using detail::list_state;
 using detail::request_result;
-
-/// Runs `request` and decodes its JSON answer with `decode` (on the strand).
-template <class T, class Decode>
-asio::awaitable<T> decoded_call(const std::shared_ptr<client_impl>& impl, core::request_spec request, call_options call,
-                                Decode decode) {
-    return impl->run<T>(std::move(request), std::move(call),
-                        [impl, decode](const core::request_spec& spec, const request_result& result) {
-                            return decode(impl->parse(spec, result.response));
-                        });
-}
 
 /// Runs `request` and checks its answer is a success (its body does not matter).
 asio::awaitable<bool> checked_call(const std::shared_ptr<client_impl>& impl, core::request_spec request,
@@ -42,53 +30,9 @@ asio::awaitable<bool> checked_call(const std::shared_ptr<client_impl>& impl, cor
                            });
 }
 
-/// A state-API resource: its route, the column that holds its id, and its row decoder.
-template <class T>
-struct state_resource {
-    const char* kind;
-    const char* route;
-    const char* id_key;
-    T (*decode_row)(json::value);
-};
-
-const state_resource<node_info> nodes{"node", "nodes", "node_id", &core::decode_node};
-const state_resource<task_info> tasks{"task", "tasks", "task_id", &core::decode_task};
-const state_resource<actor_info> actors{"actor", "actors", "actor_id", &core::decode_actor};
-
-/// Lists a state-API resource.
-template <class T>
-asio::awaitable<list_result<T>> list_state(const std::shared_ptr<client_impl>& impl, const state_resource<T>& resource,
-                                           const list_options& options, call_options call) {
-    return decoded_call<list_result<T>>(impl, core::state_list_request(resource.route, options), std::move(call),
-                                        [decode_row = resource.decode_row](json::value body) {
-                                            return core::decode_state_list(std::move(body), decode_row);
-                                        });
-}
-
-/// Looks one row up by id: Ray has no get-by-id route, so this lists
-/// with an `id = <id>` filter; no row is a 404. Tasks may return one row per attempt: the
-/// highest attempt_number wins.
-template <class T>
-asio::awaitable<T> get_state_row(const std::shared_ptr<client_impl>& impl, const state_resource<T>& resource,
-                                 std::string id, call_options call) {
-    return impl->run<T>(
-        core::state_get_request(resource.route, resource.id_key, id), std::move(call),
-        [impl, id, kind = resource.kind, decode_row = resource.decode_row](const core::request_spec& request,
-                                                                           const request_result& result) {
-            auto list = core::decode_state_list(impl->parse(request, result.response), decode_row);
-            if (list.items.empty()) {
-                throw client_error(error_kind::not_found,
-                                   core::sanitize(std::string(kind) + " " + id + " not found", impl->secrets()),
-                                   core::sanitize(request.describe(), impl->secrets()), {}, 200);
-            }
-            if constexpr (std::is_same_v<T, task_info>) {
-                return *std::max_element(list.items.begin(), list.items.end(),
-                                         [](const T& a, const T& b) { return a.attempt_number < b.attempt_number; });
-            } else {
-                return std::move(list.items.front());
-            }
-        });
-}
+const detail::state_resource<node_info> nodes{"node", "nodes", "node_id", &core::decode_node};
+const detail::state_resource<task_info> tasks{"task", "tasks", "task_id", &core::decode_task};
+const detail::state_resource<actor_info> actors{"actor", "actors", "actor_id", &core::decode_actor};
 
 }  // namespace
 
@@ -132,7 +76,11 @@ client_stats client::stats() const noexcept {
 asio::awaitable<version_info> client::get_version(call_options call) {
     auto operation = decoded_call<version_info>(impl_, core::version_request(), std::move(call),
                                                 [](const json::value& body) { return core::decode_version(body); });
-    co_return co_await std::move(operation);
+    auto info = co_await std::move(operation);
+    // What the version gates need, learned for free.
+    if (const auto release = core::parse_ray_release(info.ray_version))
+        impl_->remember_version(core::server_version::exactly(*release));
+    co_return info;
 }
 
 asio::awaitable<job_details> client::get_job(std::string id, call_options call) {
@@ -162,16 +110,8 @@ asio::awaitable<bool> client::stop_job(std::string id, call_options call) {
 }
 
 asio::awaitable<std::string> client::submit_job(job_submission submission, call_options call) {
-    const std::string submission_id = submission.submission_id.value_or(core::generate_submission_id());
-    auto impl = impl_;
-    auto operation = impl->run<std::string>(
-        core::submit_job_request(submission, submission_id), std::move(call),
-        [impl, submission_id](const core::request_spec& request, const request_result& result) {
-            // A repeated submit that Ray refuses as a duplicate means an earlier attempt landed.
-            if (result.repeated && core::is_duplicate_submission(result.response.status, result.response.body))
-                return submission_id;
-            return core::decode_submission_id(impl->parse(request, result.response));
-        });
+    // Packaging and the submit itself: packages.cpp.
+    auto operation = submit_job(std::move(submission), packaging_options(), std::move(call));
     co_return co_await std::move(operation);
 }
 
@@ -264,6 +204,18 @@ asio::awaitable<serve_instance> client::list_serve_applications(call_options cal
     co_return co_await std::move(operation);
 }
 
+asio::awaitable<serve_instance> client::list_serve_applications(serve_api_type api_type, call_options call) {
+    core::validate_call_options(call);
+    auto learn = impl_->server_version();
+    const auto server = co_await std::move(learn);
+    const bool server_filters = core::check(server, core::capability::serve_api_type_filter) == core::support::yes;
+    auto operation = decoded_call<serve_instance>(
+        impl_, core::serve_list_request(server_filters ? std::optional(to_string(api_type)) : std::nullopt),
+        std::move(call), [](const json::value& body) { return core::decode_serve_instance(body); });
+    auto instance = co_await std::move(operation);
+    co_return core::only_deployed_as(std::move(instance), api_type);
+}
+
 asio::awaitable<serve_application> client::get_serve_application(std::string name, call_options call) {
     core::validate_app_name(name);
     auto list = list_serve_applications(std::move(call));
@@ -275,7 +227,8 @@ asio::awaitable<serve_application> client::get_serve_application(std::string nam
 }
 
 asio::awaitable<void> client::deploy_serve_applications(json::object config, call_options call) {
-    auto operation = checked_call(impl_, core::serve_deploy_request(config), std::move(call));
+    // Packaging local paths and the PUT: packages.cpp.
+    auto operation = deploy_serve_applications(std::move(config), packaging_options(), std::move(call));
     co_await std::move(operation);
 }
 
@@ -287,6 +240,14 @@ asio::awaitable<void> client::delete_serve_application(std::string name, call_op
     const auto instance = co_await std::move(list);
     // Throws 404 (absent) or 400 (imperative) before anything is changed.
     auto config = core::serve_config_without(instance, name);
+    const bool others_imperative =
+        std::any_of(instance.applications.begin(), instance.applications.end(),
+                    [&](const serve_application& app) { return app.source != "declarative"; });
+    if (others_imperative) {
+        // Ray before 2.11 deletes every application a declarative PUT does not list.
+        auto check = impl_->require(core::capability::serve_declarative_put_keeps_imperative);
+        co_await std::move(check);
+    }
     auto deploy = deploy_serve_applications(std::move(config), std::move(call));
     co_await std::move(deploy);
 }

@@ -13,7 +13,8 @@ asio::awaitable<request_result> client_impl::perform(strand_slot& slot, const co
                                                      const call_options& call) {
     const seconds connect_timeout = call.connect_timeout.value_or(options_.timeout.connect);
     const seconds read_timeout = call.read_timeout.value_or(options_.timeout.read);
-    const transport::http_request wire{request.method, prefixed(request.target), request.body, request.json_body};
+    const transport::http_request wire{request.method,    prefixed(request.target), request.body,
+                                       request.json_body, request.body_file,        request.framed_log_body};
     core::request_attempts attempts(call.retry.value_or(options_.retry), request.idempotent);
 
     request_result result;

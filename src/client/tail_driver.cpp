@@ -75,20 +75,27 @@ asio::awaitable<void> tail_driver::run() {
                 }
                 case step::read: {
                     // Inline, not a coroutine of its own: this runs once per frame or chunk.
-                    std::optional<std::span<const std::string_view>> chunk;
+                    std::optional<std::span<const transport::log_piece>> pieces;
                     try {
-                        chunk = co_await source_->read();
+                        pieces = co_await source_->read();
                     } catch (const transport::failure& failure) {
                         action = on_transport_failure(failure);
                         break;
                     }
-                    if (!chunk) {
+                    if (!pieces) {
                         source_.reset();
                         action = machine_.on_ended();
                         break;
                     }
                     last_data_ = clock::now();
-                    action = machine_.on_chunks(*chunk);
+                    action = machine_.on_chunks(*pieces);
+                    break;
+                }
+                case step::report_in_band_error: {
+                    source_.reset();
+                    action = machine_.on_in_band_error(
+                        core::in_band_log_error(describe(source_protocol_), action.text, impl_->secrets()),
+                        slot_.random01());
                     break;
                 }
                 case step::refresh_target: {
@@ -169,7 +176,7 @@ asio::awaitable<tail_driver::action> tail_driver::connect(tail_protocol protocol
     if (failed) co_return on_transport_failure(*failed);
     if (refused) {
         source_.reset();
-        auto error = core::classify_status(describe(protocol), refused->status, refused->body, impl_->secrets());
+        auto error = target_->classify_refusal(describe(protocol), refused->status, refused->body, impl_->secrets());
         if (!error) error = client_error(error_kind::server_error, "unexpected answer to the log tail");
         co_return machine_.on_refused(std::move(*error), slot_.random01());
     }

@@ -88,4 +88,12 @@ private:
     stream_stats stats_;
 };
 
+/// The tail's settings from the caller's options; 400 when invalid.
+core::tail_settings tail_settings_for(const tail_options& options, const client_options& client);
+
+/// Starts a tail of `target` on the client's next strand (what the facade already knows of the
+/// target in `initial`) and returns its stream.
+log_stream start_tail(const std::shared_ptr<client_impl>& impl, std::unique_ptr<core::log_target> target,
+                      const core::tail_settings& settings, core::target_state initial);
+
 }  // namespace raycl::detail

@@ -25,6 +25,9 @@ failure_mapping map_failure(transport_failure failure) noexcept {
                     "the response body exceeds the size limit"};
         case malformed_response:
             return {error_kind::protocol_error, attempt_outcome::final_error, "malformed HTTP response"};
+        case body_unreadable:
+            return {error_kind::invalid_argument, attempt_outcome::final_error,
+                    "the file of the request body cannot be sent"};
         case cancelled:
             return {error_kind::cancelled, attempt_outcome::final_error, "the operation was cancelled"};
     }
@@ -33,7 +36,8 @@ failure_mapping map_failure(transport_failure failure) noexcept {
 
 status_mapping map_status(int http_status) noexcept {
     if (is_success_status(http_status)) return {error_kind::server_error, attempt_outcome::success, false};
-    const bool tail_reconnects = http_status != 400 && http_status != 401 && http_status != 403 && http_status != 404;
+    const bool tail_reconnects =
+        http_status != 400 && http_status != 401 && http_status != 403 && http_status != 404 && http_status != 501;
     const auto row = [tail_reconnects](error_kind kind,
                                        attempt_outcome outcome = attempt_outcome::final_error) -> status_mapping {
         return {kind, outcome, tail_reconnects};
@@ -53,10 +57,12 @@ status_mapping map_status(int http_status) noexcept {
         case 408:
             return row(error_kind::timeout);
         case 413:
+            return row(error_kind::request_too_large);
         case 429:
             return row(error_kind::limit_exceeded);
         case 501:
-            return row(error_kind::unavailable);
+            // Ray: "Serve dependencies are not installed" (serve_head.py); never succeeds as is.
+            return row(error_kind::unsupported);
         case 502:
         case 503:
         case 504:

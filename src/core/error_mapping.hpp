@@ -25,6 +25,7 @@ enum class transport_failure {
     connection_lost,     ///< connection closed/reset after the request went out, or an abnormal close
     body_too_large,      ///< response body or WebSocket message above its cap
     malformed_response,  ///< unparsable HTTP
+    body_unreadable,     ///< a request body streamed from a file could not be read, or changed size
     cancelled,           ///< the operation was cancelled (closed by raycl, or the client shut down)
 };
 
@@ -40,7 +41,7 @@ struct status_mapping {
     error_kind kind;          ///< the public code (unused for 2xx)
     attempt_outcome outcome;  ///< success (2xx), retryable_status (502/503/504) or final_error
     /// A log tail that met this status reconnects (server trouble) instead of ending (400, 401,
-    /// 403, 404: the caller's request can never succeed).
+    /// 403, 404, 501: the caller's request can never succeed).
     bool tail_reconnects;
 };
 
@@ -48,9 +49,10 @@ struct status_mapping {
 failure_mapping map_failure(transport_failure failure) noexcept;
 
 /// The row of an HTTP status: 400/405/409/422 and other 4xx invalid_argument, 401
-/// unauthorized, 403 forbidden, 404 not_found, 408 timeout, 413/429 limit_exceeded,
-/// 501/502/503/504 unavailable, other 5xx server_error, anything else (1xx, 3xx: redirects are
-/// not followed) protocol_error.
+/// unauthorized, 403 forbidden, 404 not_found, 408 timeout, 413 request_too_large (the request
+/// body is larger than the server accepts), 429 limit_exceeded, 501 unsupported (Ray: Serve is
+/// not installed on the cluster), 502/503/504 unavailable, other 5xx server_error, anything else
+/// (1xx, 3xx: redirects are not followed) protocol_error.
 status_mapping map_status(int http_status) noexcept;
 
 /// True for 2xx.

@@ -116,6 +116,35 @@ std::string describe(feed_status status, const stream_limits& limits) {
     return "the stream stopped";
 }
 
+void strip_ansi_codes(std::string& text) noexcept {
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+            std::size_t j = i + 2;
+            while (j < text.size() && ((text[j] >= '0' && text[j] <= '9') || text[j] == ';')) ++j;
+            if (j > i + 2 && j < text.size() && text[j] == 'm') {
+                i = j + 1;
+                continue;
+            }
+        }
+        text[out++] = text[i++];
+    }
+    text.resize(out);
+}
+
+std::uint64_t start_of_last_lines(std::string_view text, std::uint64_t lines) noexcept {
+    if (lines == 0) return text.size();
+    // The line that contains the start is the one after the lines-th newline from the end, not
+    // counting a final newline; an unterminated last line is a line of its own.
+    std::size_t end = text.size();
+    if (end > 0 && text[end - 1] == '\n') --end;
+    std::uint64_t newlines = 0;
+    for (std::size_t i = end; i > 0; --i) {
+        if (text[i - 1] == '\n' && ++newlines == lines) return i;
+    }
+    return 0;
+}
+
 line_assembler::line_assembler(const stream_limits& limits) : limits_(limits) {
     // A piece must hold at least one byte to make progress.
     if (limits_.oversize == oversize_policy::split && limits_.max_message_size == 0) limits_.max_message_size = 1;
@@ -134,8 +163,9 @@ feed_status line_assembler::feed(std::uint64_t offset, std::string_view data, st
         ++messages_;
     }
     bool over_bytes = false;
-    if (data.size() > limits_.max_bytes - consumed_) {  // consumed_ <= max_bytes always
-        data = data.substr(0, static_cast<std::size_t>(limits_.max_bytes - consumed_));
+    const std::uint64_t delivered = consumed_ - start_;  // <= max_bytes always
+    if (data.size() > limits_.max_bytes - delivered) {
+        data = data.substr(0, static_cast<std::size_t>(limits_.max_bytes - delivered));
         over_bytes = true;
     }
 
@@ -153,6 +183,11 @@ feed_status line_assembler::feed(std::uint64_t offset, std::string_view data, st
     }
     if (over_bytes) return stop(feed_status::max_bytes);
     return feed_status::ok;
+}
+
+void line_assembler::start_at(std::uint64_t offset) noexcept {
+    if (consumed_ != start_ || !pending_.empty()) return;  // only before the first byte
+    start_ = consumed_ = pending_offset_ = offset;
 }
 
 feed_status line_assembler::finish(std::vector<log_line>& out) {

@@ -23,6 +23,15 @@ enum class feed_status {
 /// A sanitized sentence for a non-ok status, e.g. "the stream exceeded max_lines (50000)".
 std::string describe(feed_status status, const stream_limits& limits);
 
+/// Removes ANSI colour codes from `text` in place: what Ray's `filter_ansi_code` removes, the
+/// pattern `ESC [ [0-9;]+ m` (a lone ESC or another escape sequence stays).
+void strip_ansi_codes(std::string& text) noexcept;
+
+/// The offset where the last `lines` lines of `text` start, as Ray's log agent counts them
+/// (`find_start_offset_last_n_lines_from_offset`): an unterminated last line counts as a line;
+/// 0 when the text has no more lines than that. `lines` >= 1.
+std::uint64_t start_of_last_lines(std::string_view text, std::uint64_t lines) noexcept;
+
 /// Reassembles a job log that arrives in frames (WebSocket) or chunks (HTTP) into lines.
 ///
 /// Every connection to Ray replays the log from its first byte, so each frame is fed with the
@@ -47,6 +56,11 @@ public:
 
     /// Feeds the log bytes [offset, offset + data.size()), appending finished lines to `out`.
     feed_status feed(std::uint64_t offset, std::string_view data, std::vector<log_line>& out, bool is_message = true);
+
+    /// Starts the log at `offset` (a line boundary) instead of 0: the bytes before it count as
+    /// consumed but are neither delivered nor counted toward max_bytes. Only before the first
+    /// feed; later calls change nothing.
+    void start_at(std::uint64_t offset) noexcept;
 
     /// End of the log: emits the pending partial line (newline = false), if any.
     feed_status finish(std::vector<log_line>& out);
@@ -73,6 +87,7 @@ private:
     std::string pending_;               ///< start of the current line (bounded)
     std::uint64_t pending_offset_ = 0;  ///< log offset of pending_[0]
     std::uint64_t consumed_ = 0;
+    std::uint64_t start_ = 0;  ///< start_at()'s offset: bytes before it are not counted
     std::uint64_t messages_ = 0;
     std::uint64_t lines_ = 0;
     std::uint64_t oversize_lines_ = 0;

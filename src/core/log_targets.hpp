@@ -1,12 +1,15 @@
 // What a live tail can follow, as pure code: the routes of a log and how to read what the
 // cluster says about its target. The tail driver (src/client/tail_driver.cpp) needs nothing
-// else to follow a log, whatever kind it is.
+// else to follow a log, whatever kind it is: a job's driver log, a task attempt's, an actor's,
+// a worker's, or a node's file.
 #pragma once
 
 #include "core/requests.hpp"
 #include "core/tail_machine.hpp"
 
+#include <raycl/logs.hpp>
 #include <raycl/models.hpp>
+#include <raycl/state.hpp>
 
 #include <optional>
 #include <string>
@@ -39,6 +42,11 @@ public:
     /// node) and returns the state. Throws client_error 500 when malformed.
     virtual target_state read_state(const request_spec& request, std::string_view body,
                                     const std::vector<std::string>& secrets) = 0;
+    /// The client_error of a refused connection (a non-2xx answer to the stream or WebSocket);
+    /// by default classify_status.
+    virtual std::optional<client_error> classify_refusal(const request_spec& request, int http_status,
+                                                         std::string_view body,
+                                                         const std::vector<std::string>& secrets) const;
 };
 
 /// A job's driver log: the WebSocket tail `/api/jobs/{id}/logs/tail`, the stream
@@ -67,6 +75,92 @@ public:
 private:
     std::string id_;
     std::optional<std::string> driver_node_id_;
+};
+
+/// A log behind `/api/v0/logs/{file,stream}`, named by its query (core::log_query): the stream
+/// `/api/v0/logs/stream?<query>&lines=-1`, the static log `/api/v0/logs/file?<query>&lines=-1`
+/// (raw bytes), refusals read by classify_log_status (Ray's 500 "not found" sentences are 404).
+class logs_api_target : public log_target {
+public:
+    std::string stream_target() const override;
+    request_spec static_log_request() const override;
+    std::string static_log_text(const request_spec& request, std::string_view body,
+                                const std::vector<std::string>& secrets) const override;
+    std::optional<client_error> classify_refusal(const request_spec& request, int http_status, std::string_view body,
+                                                 const std::vector<std::string>& secrets) const override;
+
+protected:
+    /// `target`'s node must be named by id or IP.
+    logs_api_target(const raycl::log_target& target, log_suffix suffix);
+
+    raycl::log_target target_;
+    log_suffix suffix_;
+    std::string query_;
+};
+
+/// One attempt of a task: Ray's stream starts at the attempt's first byte in its worker's file
+/// and goes on past its end, so the log ends at the next `:task_name:` line (the worker's next
+/// task) or at the attempt's byte range once Ray reports it (`task_log_info`). The state is the
+/// attempt's row of `/api/v0/tasks?filter task_id&detail=true`: located once it has a log
+/// (`task_log_info`), finished once FINISHED or FAILED.
+class task_log_target final : public logs_api_target {
+public:
+    task_log_target(const raycl::log_target& target, log_suffix suffix);
+
+    tail_target_traits traits() const noexcept override;
+    std::string describe() const override;
+    request_spec state_request() const override;
+    target_state read_state(const request_spec& request, std::string_view body,
+                            const std::vector<std::string>& secrets) override;
+
+    /// The state of the attempt in these rows (all rows of the task id, detailed).
+    target_state state_of(const std::vector<task_info>& rows) const;
+};
+
+/// An actor's worker log. The state is its row of `/api/v0/actors?filter actor_id`: located once
+/// scheduled (a pid), finished once DEAD.
+class actor_log_target final : public logs_api_target {
+public:
+    actor_log_target(const raycl::log_target& target, log_suffix suffix);
+
+    tail_target_traits traits() const noexcept override;
+    std::string describe() const override;
+    request_spec state_request() const override;
+    target_state read_state(const request_spec& request, std::string_view body,
+                            const std::vector<std::string>& secrets) override;
+
+    /// The state of the actor in these rows.
+    static target_state state_of(const std::vector<actor_info>& rows) noexcept;
+};
+
+/// A worker process's log by pid on a node. The state is `/api/v0/workers?filter pid&node`:
+/// finished once no row of that pid is alive.
+class worker_log_target final : public logs_api_target {
+public:
+    worker_log_target(const raycl::log_target& target, log_suffix suffix);
+
+    tail_target_traits traits() const noexcept override;
+    std::string describe() const override;
+    request_spec state_request() const override;
+    target_state read_state(const request_spec& request, std::string_view body,
+                            const std::vector<std::string>& secrets) override;
+
+    /// The state of the worker in these rows.
+    static target_state state_of(const std::vector<worker_info>& rows) noexcept;
+};
+
+/// A file of a node's log directory: it never finishes (followed until the stream is closed) and
+/// has no static log to complete from. Its state request (the node's row) is only asked after a
+/// normal close, which it answers with "still running".
+class node_file_log_target final : public logs_api_target {
+public:
+    explicit node_file_log_target(const raycl::log_target& target);
+
+    tail_target_traits traits() const noexcept override;
+    std::string describe() const override;
+    request_spec state_request() const override;
+    target_state read_state(const request_spec& request, std::string_view body,
+                            const std::vector<std::string>& secrets) override;
 };
 
 }  // namespace raycl::core

@@ -1,4 +1,5 @@
 #include <raycl/models.hpp>
+#include <raycl/state.hpp>
 
 #include <algorithm>
 #include <array>
@@ -60,6 +61,48 @@ serve_app_status parse_serve_app_status(std::string_view text) noexcept {
 
 std::string_view to_string(serve_app_status status) noexcept {
     return name_of(serve_status_names, status);
+}
+
+std::string_view to_string(serve_api_type type) noexcept {
+    return type == serve_api_type::declarative ? "declarative" : "imperative";
+}
+
+std::vector<std::string> list_counts::describe_truncation(std::string_view rows) const {
+    std::vector<std::string> notes;
+    const std::string what(rows);
+    if (source_truncated()) {
+        const std::string counts =
+            std::to_string(num_after_truncation) + " of the " + std::to_string(total) + " " + what + " it holds";
+        if (filtered) {
+            // Ray issue 33547: the source cut its rows before the dashboard filtered them.
+            notes.push_back("Ray's data source returned only " + counts + ", and the filters ran on those: matching " +
+                            what +
+                            " may be missing (Ray issue 33547). Filter on columns Ray applies at the source "
+                            "(e.g. job_id) to narrow what it reads.");
+        } else {
+            notes.push_back("The list is incomplete: Ray's data source returned " + counts + " (" +
+                            std::to_string(total - num_after_truncation) + " truncated).");
+        }
+    }
+    if (limit_truncated()) {
+        notes.push_back("Showing " + std::to_string(returned) + " of " + std::to_string(num_filtered) +
+                        (filtered ? " matching " : " ") + what + ": raise the limit or add filters to see the rest.");
+    }
+    if (!partial_failure_warning.empty()) notes.push_back(partial_failure_warning);
+    for (const std::string& warning : warnings) notes.push_back(warning);
+    return notes;
+}
+
+std::string_view to_string(task_summary_by by) noexcept {
+    switch (by) {
+        case task_summary_by::func_name:
+            return "func_name";
+        case task_summary_by::task_name:
+            return "task_name";
+        case task_summary_by::lineage:
+            return "lineage";
+    }
+    return "func_name";
 }
 
 const serve_application* serve_instance::find(std::string_view name) const noexcept {

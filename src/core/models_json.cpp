@@ -1,207 +1,15 @@
 #include "core/models_json.hpp"
 
+#include "core/json_reader.hpp"
 #include "core/sanitize.hpp"
 
 #include <raycl/error.hpp>
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <limits>
 
 namespace raycl::core {
 namespace json = boost::json;
 namespace {
-
-std::string_view kind_name(json::kind kind) noexcept {
-    switch (kind) {
-        case json::kind::null:
-            return "null";
-        case json::kind::bool_:
-            return "a boolean";
-        case json::kind::int64:
-        case json::kind::uint64:
-        case json::kind::double_:
-            return "a number";
-        case json::kind::string:
-            return "a string";
-        case json::kind::array:
-            return "an array";
-        case json::kind::object:
-            return "an object";
-    }
-    return "an unknown value";
-}
-
-[[noreturn]] void protocol_failure(std::string message) {
-    throw client_error(error_kind::protocol_error, "unexpected JSON from Ray: " + message);
-}
-
-const json::object& as_object(const json::value& value, std::string_view what) {
-    if (const json::object* object = value.if_object()) return *object;
-    protocol_failure(std::string(what) + " must be an object, got " + std::string(kind_name(value.kind())));
-}
-
-// Integers arrive as int64, uint64 or double (JSON has one number type) and, for protobuf
-// int64 fields, as decimal strings.
-std::optional<std::int64_t> to_int64(const json::value& value) {
-    switch (value.kind()) {
-        case json::kind::int64:
-            return value.get_int64();
-        case json::kind::uint64:
-            if (value.get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-                return static_cast<std::int64_t>(value.get_uint64());
-            return std::nullopt;
-        case json::kind::double_: {
-            double d = value.get_double();
-            // 2^63 is exactly representable; anything at or above it does not fit.
-            if (std::isfinite(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0)
-                return static_cast<std::int64_t>(d);
-            return std::nullopt;
-        }
-        case json::kind::string: {
-            const json::string& text = value.get_string();
-            std::int64_t parsed = 0;
-            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-            if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) return parsed;
-            return std::nullopt;
-        }
-        default:
-            return std::nullopt;
-    }
-}
-
-std::optional<double> to_double(const json::value& value) {
-    switch (value.kind()) {
-        case json::kind::int64:
-            return static_cast<double>(value.get_int64());
-        case json::kind::uint64:
-            return static_cast<double>(value.get_uint64());
-        case json::kind::double_:
-            return value.get_double();
-        default:
-            return std::nullopt;
-    }
-}
-
-// Reads the fields of one JSON object; every error names the field and the object.
-// Missing and null are the same; a present field of the wrong type is a protocol error.
-class object_reader {
-public:
-    object_reader(const json::value& value, std::string_view what) : object_(as_object(value, what)), what_(what) {}
-
-    const json::object& object() const noexcept { return object_; }
-
-    const json::value* find(std::string_view key) const noexcept {
-        auto it = object_.find(key);
-        return it == object_.end() || it->value().is_null() ? nullptr : &it->value();
-    }
-
-    const json::value& required(std::string_view key) const {
-        if (const json::value* value = find(key)) return *value;
-        fail(key, "is missing");
-    }
-
-    std::optional<std::string> optional_string(std::string_view key) const {
-        const json::value* value = find(key);
-        if (!value) return std::nullopt;
-        if (!value->is_string()) wrong_type(key, "a string", *value);
-        return std::string(value->get_string());
-    }
-
-    std::string string_or_empty(std::string_view key) const { return optional_string(key).value_or(""); }
-
-    std::string required_string(std::string_view key) const {
-        required(key);
-        return *optional_string(key);
-    }
-
-    std::optional<std::int64_t> optional_int(std::string_view key) const {
-        const json::value* value = find(key);
-        if (!value) return std::nullopt;
-        if (auto number = to_int64(*value)) return number;
-        wrong_type(key, "an integer", *value);
-    }
-
-    std::optional<double> optional_number(std::string_view key) const {
-        const json::value* value = find(key);
-        if (!value) return std::nullopt;
-        if (auto number = to_double(*value)) return number;
-        wrong_type(key, "a number", *value);
-    }
-
-    std::optional<bool> optional_bool(std::string_view key) const {
-        const json::value* value = find(key);
-        if (!value) return std::nullopt;
-        if (!value->is_bool()) wrong_type(key, "a boolean", *value);
-        return value->get_bool();
-    }
-
-    bool required_bool(std::string_view key) const {
-        required(key);
-        return *optional_bool(key);
-    }
-
-    const json::object* object_field(std::string_view key) const {
-        const json::value* value = find(key);
-        if (!value) return nullptr;
-        if (!value->is_object()) wrong_type(key, "an object", *value);
-        return &value->get_object();
-    }
-
-    const json::array* array_field(std::string_view key) const {
-        const json::value* value = find(key);
-        if (!value) return nullptr;
-        if (!value->is_array()) wrong_type(key, "an array", *value);
-        return &value->get_array();
-    }
-
-    std::map<std::string, std::string> string_map(std::string_view key) const {
-        std::map<std::string, std::string> out;
-        if (const json::object* map = object_field(key)) {
-            for (const auto& entry : *map) {
-                if (!entry.value().is_string()) wrong_type(key, "an object of strings", entry.value());
-                out.emplace(entry.key(), entry.value().get_string());
-            }
-        }
-        return out;
-    }
-
-    std::map<std::string, double> number_map(std::string_view key) const {
-        std::map<std::string, double> out;
-        if (const json::object* map = object_field(key)) {
-            for (const auto& entry : *map) {
-                auto number = to_double(entry.value());
-                if (!number) wrong_type(key, "an object of numbers", entry.value());
-                out.emplace(entry.key(), *number);
-            }
-        }
-        return out;
-    }
-
-    std::vector<std::string> string_list(std::string_view key) const {
-        std::vector<std::string> out;
-        if (const json::array* list = array_field(key)) {
-            for (const json::value& item : *list) {
-                if (!item.is_string()) wrong_type(key, "an array of strings", item);
-                out.emplace_back(item.get_string());
-            }
-        }
-        return out;
-    }
-
-    [[noreturn]] void fail(std::string_view key, std::string_view problem) const {
-        protocol_failure("field '" + std::string(key) + "' of " + what_ + " " + std::string(problem));
-    }
-
-private:
-    [[noreturn]] void wrong_type(std::string_view key, std::string_view expected, const json::value& got) const {
-        fail(key, "must be " + std::string(expected) + ", got " + std::string(kind_name(got.kind())));
-    }
-
-    const json::object& object_;
-    std::string what_;
-};
 
 job_type parse_job_type(std::string_view text) noexcept {
     if (text == "SUBMISSION") return job_type::submission;
@@ -247,7 +55,9 @@ serve_application decode_serve_application(const json::value& value, std::string
     app.message = fields.string_or_empty("message");
     app.last_deployed_time_s = fields.optional_number("last_deployed_time_s");
     if (const json::object* config = fields.object_field("deployed_app_config")) app.deployed_app_config = *config;
-    app.source = fields.optional_string("source").value_or("unknown");
+    // Ray before 2.39 sends no source: an application has a deployed config exactly when it
+    // was deployed declaratively (ApplicationDetails.deployed_app_config: null for serve.run).
+    app.source = fields.optional_string("source").value_or(app.deployed_app_config ? "declarative" : "imperative");
     if (const json::object* deployments = fields.object_field("deployments")) {
         for (const auto& entry : *deployments)
             app.deployments.push_back(decode_serve_deployment(entry.value(), entry.key()));
@@ -296,7 +106,7 @@ job_details decode_job_details(json::value body) {
 
 std::vector<job_details> decode_job_list(json::value body) {
     json::array* rows = body.if_array();
-    if (!rows) protocol_failure("the job list must be an array, got " + std::string(kind_name(body.kind())));
+    if (!rows) json_protocol_failure("the job list must be an array, got " + std::string(json_kind_name(body.kind())));
     std::vector<job_details> jobs;
     jobs.reserve(rows->size());
     for (json::value& row : *rows) jobs.push_back(decode_job_details(std::move(row)));
@@ -377,8 +187,7 @@ actor_info decode_actor(json::value row) {
     return actor;
 }
 
-template <class T>
-list_result<T> decode_state_list(json::value body, T (*decode_row)(json::value)) {
+json::value& state_envelope_result(json::value& body, list_counts& counts) {
     object_reader envelope(body, "state API response");
     if (auto ok = envelope.optional_bool("result"); ok && !*ok) {
         std::string msg = sanitize(envelope.string_or_empty("msg"), {}, 512);
@@ -387,27 +196,28 @@ list_result<T> decode_state_list(json::value body, T (*decode_row)(json::value))
     }
     object_reader data(envelope.required("data"), "state API data");
     object_reader result(data.required("result"), "state API result");
-    const json::array* rows = result.array_field("result");
-    if (!rows) result.fail("result", "is missing");
-
-    list_result<T> list;
-    list.items.reserve(rows->size());
-    // `body` is this function's own value, only viewed as const by the readers: each row is moved
-    // into its decoder (which keeps it as `raw`) instead of being deep-copied.
-    for (json::value& row : const_cast<json::array&>(*rows)) list.items.push_back(decode_row(std::move(row)));
+    const json::value& inner = result.required("result");
     // Older servers omit some counters: fall back to "nothing was cut".
-    auto returned = static_cast<std::int64_t>(list.items.size());
-    list.total = result.optional_int("total").value_or(returned);
-    list.num_after_truncation = result.optional_int("num_after_truncation").value_or(list.total);
-    list.num_filtered = result.optional_int("num_filtered").value_or(returned);
-    list.partial_failure_warning = result.string_or_empty("partial_failure_warning");
-    list.warnings = result.string_list("warnings");
-    return list;
+    const auto rows = static_cast<std::int64_t>(inner.is_array() ? inner.get_array().size() : 0);
+    counts.total = result.optional_int("total").value_or(rows);
+    counts.num_after_truncation = result.optional_int("num_after_truncation").value_or(counts.total);
+    counts.num_filtered = result.optional_int("num_filtered").value_or(rows);
+    // A summary (an object, not rows) covers every filtered row.
+    counts.returned = inner.is_array() ? rows : counts.num_filtered;
+    counts.partial_failure_warning = result.string_or_empty("partial_failure_warning");
+    counts.warnings = result.string_list("warnings");
+    // `body` is the caller's own value, only viewed as const by the readers: the result is handed
+    // out mutable so that rows can be moved into their decoders instead of deep-copied.
+    return const_cast<json::value&>(inner);
 }
 
-template list_result<node_info> decode_state_list<node_info>(json::value, node_info (*)(json::value));
-template list_result<task_info> decode_state_list<task_info>(json::value, task_info (*)(json::value));
-template list_result<actor_info> decode_state_list<actor_info>(json::value, actor_info (*)(json::value));
+json::array& state_list_rows(json::value& body, list_counts& counts) {
+    json::value& rows = state_envelope_result(body, counts);
+    if (!rows.is_array())
+        json_protocol_failure("field 'result' of state API result must be an array, got " +
+                              std::string(json_kind_name(rows.kind())));
+    return rows.get_array();
+}
 
 serve_instance decode_serve_instance(const json::value& body) {
     object_reader fields(body, "Serve instance details");
@@ -443,7 +253,29 @@ json::object encode_submission(const job_submission& submission, std::string_vie
         for (const auto& [name, amount] : *submission.entrypoint_resources) resources[name] = amount;
         body["entrypoint_resources"] = std::move(resources);
     }
+    if (submission.entrypoint_label_selector) {
+        json::object labels;
+        for (const auto& [key, value] : *submission.entrypoint_label_selector) labels[key] = value;
+        body["entrypoint_label_selector"] = std::move(labels);
+    }
     return body;
+}
+
+serve_instance only_deployed_as(serve_instance instance, serve_api_type type) {
+    const std::string_view source = to_string(type);
+    auto& apps = instance.applications;
+    apps.erase(
+        std::remove_if(apps.begin(), apps.end(), [&](const serve_application& app) { return app.source != source; }),
+        apps.end());
+    if (auto* raw_apps = instance.raw.if_contains("applications"); raw_apps && raw_apps->is_object()) {
+        json::object kept;
+        for (const auto& app : apps) {
+            if (auto it = raw_apps->get_object().find(app.name); it != raw_apps->get_object().end())
+                kept[it->key()] = it->value();
+        }
+        *raw_apps = std::move(kept);
+    }
+    return instance;
 }
 
 json::object serve_config_without(const serve_instance& instance, std::string_view app_name) {

@@ -9,6 +9,7 @@
 
 #include <raycl/models.hpp>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -32,16 +33,32 @@ node_info decode_node(boost::json::value row);
 task_info decode_task(boost::json::value row);
 actor_info decode_actor(boost::json::value row);
 
-/// Decodes the state-API envelope {"result": bool, "msg": str, "data": {"result": {...}}}.
+/// Reads the state-API envelope {"result": bool, "msg": str, "data": {"result": {"total", ...,
+/// "result": <rows or summary>}}}: fills `counts` (missing counters mean "nothing was cut") and
+/// returns the inner `result` inside `body` (mutable, so rows can be moved out).
 /// `result: false` -> client_error server_error (500) with msg (sanitized).
-/// `decode_row` is applied to each row.
+boost::json::value& state_envelope_result(boost::json::value& body, list_counts& counts);
+/// state_envelope_result for a list: the rows (an array, else 500).
+boost::json::array& state_list_rows(boost::json::value& body, list_counts& counts);
+
+/// Decodes a state-API list, applying `decode_row` to each row (moved into it).
 template <class T>
-list_result<T> decode_state_list(boost::json::value body, T (*decode_row)(boost::json::value));
+list_result<T> decode_state_list(boost::json::value body, T (*decode_row)(boost::json::value)) {
+    list_result<T> list;
+    boost::json::array& rows = state_list_rows(body, list);
+    list.items.reserve(rows.size());
+    for (boost::json::value& row : rows) list.items.push_back(decode_row(std::move(row)));
+    return list;
+}
 
 serve_instance decode_serve_instance(const boost::json::value& body);
 
 /// The JSON body of a submit: only the set fields plus `submission_id`.
 boost::json::object encode_submission(const job_submission& submission, std::string_view submission_id);
+
+/// Keeps only the applications deployed `type`'s way (by `source`), in `applications` and in
+/// `raw`: Ray before 2.50 ignores `?api_type=` and answers with every application.
+serve_instance only_deployed_as(serve_instance instance, serve_api_type type);
 
 /// The declarative config to PUT so that `app_name` is removed and every other declaratively
 /// deployed application stays: {"applications": [deployed_app_config of each other declarative

@@ -1,6 +1,8 @@
 #include "core/requests.hpp"
 
 #include "core/models_json.hpp"
+#include "core/state_resources.hpp"
+#include "core/runtime_env_uri.hpp"
 #include "core/validation.hpp"
 
 #include <raycl/error.hpp>
@@ -55,15 +57,38 @@ std::string job_path(std::string_view id) {
     return "/api/jobs/" + percent_encode_segment(id);
 }
 
-// Appends `name=value` to a query string being built.
-void add_query(std::string& target, std::string_view name, std::string_view value) {
+// common.py::uri_to_http_components: only gcs:// packages are uploaded, named with a package
+// extension; the name goes into the path as one segment.
+std::string package_path(std::string_view uri) {
+    const std::string_view name = gcs_package_name(uri);
+    if (!uri.starts_with("gcs://") || name.empty() || uri.size() != name.size() + 6 ||
+        !has_package_extension(name, package_field::py_modules))
+        throw client_error(error_kind::invalid_argument,
+                           "a package URI must be gcs://NAME with NAME ending in .zip, .whl, .tar.gz, .tgz or .tar.xz");
+    return "/api/packages/gcs/" + percent_encode_segment(name);
+}
+
+}  // namespace
+
+void append_query(std::string& target, std::string_view name, std::string_view value) {
     target.push_back(target.find('?') == std::string::npos ? '?' : '&');
     target.append(name);
     target.push_back('=');
     target.append(percent_encode_query(value));
 }
 
-}  // namespace
+void append_filters(std::string& target, const std::vector<list_filter>& filters) {
+    for (const list_filter& filter : filters) {
+        append_query(target, "filter_keys", filter.key);
+        append_query(target, "filter_predicates", filter.predicate);
+        append_query(target, "filter_values", filter.value);
+    }
+}
+
+void append_server_timeout(std::string& target, double seconds) {
+    // Ray parses `timeout` with int(): send whole seconds, rounded up so it never becomes 0.
+    append_query(target, "timeout", std::to_string(static_cast<long>(std::ceil(seconds))));
+}
 
 std::string_view to_string(http_method method) noexcept {
     switch (method) {
@@ -126,17 +151,16 @@ request_spec submit_job_request(const job_submission& submission, std::string_vi
 
 request_spec state_list_request(std::string_view resource, const list_options& options) {
     validate_list_options(options);
+    const state_resource_info& info = state_resource(resource);
+    validate_filter_columns(info, options.filters);
+    if (options.exclude_driver && info.route != "tasks")
+        throw client_error(error_kind::invalid_argument, "exclude_driver applies to tasks only");
     std::string target = "/api/v0/" + std::string(resource);
-    if (options.limit) add_query(target, "limit", std::to_string(*options.limit));
-    if (options.detail) add_query(target, "detail", "true");
-    // Ray parses `timeout` with int(): send whole seconds, rounded up so it never becomes 0.
-    if (options.server_timeout_seconds)
-        add_query(target, "timeout", std::to_string(static_cast<long>(std::ceil(*options.server_timeout_seconds))));
-    for (const list_filter& filter : options.filters) {
-        add_query(target, "filter_keys", filter.key);
-        add_query(target, "filter_predicates", filter.predicate);
-        add_query(target, "filter_values", filter.value);
-    }
+    if (options.limit) append_query(target, "limit", std::to_string(*options.limit));
+    if (options.detail) append_query(target, "detail", "true");
+    if (options.server_timeout_seconds) append_server_timeout(target, *options.server_timeout_seconds);
+    if (options.exclude_driver) append_query(target, "exclude_driver", *options.exclude_driver ? "true" : "false");
+    append_filters(target, options.filters);
     return make(http_method::get, std::move(target));
 }
 
@@ -150,12 +174,22 @@ request_spec state_get_request(std::string_view resource, std::string_view id_ke
     return state_list_request(resource, options);
 }
 
+request_spec package_exists_request(std::string_view uri) {
+    return make(http_method::get, package_path(uri));
+}
+
+request_spec package_upload_request(std::string_view uri, file_body file) {
+    request_spec spec = make(http_method::put, package_path(uri));
+    spec.body_file = std::make_shared<const file_body>(std::move(file));
+    return spec;
+}
+
 request_spec serve_list_request(std::optional<std::string_view> api_type) {
     std::string target = "/api/serve/applications/";
     if (api_type) {
         if (*api_type != "declarative" && *api_type != "imperative")
             throw client_error(error_kind::invalid_argument, "api_type must be \"declarative\" or \"imperative\"");
-        add_query(target, "api_type", *api_type);
+        append_query(target, "api_type", *api_type);
     }
     return make(http_method::get, std::move(target));
 }

@@ -43,24 +43,99 @@ std::string_view summary_line(std::string_view body) {
     return last_exception.empty() ? first : last_exception;
 }
 
+/// pydantic's "1 validation error for ListApiOptions" says nothing by itself: the reason is on
+/// the next line ("  Value error, Unsupported filter predicate > is given. ...").
+std::string explaining_line(std::string_view body) {
+    const std::string_view line = summary_line(body);
+    std::string text(line);
+    if (line.find(" validation error for ") == std::string_view::npos &&
+        line.find(" validation errors for ") == std::string_view::npos)
+        return text;
+    const auto after = static_cast<std::size_t>(line.data() + line.size() - body.data());
+    const auto next = body.find_first_not_of(" \t\r\n", after);
+    if (next == std::string_view::npos) return text;
+    const auto end = std::min(body.find('\n', next), body.size());
+    return text + ": " + std::string(body.substr(next, end - next));
+}
+
 std::string describe_request(const request_spec& request, const std::vector<std::string>& secrets) {
     return sanitize(request.describe(), secrets, max_request_line);
 }
+
+/// The body a client_error keeps: redacted whole first, then cut (a cut must not split a secret).
+std::string kept_body(std::string_view body, const std::vector<std::string>& secrets) {
+    return sanitize(sanitize(body, secrets, std::string::npos), secrets, max_body_kept);
+}
+
+/// The `msg` of Ray's JSON error envelope `{"result": false, "msg": "...", "data": ...}`
+/// (state API, log lists, packages), or nullopt for any other body.
+std::optional<std::string> envelope_message(std::string_view body) {
+    if (!body.starts_with('{')) return std::nullopt;
+    boost::system::error_code ec;
+    boost::json::parse_options options;
+    options.max_depth = max_json_depth;
+    const auto value = boost::json::parse(body, ec, {}, options);
+    if (ec || !value.is_object()) return std::nullopt;
+    const auto& object = value.get_object();
+    const auto* result = object.if_contains("result");
+    const auto* msg = object.if_contains("msg");
+    // `result` absent or false (a `result: true` body is data, not an error).
+    if ((result && (!result->is_bool() || result->get_bool())) || !msg || !msg->is_string()) return std::nullopt;
+    return std::string(msg->get_string());
+}
+
+/// Up to Ray 2.44 the state API answered its validation errors with HTTP 500 and the Python
+/// traceback in the envelope (2.52+: 400 and the message): the final exception tells them
+/// apart from a server failure. pydantic's ValidationError is a ValueError.
+bool is_refused_input(std::string_view summary) noexcept {
+    return summary.starts_with("ValueError: ") || summary.find("ValidationError: ") != std::string_view::npos;
+}
+
+/// aiohttp's own page for an exception it caught: Ray 2.45-2.51 answer every state-API error
+/// with it, so it carries no reason.
+constexpr std::string_view bare_500_page = "500 Internal Server Error\n\nServer got itself in trouble";
 
 }  // namespace
 
 std::optional<client_error> classify_status(const request_spec& request, int http_status, std::string_view body,
                                             const std::vector<std::string>& secrets) {
     if (is_success_status(http_status)) return std::nullopt;
+    error_kind kind = map_status(http_status).kind;
+    std::string what = "HTTP " + std::to_string(http_status);
+    if (const auto message = envelope_message(body)) {
+        // Explain with the envelope's message, not the JSON around it.
+        const std::string redacted = sanitize(*message, secrets, std::string::npos);
+        if (http_status == 500 && is_refused_input(summary_line(redacted))) {
+            kind = error_kind::invalid_argument;
+            what += " (Ray before 2.52 answers a refused query this way)";
+        }
+        const auto explained = describe_failure(kind, request, what, *message, http_status, secrets);
+        return client_error(
+            kind, diagnostics(explained.message(), explained.request(), kept_body(body, secrets), http_status));
+    }
+    if (http_status == 500 && body == bare_500_page && request.target.starts_with("/api/v0/")) {
+        const auto explained = describe_failure(
+            kind, request,
+            what +
+                " without a reason (Ray 2.45 to 2.51 answer every state-API error this way, a refused query too, "
+                "e.g. an unknown filter column; Ray 2.52+ says why)",
+            {}, http_status, secrets);
+        return client_error(
+            kind, diagnostics(explained.message(), explained.request(), kept_body(body, secrets), http_status));
+    }
+    return describe_failure(kind, request, what, body, http_status, secrets);
+}
+
+client_error describe_failure(error_kind kind, const request_spec& request, std::string_view what,
+                              std::string_view body, int http_status, const std::vector<std::string>& secrets) {
     std::string described = describe_request(request, secrets);
     // Redact the whole body before choosing a line: a key and its secret value may sit on
     // different lines, and the line must not be picked from a cut body.
     std::string redacted = sanitize(body, secrets, std::string::npos);
-    std::string message = described + " failed: HTTP " + std::to_string(http_status);
-    if (std::string_view line = summary_line(redacted); !line.empty())
+    std::string message = described + " failed: " + std::string(what);
+    if (const std::string line = explaining_line(redacted); !line.empty())
         message += ": " + sanitize(line, secrets, max_summary_line);
-    return client_error(map_status(http_status).kind, std::move(message), std::move(described),
-                        sanitize(redacted, secrets, max_body_kept), http_status);
+    return client_error(kind, std::move(message), std::move(described), kept_body(redacted, secrets), http_status);
 }
 
 boost::json::value parse_json_body(const request_spec& request, std::string_view body,

@@ -22,6 +22,11 @@ namespace raycl::core {
 std::optional<client_error> classify_status(const request_spec& request, int http_status, std::string_view body,
                                             const std::vector<std::string>& secrets);
 
+/// The error of a failed request: "<describe()> failed: <what>: <the line of `body` that
+/// explains it>" (as classify_status picks it), `body` kept (sanitized, <= 2 KiB).
+client_error describe_failure(error_kind kind, const request_spec& request, std::string_view what,
+                              std::string_view body, int http_status, const std::vector<std::string>& secrets);
+
 /// Parses a JSON success body; malformed JSON -> client_error protocol_error (500) naming the
 /// request, with the body kept (sanitized, <= 2 KiB; `secrets` redacted). Depth is limited (64)
 /// so hostile nesting cannot exhaust the stack.

@@ -18,10 +18,24 @@ tail_machine::tail_machine(const tail_target_traits& traits, const tail_settings
       assembler_(settings.limits),
       protocol_(settings.protocol == tail_protocol::stream || !traits.has_websocket ? tail_protocol::stream
                                                                                     : tail_protocol::websocket),
-      reconnects_left_(settings.max_reconnects) {}
+      reconnects_left_(settings.max_reconnects) {
+    assembler_.start_at(settings.start_offset);
+}
 
 tail_machine::action tail_machine::start() {
+    // A finished target whose log ends before the tail's start: nothing to follow.
+    if (reached_log_end()) return complete();
     return connect_or_locate();
+}
+
+bool tail_machine::reached_log_end() const noexcept {
+    return target_.finished && target_.log_end && assembler_.consumed_offset() >= *target_.log_end;
+}
+
+void tail_machine::take_lines(std::vector<log_line>& out) noexcept {
+    out.swap(lines_);
+    if (settings_.filter_ansi_codes)
+        for (log_line& line : out) strip_ansi_codes(line.text);
 }
 
 tail_machine::action tail_machine::connect_or_locate() {
@@ -37,6 +51,8 @@ tail_machine::action tail_machine::connect_or_locate() {
     }
     phase_ = phase::connecting;
     connection_offset_ = 0;
+    decoder_.reset(protocol_ == tail_protocol::stream ? settings_.stream_framing : log_framing::raw);
+    held_.clear();  // the new connection replays them
     closing_ = closing::none;
     asking_ = false;
     quiet_threshold_.reset();
@@ -66,26 +82,91 @@ void tail_machine::reset_quiet_threshold() noexcept {
     quiet_threshold_ = threshold;
 }
 
-tail_machine::action tail_machine::on_chunk(std::string_view data) {
-    return on_chunks(std::span<const std::string_view>(&data, 1));
+tail_machine::action tail_machine::on_chunk(std::string_view data, bool starts_chunk) {
+    const log_piece piece{data, starts_chunk};
+    return on_chunks(std::span<const log_piece>(&piece, 1));
 }
 
-tail_machine::action tail_machine::on_chunks(std::span<const std::string_view> chunks) {
-    const auto before = assembler_.consumed_offset();
-    auto status = feed_status::ok;
-    for (const std::string_view data : chunks) {
-        status = assembler_.feed(connection_offset_, data, lines_);
-        connection_offset_ += data.size();
-        if (status != feed_status::ok) break;
+tail_machine::action tail_machine::on_chunks(std::span<const log_piece> pieces) {
+    for (const log_piece& piece : pieces) {
+        if (auto next = feed_piece(piece)) return std::move(*next);
     }
+    reset_quiet_threshold();
+    return after_feed(feed_status::ok, {step::read});
+}
+
+std::optional<tail_machine::action> tail_machine::feed_piece(const log_piece& piece) {
+    std::string_view data = decoder_.feed(piece.data, piece.starts_chunk);
+    switch (decoder_.status()) {
+        case log_body_decoder::state::log:
+            break;
+        case log_body_decoder::state::error_incoming:
+            return std::nullopt;  // the rest of the error text comes in the next piece
+        case log_body_decoder::state::server_error:
+            return deliver_then(report_in_band_error());  // lines of earlier pieces first
+        case log_body_decoder::state::malformed:
+            return deliver_then(fail(malformed_log_body_error("the log stream")));
+    }
+    const auto before = assembler_.consumed_offset();
+    std::uint64_t offset = connection_offset_;
+    connection_offset_ += data.size();
+    std::string joined;
+    if (!held_.empty()) {
+        joined = std::move(held_) + std::string(data);
+        held_.clear();
+        offset -= joined.size() - data.size();
+        data = joined;
+    }
+    if (target_.finished && target_.log_end) {
+        // Past the target's end the bytes are someone else's (a task's stream follows its
+        // worker's file).
+        const std::uint64_t end = *target_.log_end;
+        data = offset >= end
+                   ? std::string_view{}
+                   : data.substr(0, static_cast<std::size_t>(std::min<std::uint64_t>(data.size(), end - offset)));
+    }
+    bool marker_seen = false;
+    data = before_marker(offset, data, marker_seen);
+    const auto status = assembler_.feed(offset, data, lines_);
     if (assembler_.consumed_offset() > before) {
+        at_line_start_ = data.back() == '\n';
         // Progress: the reconnect budget bounds closes in a row without new data, not over the
         // tail's whole life, so a long tail survives any number of blips.
         failures_in_a_row_ = 0;
         reconnects_left_ = settings_.max_reconnects;
     }
-    reset_quiet_threshold();
-    return after_feed(status, {step::read});
+    if (status == feed_status::ok && marker_seen) {
+        // The worker moved on to another task: the log ended, and this stream read all of it
+        // (the static log may not know the end yet and would add the next task's lines).
+        phase_ = phase::completing;
+        return finish();
+    }
+    if (status == feed_status::ok && reached_log_end()) return complete();
+    if (status != feed_status::ok) return after_feed(status, {step::read});
+    return std::nullopt;
+}
+
+std::string_view tail_machine::before_marker(std::uint64_t offset, std::string_view data, bool& seen) {
+    const std::string_view marker = traits_.next_log_marker;
+    const std::uint64_t consumed = assembler_.consumed_offset();
+    if (marker.empty() || offset > consumed || offset + data.size() <= consumed) return data;  // a gap, or nothing new
+    bool line_start = at_line_start_;
+    for (auto i = static_cast<std::size_t>(consumed - offset); i < data.size(); ++i) {
+        if (line_start) {
+            const std::string_view rest = data.substr(i);
+            if (rest.starts_with(marker)) {
+                seen = true;
+                return data.substr(0, i);
+            }
+            if (marker.starts_with(rest)) {
+                // Maybe the marker, cut by the chunk's end: decided with the next bytes.
+                held_ = std::string(rest);
+                return data.substr(0, i);
+            }
+        }
+        line_start = data[i] == '\n';
+    }
+    return data;
 }
 
 tail_machine::action tail_machine::after_feed(feed_status status, action next) {
@@ -110,7 +191,21 @@ tail_machine::action tail_machine::on_delivered() {
     return next;
 }
 
+tail_machine::action tail_machine::report_in_band_error() {
+    quiet_threshold_.reset();
+    phase_ = phase::connecting;
+    return {step::report_in_band_error, protocol_, {}, {}, decoder_.error_text()};
+}
+
+tail_machine::action tail_machine::on_in_band_error(client_error error, double random01) {
+    return reconnect_after_failure(std::move(error), random01);
+}
+
 tail_machine::action tail_machine::on_ended() {
+    if (decoder_.status() == log_body_decoder::state::error_incoming) {
+        decoder_.finish();
+        return report_in_band_error();
+    }
     if (closing_ == closing::drained) return complete();
     // A normal close while the target still runs is not the end (ray#60665): ask first.
     phase_ = phase::after_end;
@@ -137,14 +232,23 @@ tail_machine::action tail_machine::on_failed(transport_failure reason, client_er
             phase_ = phase::after_idle;
             return {step::refresh_target};
         default:
+            if (decoder_.status() == log_body_decoder::state::error_incoming) {
+                // The connection broke inside Ray's error text: the text explains more than the break.
+                decoder_.finish();
+                return report_in_band_error();
+            }
             return reconnect_after_failure(std::move(error), random01);
     }
 }
 
 tail_machine::action tail_machine::on_refused(client_error error, double random01) {
     quiet_threshold_.reset();
-    // 400/401/403/404 can never succeed; anything else is the server's trouble: reconnect.
-    if (!map_status(error.http_status()).tail_reconnects) return fail(std::move(error));
+    // 400/401/403/404 can never succeed; anything else is the server's trouble: reconnect. A
+    // target may read an answer as another kind (Ray's 500 "no such log" is a 404): that decides.
+    const auto as_sent = map_status(error.http_status());
+    const bool reconnects =
+        as_sent.kind == error.kind() ? as_sent.tail_reconnects : map_status(status_for(error.kind())).tail_reconnects;
+    if (!reconnects) return fail(std::move(error));
     return reconnect_after_failure(std::move(error), random01);
 }
 
@@ -198,7 +302,9 @@ tail_machine::action tail_machine::on_target_failed(client_error error) {
 tail_machine::action tail_machine::complete() {
     phase_ = phase::completing;
     quiet_threshold_.reset();
-    if (settings_.complete_from_static_log && traits_.has_static_log) return {step::fetch_static_log};
+    // Nothing is missing when the log's end is known and was reached.
+    if (settings_.complete_from_static_log && traits_.has_static_log && !reached_log_end())
+        return {step::fetch_static_log};
     return finish();
 }
 
@@ -255,6 +361,11 @@ tail_machine::side_step tail_machine::on_target_seen(target_state state, std::ch
     asking_ = false;
     if (phase_ != phase::reading) return side_step::none;
     target_ = state;
+    if (reached_log_end()) {
+        // Everything up to the end the target reports was read: nothing to drain.
+        closing_ = closing::drained;
+        return side_step::close;
+    }
     if (state.finished && !draining_) {
         // Drained once quiet for drain_interval more; new bytes restart that wait.
         draining_ = true;

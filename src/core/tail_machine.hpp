@@ -17,6 +17,7 @@
 #pragma once
 
 #include "core/error_mapping.hpp"
+#include "core/log_framing.hpp"
 #include "core/log_lines.hpp"
 
 #include <raycl/error.hpp>
@@ -27,6 +28,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -34,16 +36,26 @@ namespace raycl::core {
 
 /// What the tail follows, as far as its decisions go.
 struct tail_target_traits {
-    bool has_websocket = false;   ///< a job: `/api/jobs/{id}/logs/tail` exists
-    bool needs_location = false;  ///< the HTTP stream needs the target's node first (a job's driver)
-    bool can_finish = true;       ///< false for a node's file: it is followed until closed
-    bool has_static_log = true;   ///< the whole log can be fetched at once to complete the tail
+    bool has_websocket = false;  ///< a job: `/api/jobs/{id}/logs/tail` exists
+    /// The HTTP stream can be opened only once the target has a log (a job's driver node is
+    /// known, a task attempt or an actor was scheduled): until then the target is asked.
+    bool needs_location = false;
+    bool can_finish = true;      ///< false for a node's file: it is followed until closed
+    bool has_static_log = true;  ///< the whole log can be fetched at once to complete the tail
+    /// A line starting with this ends the target's log: the stream goes on with another
+    /// target's output (a Ray worker writes `:task_name:<name>` into its log when it starts its
+    /// next task, and Ray's stream of a task follows the worker's file past the task's end).
+    /// Empty: none.
+    std::string_view next_log_marker{};
 };
 
 /// What is known of the target after asking the cluster.
 struct target_state {
     bool finished = false;  ///< terminal (job STOPPED/SUCCEEDED/FAILED, task finished, actor dead)
     bool located = true;    ///< the stream can be opened (a job's driver node is known)
+    /// Once finished: the log's length in bytes, when the target knows it (a task attempt's
+    /// byte range). Bytes past it are another target's and are never delivered.
+    std::optional<std::uint64_t> log_end{};
 };
 
 /// Settings of one tail (validated by the facade).
@@ -62,6 +74,15 @@ struct tail_settings {
     std::chrono::milliseconds drain_interval{300};
     /// Before the stream can be opened, how often the target is asked where it runs.
     std::chrono::milliseconds locate_interval{250};
+    /// How the server frames the HTTP stream's body (log_framing_of the server's release);
+    /// WebSocket frames are raw on every release.
+    log_framing stream_framing = log_framing::raw;
+    /// Where the tail starts in the log: a line boundary (the start of the last N lines), the
+    /// bytes before it are skipped. Every connection still replays from byte 0.
+    std::uint64_t start_offset = 0;
+    /// Remove ANSI colour codes (ESC '[' digits/semicolons 'm') from the delivered lines. Done on
+    /// lines, not on the bytes, so that offsets stay those of the log across reconnects.
+    bool filter_ansi_codes = false;
 };
 
 class tail_machine {
@@ -74,13 +95,17 @@ public:
         sleep,             ///< wait `delay` (`on_slept`)
         fetch_static_log,  ///< download the whole log (`on_static_log`, `on_static_log_failed`)
         deliver,           ///< hand `take_lines()` to the consumer (`on_delivered`)
-        done,              ///< the end: `error` set, or the log is complete
+        /// The server reported an error inside the body (Ray <= 2.44, `text`): close the
+        /// connection, make the error (core::in_band_log_error) and report it (`on_in_band_error`).
+        report_in_band_error,
+        done,  ///< the end: `error` set, or the log is complete
     };
     struct action {
         step next = step::done;
         tail_protocol protocol = tail_protocol::stream;  ///< for connect
         std::chrono::milliseconds delay{0};              ///< for sleep
         std::optional<client_error> error{};             ///< for done
+        std::string text{};                              ///< for report_in_band_error: the server's error text
     };
 
     /// What the driver does beside a pending read.
@@ -101,11 +126,16 @@ public:
     /// non-200 stream answer); `error` is its classified client_error. `random01` in [0, 1)
     /// drives the back-off's jitter.
     action on_refused(client_error error, double random01);
-    /// New bytes of the current connection.
-    action on_chunk(std::string_view data);
-    /// New bytes of the current connection in several messages or chunks (each counts toward
-    /// `stream_limits::max_messages`), with one `deliver` for all of them.
-    action on_chunks(std::span<const std::string_view> chunks);
+    /// New bytes of the current connection; `starts_chunk`: they begin an HTTP chunk the server
+    /// wrote (the transport never hands out bytes of two chunks at once). Decoded with the
+    /// stream's framing; a chunk without Ray's status byte fails the tail (protocol_error).
+    action on_chunk(std::string_view data, bool starts_chunk = true);
+    /// New bytes of the current connection in several pieces (WebSocket messages, each counts
+    /// toward `stream_limits::max_messages`), in order, with one `deliver` for all of them.
+    action on_chunks(std::span<const log_piece> pieces);
+    /// The server's in-band error (after `report_in_band_error`): handled like a 5xx refusal,
+    /// i.e. a reconnect within the budget.
+    action on_in_band_error(client_error error, double random01);
     /// The server ended the connection normally (WebSocket close 1000, end of the HTTP body).
     action on_ended();
     /// The connection failed below HTTP; `error` is its client_error.
@@ -130,8 +160,8 @@ public:
     std::optional<std::chrono::milliseconds> quiet_threshold() const noexcept { return quiet_threshold_; }
 
     /// Swaps the lines of the last `deliver` into `out` (which must be empty: its capacity is
-    /// reused for the next lines).
-    void take_lines(std::vector<log_line>& out) noexcept { out.swap(lines_); }
+    /// reused for the next lines), ANSI codes removed when the settings say so.
+    void take_lines(std::vector<log_line>& out) noexcept;
 
     // ---- what the tail did so far ----------------------------------------------------------
     tail_protocol protocol() const noexcept { return protocol_; }
@@ -161,12 +191,19 @@ private:
     action deliver_then(action next);
     action fail(client_error error);
     action after_feed(feed_status status, action next);
+    action report_in_band_error();
     void reset_quiet_threshold() noexcept;
+    bool reached_log_end() const noexcept;
+    /// Decodes and feeds one piece; an action when the piece ends the batch (an error, the
+    /// target's end), nullopt to go on with the next piece.
+    std::optional<action> feed_piece(const log_piece& piece);
+    std::string_view before_marker(std::uint64_t offset, std::string_view data, bool& ended);
 
     tail_target_traits traits_;
     tail_settings settings_;
     target_state target_;
     line_assembler assembler_;
+    log_body_decoder decoder_;  ///< of the current connection
     std::vector<log_line> lines_;
     phase phase_ = phase::connecting;
     tail_protocol protocol_ = tail_protocol::stream;
@@ -179,6 +216,8 @@ private:
     std::optional<client_error> last_failure_{};
     std::optional<action> after_delivery_{};  ///< what follows the pending `deliver`
     std::optional<std::chrono::milliseconds> quiet_threshold_{};
+    std::string held_;           ///< new bytes that may start next_log_marker (split across chunks)
+    bool at_line_start_ = true;  ///< the next new byte starts a line
     closing closing_ = closing::none;
     bool draining_ = false;
     bool asking_ = false;

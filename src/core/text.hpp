@@ -13,6 +13,18 @@ constexpr char ascii_lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
+/// `c` in upper case when it is an ASCII small letter (locale-independent).
+constexpr char ascii_upper(char c) noexcept {
+    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+/// An upper-case copy of `text` (ASCII letters only).
+inline std::string to_upper(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
+    return out;
+}
+
 /// A lower-case copy of `text` (ASCII letters only).
 inline std::string to_lower(std::string_view text) {
     std::string out(text);

@@ -188,6 +188,13 @@ void validate_submission(const job_submission& submission) {
             validate_number("entrypoint_resources values", amount);
         }
     }
+    if (submission.entrypoint_label_selector) {
+        for (const auto& [key, value] : *submission.entrypoint_label_selector) {
+            if (key.empty()) reject("entrypoint_label_selector keys cannot be empty");
+            require_utf8("entrypoint_label_selector", key);
+            require_utf8("entrypoint_label_selector", value);
+        }
+    }
 }
 
 void validate_client_options(const client_options& options) {

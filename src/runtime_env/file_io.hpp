@@ -27,6 +27,8 @@ struct file_status {
     std::int64_t mtime = 0;
     std::uint64_t device = 0;
     std::uint64_t inode = 0;
+    std::int64_t mtime_ns = 0;  ///< st_mtim in nanoseconds since the epoch
+    std::int64_t ctime_ns = 0;  ///< st_ctim in nanoseconds since the epoch
 };
 
 /// Throws client_error 400 "<field>: <problem>" (sanitized: bytes that are not UTF-8 become '?').

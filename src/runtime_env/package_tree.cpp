@@ -1,6 +1,7 @@
 #include "runtime_env/package_tree.hpp"
 
 #include "runtime_env/file_io.hpp"
+#include "runtime_env/parallel.hpp"
 #include "runtime_env/sha1.hpp"
 
 #include "core/ignore_rules.hpp"
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <mutex>
 #include <utility>
 
 namespace raycl::packaging {
@@ -51,7 +53,10 @@ double byte_entropy(const char* data, std::size_t size) {
 
 // Deflating data above this entropy saves next to nothing and costs most of the packaging time.
 constexpr double incompressible_entropy = 7.5;
-constexpr std::size_t entropy_sample = 8192;
+
+file_identity identity_of(const file_status& status) {
+    return {status.size, status.mtime_ns, status.ctime_ns, status.inode, status.device};
+}
 
 // Reads a file once: fills `file.digest` with SHA-1(name || content), the contribution of one
 // file to the hash, and `file.compressible` from its first bytes.
@@ -62,12 +67,13 @@ void hash_entry(sha1& hasher, package_entry& file, std::string_view field,
     bool first = true;
     file.compressible = false;
     read_file_chunks(file.source, field, [&](const char* data, std::size_t size) {
-        if (first) file.compressible = byte_entropy(data, std::min(size, entropy_sample)) <= incompressible_entropy;
+        if (first) file.compressible = looks_compressible(data, size);
         first = false;
         hasher.update(data, size);
         if (on_bytes) on_bytes(size);
     });
     file.digest = prefix_of(hasher.finish());
+    file.digest_known = true;
 }
 
 // An ignore file's rules and the directory (root-relative, "" for the root) they are relative to.
@@ -83,9 +89,10 @@ public:
     }
 
     package_tree run(const std::filesystem::path& root) {
-        tree_.hash = hash_seed;
+        tree_.names_hash = hash_seed;
         visit(root, ".");
         hash_files();
+        if (all_digests_known(tree_)) finish_hash(tree_);
         return std::move(tree_);
     }
 
@@ -114,7 +121,7 @@ private:
             ++tree_.file_count;
             return;
         }
-        xor_into(tree_.hash, name_digest(sha1_, name));  // directories and other nodes: the name only
+        xor_into(tree_.names_hash, name_digest(sha1_, name));  // directories and other nodes: the name only
         if (status.kind != file_kind::directory) return;
 
         const auto identity = std::make_pair(status.device, status.inode);
@@ -145,6 +152,7 @@ private:
         out.size = directory ? 0 : status.size;
         out.mode = status.mode;
         out.mtime = status.mtime;
+        if (!directory) out.identity = identity_of(status);
         return out;
     }
 
@@ -168,18 +176,48 @@ private:
                           core::ignore_rules::from_file_text(text, options_.field + ": " + display(shown))});
     }
 
-    // Second pass: the contents, with progress over the bytes of all included files.
+    // Second pass: the contents, with progress over the bytes of all included files. Files the
+    // cache knows are not read; with defer_unknown, neither are the others.
     void hash_files() {
+        std::vector<std::size_t> to_read;
         std::uint64_t done = 0;
         const std::uint64_t total = tree_.content_bytes;
-        if (options_.progress) options_.progress(0, total);
-        for (package_entry& file : tree_.entries) {
+        for (std::size_t i = 0; i < tree_.entries.size(); ++i) {
+            package_entry& file = tree_.entries[i];
             if (file.is_directory) continue;  // hashed by name while walking
-            hash_entry(sha1_, file, options_.field, [&](std::uint64_t bytes) {
+            if (options_.cache) {
+                if (const auto cached = options_.cache->find(file.name, file.identity)) {
+                    file.digest = cached->digest;
+                    file.compressible = cached->compressible;
+                    file.digest_known = true;
+                    done += file.size;
+                    continue;
+                }
+            }
+            if (!options_.defer_unknown) to_read.push_back(i);
+        }
+        if (options_.progress) options_.progress(done, total);
+        if (to_read.empty()) return;
+
+        const std::int64_t recorded_ns = options_.clock();  // before any read: see hash_cache
+        std::uint64_t bytes_to_read = 0;
+        for (std::size_t i : to_read) bytes_to_read += tree_.entries[i].size;
+        // Small trees are not worth a thread.
+        const std::size_t threads = bytes_to_read >= (std::uint64_t{1} << 20) ? options_.threads : 1;
+        std::mutex progress_mutex;
+        parallel_for(to_read.size(), threads, [&](std::size_t k) {
+            thread_local sha1 hasher;
+            hash_entry(hasher, tree_.entries[to_read[k]], options_.field, [&](std::uint64_t bytes) {
+                std::lock_guard lock(progress_mutex);
                 done += bytes;
                 if (options_.progress) options_.progress(done, std::max(done, total));
             });
-            xor_into(tree_.hash, file.digest);
+        });
+        if (options_.cache) {
+            for (std::size_t i : to_read) {
+                const package_entry& file = tree_.entries[i];
+                options_.cache->record(file.name, file.identity, {file.digest, file.compressible}, recorded_ns);
+            }
         }
     }
 
@@ -191,6 +229,21 @@ private:
 };
 
 }  // namespace
+
+bool all_digests_known(const package_tree& tree) noexcept {
+    return std::all_of(tree.entries.begin(), tree.entries.end(),
+                       [](const package_entry& entry) { return entry.is_directory || entry.digest_known; });
+}
+
+void finish_hash(package_tree& tree) noexcept {
+    tree.hash = tree.names_hash;
+    for (const package_entry& entry : tree.entries)
+        if (!entry.is_directory) xor_into(tree.hash, entry.digest);
+}
+
+bool looks_compressible(const char* data, std::size_t size) noexcept {
+    return size > 0 && byte_entropy(data, std::min(size, compressibility_sample)) <= incompressible_entropy;
+}
 
 package_tree scan_directory(const std::filesystem::path& root, const directory_scan& options) {
     return directory_walker(options).run(root);
@@ -204,7 +257,7 @@ package_tree scan_module_file(const std::filesystem::path& file, std::string_vie
     if (!core::is_valid_utf8(name))
         reject(field, "the name " + display(name) + " is not valid UTF-8, which Ray cannot hash; rename it");
     package_tree tree;
-    tree.hash = hash_seed;
+    tree.names_hash = hash_seed;
     package_entry entry;
     entry.name = name;
     entry.archive_name = name;
@@ -218,10 +271,11 @@ package_tree scan_module_file(const std::filesystem::path& file, std::string_vie
         done += bytes;
         if (progress) progress(done, std::max(done, status.size));
     });
-    xor_into(tree.hash, entry.digest);
+    entry.identity = identity_of(status);
     tree.content_bytes = status.size;
     tree.file_count = 1;
     tree.entries.push_back(std::move(entry));
+    finish_hash(tree);
     return tree;
 }
 

@@ -3,6 +3,8 @@
 // system; no network.
 #pragma once
 
+#include "runtime_env/hash_cache.hpp"
+
 #include "core/runtime_env_uri.hpp"
 
 #include <cstdint>
@@ -29,11 +31,19 @@ struct package_entry {
     /// Worth deflating: the byte entropy of its first 8 KiB is at most 7.5 bits (random data
     /// and already compressed formats are stored as they are). False for empty files.
     bool compressible = false;
+    /// `digest` and `compressible` are set. False for a file left for the zip writer to hash
+    /// (directory_scan::defer_unknown).
+    bool digest_known = false;
+    file_identity identity{};  ///< stat data of a file, for the hash cache
 };
 
 /// What a package holds and its hash.
 struct package_tree {
-    core::package_hash hash{};             ///< Ray's XOR of SHA-1 prefixes, seeded with "00000000"
+    /// Ray's XOR of SHA-1 prefixes, seeded with "00000000"; valid once every file digest is
+    /// known (see finish_hash).
+    core::package_hash hash{};
+    /// The seed XORed with the names of directories and other nodes: `hash` without the files.
+    core::package_hash names_hash{};
     std::vector<package_entry> entries{};  ///< In archive order (directories sorted by name)
     std::uint64_t content_bytes = 0;       ///< Sum of the file sizes
     std::uint64_t file_count = 0;
@@ -52,9 +62,31 @@ struct directory_scan {
     std::string field{};
     /// Reports hashed bytes; may throw to stop.
     byte_progress progress{};
+    /// Digests of unchanged files come from it (no read), new digests are recorded in it.
+    hash_cache* cache = nullptr;
+    /// Files the cache does not know are left unread (`digest_known` false): the caller zips
+    /// them at once and the zip writer hashes them (one read of each file).
+    bool defer_unknown = false;
+    /// Threads that read and hash files at once.
+    std::size_t threads = 1;
+    /// The wall clock new cache entries are recorded with (nanoseconds).
+    std::function<std::int64_t()> clock = wall_clock_ns;
 };
 
-/// Walks a directory as Ray's _dir_travel does and hashes it as _hash_directory does.
+/// True when every file of the tree has its digest.
+bool all_digests_known(const package_tree& tree) noexcept;
+
+/// Sets `tree.hash` from `names_hash` and every file digest (which must all be known).
+void finish_hash(package_tree& tree) noexcept;
+
+/// The compressibility test of package_entry::compressible, on the first bytes of a file.
+bool looks_compressible(const char* data, std::size_t size) noexcept;
+/// How much of a file looks_compressible() looks at.
+inline constexpr std::size_t compressibility_sample = 8192;
+
+/// Walks a directory as Ray's _dir_travel does and hashes it as _hash_directory does (the
+/// files the cache knows are not read; with `defer_unknown` neither are the others, and the
+/// hash is left for finish_hash).
 /// Ignore files apply relative to their own directory, `excludes` relative to the root; a
 /// path matched by any of them is skipped with everything below it (the root too, as ".").
 /// Symbolic links are followed; entries that are neither regular files nor directories

@@ -1,6 +1,7 @@
 #include "runtime_env/zip_writer.hpp"
 
 #include "runtime_env/file_io.hpp"
+#include "runtime_env/parallel.hpp"
 #include "runtime_env/sha1.hpp"
 
 #include "core/sanitize.hpp"
@@ -10,17 +11,22 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <ctime>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace raycl::packaging {
 namespace {
@@ -53,21 +59,217 @@ std::time_t zip_time(std::int64_t mtime) {
     return t;
 }
 
-// Shared by every file source of one archive.
+// Progress over all file content, and the first failure of any thread (a worker's, or one
+// thrown inside a libzip callback), rethrown after zip_close. Shared by the writer's sources
+// and the workers.
 struct write_state {
+    write_state(const zip_settings& zip, std::vector<file_digest>* digests, std::uint64_t bytes)
+        : settings(zip), found(digests), total(bytes) {}
+
     const zip_settings& settings;
-    std::uint64_t done = 0;
+    std::vector<file_digest>* found = nullptr;
     std::uint64_t total = 0;
-    std::exception_ptr failure{};  // thrown inside a libzip callback, rethrown after zip_close
+    std::mutex mutex;  // guards done, failure and the progress calls
+    std::uint64_t done = 0;
+    std::exception_ptr failure{};
+    std::atomic<bool> failed{false};
+
+    void add_progress(std::uint64_t bytes) {
+        std::lock_guard lock(mutex);
+        done += bytes;
+        if (settings.progress) settings.progress(done, std::max(done, total));
+    }
+    void fail(std::exception_ptr error) {
+        std::lock_guard lock(mutex);
+        if (!failure) failure = std::move(error);
+        failed = true;
+    }
+    std::exception_ptr first_failure() {
+        std::lock_guard lock(mutex);
+        return failure;
+    }
 };
 
-// A libzip source that reads one planned file, re-hashing it on the way.
-struct file_source {
+// The planned URI no longer describes the file: uploading it would poison the cache.
+[[noreturn]] void changed(const write_state& state, const package_entry& entry) {
+    reject(state.settings.field,
+           display(entry.name) + " changed while it was being packaged; submit again once it is stable");
+}
+
+// A file's digest checked against its plan, or recorded when the plan had none.
+void settle_digest(write_state& state, std::size_t index, const package_entry& entry,
+                   const std::array<std::uint8_t, 20>& sha, bool compressible) {
+    core::package_hash digest{};
+    std::copy_n(sha.begin(), digest.size(), digest.begin());
+    if (entry.digest_known) {
+        if (digest != entry.digest) changed(state, entry);
+        return;
+    }
+    (*state.found)[index] = file_digest{digest, compressible};
+}
+
+// One small compressible file, read, hashed and deflated by a worker.
+struct deflated_file {
+    std::string data;  // raw deflate stream
+    std::uint32_t crc = 0;
+    bool ready = false;
+};
+
+// The workers that deflate small files ahead of the writer. Jobs are claimed in archive order,
+// while the bytes claimed and not yet taken by the writer stay under precompress_window (one
+// job is always allowed, so the writer never waits on a job nobody may take).
+class deflate_workers {
+public:
+    deflate_workers(const package_tree& tree, std::vector<std::size_t> jobs, write_state& state, int level)
+        : tree_(tree), jobs_(std::move(jobs)), results_(jobs_.size()), state_(state), level_(level) {}
+
+    ~deflate_workers() { stop(); }
+    deflate_workers(const deflate_workers&) = delete;
+    deflate_workers& operator=(const deflate_workers&) = delete;
+
+    void start(std::size_t threads) {
+        try {
+            for (std::size_t t = 0; t < threads; ++t) threads_.emplace_back([this] { run(); });
+        } catch (const std::system_error&) {
+            if (threads_.empty()) throw;  // none: the caller writes without workers
+        }
+    }
+
+    void stop() noexcept {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        changed_.notify_all();
+        for (auto& thread : threads_)
+            if (thread.joinable()) thread.join();
+    }
+
+    // The result of job k, waiting for it; nullptr once the operation failed.
+    deflated_file* wait(std::size_t k) {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return results_[k].ready || state_.failed || stopping_; });
+        return results_[k].ready ? &results_[k] : nullptr;
+    }
+
+    // The writer is done with job k: its bytes leave the window.
+    void release(std::size_t k) {
+        {
+            std::lock_guard lock(mutex_);
+            in_window_ -= tree_.entries[jobs_[k]].size;
+            results_[k].data = std::string();
+        }
+        changed_.notify_all();
+    }
+
+    // Wakes waiters after a failure elsewhere.
+    void wake() { changed_.notify_all(); }
+
+private:
+    void run() {
+        for (;;) {
+            std::size_t k = 0;
+            {
+                std::unique_lock lock(mutex_);
+                changed_.wait(lock, [&] {
+                    return stopping_ || state_.failed || next_ == jobs_.size() || in_window_ == 0 ||
+                           in_window_ + tree_.entries[jobs_[next_]].size <= precompress_window;
+                });
+                if (stopping_ || state_.failed || next_ == jobs_.size()) return;
+                k = next_++;
+                in_window_ += tree_.entries[jobs_[k]].size;
+            }
+            try {
+                deflated_file result = produce(jobs_[k]);
+                {
+                    std::lock_guard lock(mutex_);
+                    results_[k] = std::move(result);
+                    results_[k].ready = true;
+                }
+            } catch (...) {
+                state_.fail(std::current_exception());
+            }
+            changed_.notify_all();
+        }
+    }
+
+    deflated_file produce(std::size_t index) {
+        const package_entry& entry = tree_.entries[index];
+        std::string content;
+        content.reserve(static_cast<std::size_t>(entry.size));
+        read_file_chunks(entry.source, state_.settings.field, [&](const char* data, std::size_t size) {
+            if (content.size() + size > entry.size) changed(state_, entry);
+            content.append(data, size);
+        });
+        if (content.size() != entry.size) changed(state_, entry);
+        thread_local sha1 hasher;
+        hasher.reset();
+        hasher.update(entry.name);
+        hasher.update(content);
+        settle_digest(state_, index, entry, hasher.finish(), true);
+
+        deflated_file out;
+        out.crc = static_cast<std::uint32_t>(
+            ::crc32(0L, reinterpret_cast<const Bytef*>(content.data()), static_cast<uInt>(content.size())));
+        z_stream stream{};
+        if (deflateInit2(&stream, level_, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            fail(state_.settings.field, "zlib cannot start deflating");
+        out.data.resize(deflateBound(&stream, static_cast<uLong>(content.size())));
+        stream.next_in = reinterpret_cast<Bytef*>(content.data());
+        stream.avail_in = static_cast<uInt>(content.size());
+        stream.next_out = reinterpret_cast<Bytef*>(out.data.data());
+        stream.avail_out = static_cast<uInt>(out.data.size());
+        const int result = deflate(&stream, Z_FINISH);
+        out.data.resize(stream.total_out);
+        deflateEnd(&stream);
+        if (result != Z_STREAM_END) fail(state_.settings.field, "zlib failed to deflate " + display(entry.name));
+        state_.add_progress(entry.size);
+        return out;
+    }
+
+    const package_tree& tree_;
+    std::vector<std::size_t> jobs_;  // entry indices, in archive order
+    std::vector<deflated_file> results_;
+    write_state& state_;
+    int level_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::size_t next_ = 0;
+    std::uint64_t in_window_ = 0;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+// Runs `step`, turning an exception into a stored failure and a libzip error.
+template <class Step>
+zip_int64_t guarded(write_state& state, zip_error_t& error, Step step) {
+    try {
+        return step();
+    } catch (...) {
+        state.fail(std::current_exception());
+        zip_error_set(&error, ZIP_ER_CANCELLED, 0);
+        return -1;
+    }
+}
+
+// A libzip source of one entry: a file streamed (and hashed) as libzip reads it, or a file a
+// worker deflated, handed over as already compressed.
+struct entry_source {
     const package_entry* entry;
+    std::size_t index;
     write_state* state;
+    deflate_workers* workers = nullptr;  // set for a deflated file
+    std::size_t job = 0;
+    deflated_file* deflated = nullptr;  // the worker's result, between the first STAT and CLOSE
+    bool taken = false;
+    std::uint64_t deflated_size = 0;
+    std::uint32_t deflated_crc = 0;
+    std::size_t offset = 0;
     file_descriptor fd{};
     std::unique_ptr<sha1> hasher{};
     std::uint64_t read = 0;
+    bool first = true;
+    bool compressible = false;
     zip_error_t error{};
 
     zip_int64_t fail_with(int code, int system_error = 0) {
@@ -75,57 +277,79 @@ struct file_source {
         return -1;
     }
 
-    // Runs `step`, turning an exception into a stored failure and a libzip error.
-    template <class Step>
-    zip_int64_t guarded(Step step) {
-        try {
-            return step();
-        } catch (...) {
-            if (!state->failure) state->failure = std::current_exception();
-            return fail_with(ZIP_ER_CANCELLED);
-        }
+    bool failed_elsewhere() {
+        if (!state->failed) return false;
+        zip_error_set(&error, ZIP_ER_CANCELLED, 0);
+        return true;
     }
 
-    // The planned URI no longer describes the file: uploading it would poison the cache.
-    [[noreturn]] void changed() const {
-        reject(state->settings.field,
-               display(entry->name) + " changed while it was being packaged; submit again once it is stable");
+    // The worker's result, waited for once (libzip stats a source again after reading it).
+    bool take_deflated() {
+        if (taken) return true;
+        deflated = workers->wait(job);
+        if (!deflated) {
+            zip_error_set(&error, ZIP_ER_CANCELLED, 0);
+            return false;
+        }
+        taken = true;
+        deflated_size = deflated->data.size();
+        deflated_crc = deflated->crc;
+        return true;
     }
 
     zip_int64_t open() {
-        return guarded([&]() -> zip_int64_t {
+        if (failed_elsewhere()) return -1;
+        if (workers) {
+            if (!take_deflated() || !deflated) return fail_with(ZIP_ER_INTERNAL);
+            offset = 0;
+            return 0;
+        }
+        return guarded(*state, error, [&]() -> zip_int64_t {
             fd = open_for_reading(entry->source, state->settings.field, display(entry->name));
             hasher = std::make_unique<sha1>();
             hasher->update(entry->name);
             read = 0;
+            first = true;
             return 0;
         });
     }
 
     zip_int64_t read_into(void* data, zip_uint64_t length) {
+        if (failed_elsewhere()) return -1;
+        if (workers) {
+            const std::size_t n = std::min<std::size_t>(length, deflated->data.size() - offset);
+            std::memcpy(data, deflated->data.data() + offset, n);
+            offset += n;
+            return static_cast<zip_int64_t>(n);
+        }
         while (true) {
             const ssize_t got =
                 ::read(fd.get(), data, static_cast<std::size_t>(std::min<zip_uint64_t>(length, 1 << 20)));
             if (got < 0 && errno == EINTR) continue;
             if (got < 0) return fail_with(ZIP_ER_READ, errno);
-            return guarded([&]() -> zip_int64_t {
+            return guarded(*state, error, [&]() -> zip_int64_t {
+                if (first && got > 0)
+                    compressible = looks_compressible(static_cast<const char*>(data), static_cast<std::size_t>(got));
+                first = false;
                 hasher->update(data, static_cast<std::size_t>(got));
                 read += static_cast<std::uint64_t>(got);
-                if (read > entry->size) changed();
-                state->done += static_cast<std::uint64_t>(got);
-                if (state->settings.progress)
-                    state->settings.progress(state->done, std::max(state->done, state->total));
+                if (read > entry->size) changed(*state, *entry);
+                if (got > 0) state->add_progress(static_cast<std::uint64_t>(got));
                 return got;
             });
         }
     }
 
     zip_int64_t close() {
+        if (workers) {
+            if (deflated) workers->release(job);
+            deflated = nullptr;
+            return 0;
+        }
         fd = file_descriptor();
-        return guarded([&]() -> zip_int64_t {
-            const auto digest = hasher->finish();
-            if (read != entry->size || !std::equal(entry->digest.begin(), entry->digest.end(), digest.begin()))
-                changed();
+        return guarded(*state, error, [&]() -> zip_int64_t {
+            if (read != entry->size) changed(*state, *entry);
+            settle_digest(*state, index, *entry, hasher->finish(), compressible);
             return 0;
         });
     }
@@ -137,11 +361,18 @@ struct file_source {
         st->valid |= ZIP_STAT_SIZE | ZIP_STAT_MTIME;
         st->size = entry->size;
         st->mtime = zip_time(entry->mtime);
+        if (workers) {
+            if (failed_elsewhere() || !take_deflated()) return -1;
+            st->valid |= ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC;
+            st->comp_size = deflated_size;
+            st->comp_method = ZIP_CM_DEFLATE;
+            st->crc = deflated_crc;
+        }
         return sizeof(*st);
     }
 
     static zip_int64_t callback(void* user, void* data, zip_uint64_t length, zip_source_cmd_t command) {
-        auto* self = static_cast<file_source*>(user);
+        auto* self = static_cast<entry_source*>(user);
         switch (command) {
             case ZIP_SOURCE_OPEN:
                 return self->open();
@@ -164,6 +395,34 @@ struct file_source {
     }
 };
 
+}  // namespace
+
+std::vector<bool> compressible_entries(const package_tree& tree, std::string_view field, std::size_t threads) {
+    std::vector<bool> out(tree.entries.size(), false);
+    std::vector<std::size_t> unknown;
+    for (std::size_t i = 0; i < tree.entries.size(); ++i) {
+        const package_entry& entry = tree.entries[i];
+        if (entry.is_directory) continue;
+        if (entry.digest_known)
+            out[i] = entry.compressible;
+        else if (entry.size > 0)
+            unknown.push_back(i);
+    }
+    std::vector<char> sampled(unknown.size(), 0);
+    parallel_for(unknown.size(), unknown.size() > 64 ? threads : 1, [&](std::size_t k) {
+        const package_entry& entry = tree.entries[unknown[k]];
+        const file_descriptor fd = open_for_reading(entry.source, field, display(entry.name));
+        char sample[compressibility_sample];
+        const ssize_t got = ::pread(fd.get(), sample, sizeof sample, 0);
+        if (got < 0) reject(field, "cannot read " + display(entry.name) + ": " + std::strerror(errno));
+        sampled[k] = looks_compressible(sample, static_cast<std::size_t>(got)) ? 1 : 0;
+    });
+    for (std::size_t k = 0; k < unknown.size(); ++k) out[unknown[k]] = sampled[k] != 0;
+    return out;
+}
+
+namespace {
+
 struct zip_discarder {
     void operator()(zip_t* archive) const noexcept { zip_discard(archive); }
 };
@@ -184,7 +443,9 @@ temporary_directory::~temporary_directory() {
     std::filesystem::remove_all(path_, ignored);
 }
 
-void write_zip(const package_tree& tree, const std::filesystem::path& target, const zip_settings& settings) {
+void write_zip(const package_tree& tree, const std::filesystem::path& target, const zip_settings& settings,
+               std::vector<file_digest>* found) {
+    if (found) found->assign(tree.entries.size(), file_digest{});
     if (tree.entries.empty()) {
         // libzip writes no file for an archive without entries; Ray's ZipFile writes the
         // 22-byte end-of-central-directory record alone (e.g. when excludes=["*"]).
@@ -194,10 +455,26 @@ void write_zip(const package_tree& tree, const std::filesystem::path& target, co
             fail(settings.field, std::string("cannot write the zip: ") + std::strerror(errno));
         return;
     }
-    // Declared before the archive: zip_discard (the archive's deleter) calls back into them.
-    write_state state{settings, 0, tree.content_bytes, nullptr};
+    if (!found && !all_digests_known(tree)) fail(settings.field, "a file to zip has no digest and nowhere to put it");
+    std::vector<bool> deflate(tree.entries.size(), false);
+    if (settings.compression_level > 0)
+        deflate = settings.compressible ? *settings.compressible
+                                        : compressible_entries(tree, settings.field, settings.threads);
+
+    // Declared before the archive: zip_discard (the archive's deleter) calls back into them,
+    // and the workers must be stopped (their destructor) before the state goes.
+    write_state state(settings, found, tree.content_bytes);
+    std::vector<std::size_t> jobs;
+    for (std::size_t i = 0; i < tree.entries.size(); ++i) {
+        const package_entry& entry = tree.entries[i];
+        if (deflate[i] && settings.threads > 1 && entry.size <= precompress_limit) jobs.push_back(i);
+    }
+    std::vector<std::size_t> job_of(tree.entries.size(), SIZE_MAX);
+    for (std::size_t k = 0; k < jobs.size(); ++k) job_of[jobs[k]] = k;
+    std::unique_ptr<deflate_workers> workers;
+    if (!jobs.empty()) workers = std::make_unique<deflate_workers>(tree, jobs, state, settings.compression_level);
     // libzip keeps pointers to these until the archive is closed: no reallocation after this.
-    std::vector<file_source> sources;
+    std::vector<entry_source> sources;
     int open_error = 0;
     std::unique_ptr<zip_t, zip_discarder> archive(zip_open(target.c_str(), ZIP_CREATE | ZIP_EXCL, &open_error));
     if (!archive) {
@@ -208,16 +485,21 @@ void write_zip(const package_tree& tree, const std::filesystem::path& target, co
         fail(settings.field, "cannot create the zip: " + text);
     }
     sources.reserve(tree.entries.size());
-    for (const package_entry& entry : tree.entries) {
+    for (std::size_t i = 0; i < tree.entries.size(); ++i) {
+        const package_entry& entry = tree.entries[i];
         zip_int64_t index = -1;
         if (entry.is_directory) {
             index = zip_dir_add(archive.get(), entry.archive_name.c_str(), ZIP_FL_ENC_UTF_8);
         } else {
-            sources.push_back(file_source{&entry, &state});
+            sources.push_back(entry_source{&entry, i, &state});
+            if (job_of[i] != SIZE_MAX) {
+                sources.back().workers = workers.get();
+                sources.back().job = job_of[i];
+            }
             zip_error_init(&sources.back().error);
             zip_error_t error;
             zip_error_init(&error);
-            zip_source_t* source = zip_source_function_create(&file_source::callback, &sources.back(), &error);
+            zip_source_t* source = zip_source_function_create(&entry_source::callback, &sources.back(), &error);
             zip_error_fini(&error);
             if (!source) fail(settings.field, "libzip cannot create a source");
             index = zip_file_add(archive.get(), entry.archive_name.c_str(), source, ZIP_FL_ENC_UTF_8);
@@ -228,21 +510,26 @@ void write_zip(const package_tree& tree, const std::filesystem::path& target, co
         const auto entry_index = static_cast<zip_uint64_t>(index);
         const std::uint32_t attributes =
             ((entry.mode & 0xFFFFu) << 16) | (entry.is_directory ? msdos_directory_bit : 0u);
-        const bool deflate = entry.compressible && settings.compression_level > 0;
         if (zip_file_set_external_attributes(archive.get(), entry_index, 0, ZIP_OPSYS_UNIX, attributes) != 0 ||
             zip_file_set_mtime(archive.get(), entry_index, zip_time(entry.mtime), 0) != 0 ||
-            zip_set_file_compression(archive.get(), entry_index, deflate ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
-                                     deflate ? static_cast<zip_uint32_t>(settings.compression_level) : 0) != 0)
+            zip_set_file_compression(archive.get(), entry_index, deflate[i] ? ZIP_CM_DEFLATE : ZIP_CM_STORE,
+                                     deflate[i] ? static_cast<zip_uint32_t>(settings.compression_level) : 0) != 0)
             fail(settings.field,
                  "cannot set the attributes of " + display(entry.archive_name) + ": " + zip_strerror(archive.get()));
     }
     if (settings.progress) settings.progress(0, tree.content_bytes);
-    if (zip_close(archive.get()) != 0) {
-        if (state.failure) std::rethrow_exception(state.failure);
+    if (workers) workers->start(settings.threads);
+    const bool closed = zip_close(archive.get()) == 0;
+    if (workers) {
+        workers->wake();
+        workers->stop();
+    }
+    if (!closed) {
+        if (auto failure = state.first_failure()) std::rethrow_exception(failure);
         fail(settings.field, std::string("cannot write the zip: ") + zip_strerror(archive.get()));
     }
     archive.release();  // zip_close freed it
-    if (state.failure) std::rethrow_exception(state.failure);
+    if (auto failure = state.first_failure()) std::rethrow_exception(failure);
 }
 
 }  // namespace raycl::packaging

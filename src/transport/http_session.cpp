@@ -6,10 +6,13 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/file.hpp>
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 
 namespace raycl::transport {
 
@@ -23,6 +26,7 @@ using core::transport_failure;
 namespace {
 
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t max_recorded_chunks = 1u << 20;
 
 http::verb to_verb(core::http_method method) {
     switch (method) {
@@ -53,37 +57,50 @@ public:
     /// Writes the request and reads the whole response (bounded by `read_timeout`).
     asio::awaitable<http_response> exchange(const session_settings& settings, const http_request& request,
                                             seconds read_timeout, bool& keep_alive) {
-        http::request<http::string_body> message{to_verb(request.method), request.target, 11};
-        message.set(http::field::host, host_header(settings.endpoint));
-        for (const auto& [name, value] : settings.headers) message.set(name, value);
-        if (request.json_body) message.set(http::field::content_type, "application/json");
-        if (!request.body.empty() || request.method == core::http_method::post ||
-            request.method == core::http_method::put) {
-            message.body() = request.body;
-            message.prepare_payload();
+        auto& lowest = stream_.tcp();
+        lowest.expires_after(to_steady(read_timeout));
+        bool body_cut_short = false;  // the server stopped taking the body: it may have answered
+        if (request.body_file) {
+            body_cut_short = co_await write_file_request(settings, request, read_timeout);
+        } else {
+            http::request<http::string_body> message{to_verb(request.method), request.target, 11};
+            set_header(message, settings, request);
+            if (!request.body.empty() || request.method == core::http_method::post ||
+                request.method == core::http_method::put) {
+                message.body() = request.body;
+                message.prepare_payload();
+            }
+            auto [write_ec, written] = co_await http::async_write(stream_, message, as_tuple_awaitable);
+            (void)written;
+            if (write_ec) fail_exchange(write_ec, false);
         }
-        message.keep_alive(true);
 
         http::response_parser<http::string_body> parser;
         parser.body_limit(settings.max_response_bytes);
         parser.header_limit(64 * 1024);
+        std::vector<std::size_t> chunk_starts;
+        auto on_chunk_header = [&](std::uint64_t size, beast::string_view, beast::error_code& ec) {
+            if (size == 0) return;  // the last chunk
+            // Bounded: a hostile server sending one-byte chunks must not grow this beyond 8 MiB.
+            if (chunk_starts.size() >= max_recorded_chunks)
+                ec = http::error::body_limit;
+            else
+                chunk_starts.push_back(parser.get().body().size());  // before the chunk's bytes
+        };
+        if (request.record_chunk_starts) parser.on_chunk_header(on_chunk_header);
 
-        auto& lowest = stream_.tcp();
-        lowest.expires_after(to_steady(read_timeout));
-        auto [write_ec, written] = co_await http::async_write(stream_, message, as_tuple_awaitable);
-        (void)written;
-        if (write_ec) fail_exchange(write_ec, false);
         auto [read_ec, read] = co_await http::async_read(stream_, buffer_, parser, as_tuple_awaitable);
         (void)read;
         if (read_ec) fail_exchange(read_ec, parser.got_some());
         lowest.expires_never();
         ++responses_;
         auto& response = parser.get();
-        keep_alive = response.keep_alive() && !parser.need_eof();
+        keep_alive = !body_cut_short && response.keep_alive() && !parser.need_eof();
         http_response result;
         result.status = static_cast<int>(response.result_int());
         result.content_type = std::string(response[http::field::content_type]);
         result.body = std::move(response.body());
+        result.chunk_starts = std::move(chunk_starts);
         co_return result;
     }
 
@@ -96,6 +113,63 @@ public:
     bool is_open() noexcept { return stream_.is_open(); }
 
 private:
+    template <class Message>
+    static void set_header(Message& message, const session_settings& settings, const http_request& request) {
+        message.set(http::field::host, host_header(settings.endpoint));
+        for (const auto& [name, value] : settings.headers) message.set(name, value);
+        if (request.json_body) message.set(http::field::content_type, "application/json");
+        message.keep_alive(true);
+    }
+
+    // The header, then the file in pieces read from its first byte, each piece written within
+    // the read timeout. Returns true when the server closed or reset the connection before it
+    // took the whole body: it may have answered first (a 413), which the caller then reads.
+    asio::awaitable<bool> write_file_request(const session_settings& settings, const http_request& request,
+                                             seconds read_timeout) {
+        const core::file_body& body = *request.body_file;
+        beast::file file;
+        boost::system::error_code open_ec;
+        file.open(body.path.c_str(), beast::file_mode::scan, open_ec);
+        if (open_ec) throw failure(transport_failure::body_unreadable, "cannot open it: " + open_ec.message());
+
+        http::request<http::empty_body> message{to_verb(request.method), request.target, 11};
+        set_header(message, settings, request);
+        message.content_length(body.size);
+        http::request_serializer<http::empty_body> serializer(message);
+        auto [header_ec, header_bytes] = co_await http::async_write_header(stream_, serializer, as_tuple_awaitable);
+        (void)header_bytes;
+        if (header_ec) fail_exchange(header_ec, false);
+
+        const auto piece = std::make_unique<char[]>(upload_piece_bytes);
+        auto& lowest = stream_.tcp();
+        std::uint64_t sent = 0;
+        if (body.progress) body.progress(0, body.size);
+        while (sent < body.size) {
+            const auto wanted = static_cast<std::size_t>(std::min<std::uint64_t>(upload_piece_bytes, body.size - sent));
+            boost::system::error_code read_ec;
+            const std::size_t got = file.read(piece.get(), wanted, read_ec);
+            if (read_ec) throw failure(transport_failure::body_unreadable, "cannot read it: " + read_ec.message());
+            if (got == 0) throw failure(transport_failure::body_unreadable, "it became shorter while it was sent");
+            lowest.expires_after(to_steady(read_timeout));
+            auto [write_ec, written] =
+                co_await asio::async_write(stream_, asio::buffer(piece.get(), got), as_tuple_awaitable);
+            (void)written;
+            if (write_ec) {
+                if (is_closed_by_peer(write_ec)) co_return true;
+                fail_exchange(write_ec, false);
+            }
+            sent += got;
+            if (body.progress) body.progress(sent, body.size);
+        }
+        lowest.expires_after(to_steady(read_timeout));
+        co_return false;
+    }
+
+    static bool is_closed_by_peer(boost::system::error_code ec) noexcept {
+        return ec == asio::error::connection_reset || ec == asio::error::broken_pipe || ec == asio::error::eof ||
+               ec == ssl::error::stream_truncated;
+    }
+
     [[noreturn]] void fail_exchange(boost::system::error_code ec, bool got_response_bytes) {
         if (ec == beast::error::timeout)
             throw failure(transport_failure::read_timeout, "no complete response within the read timeout");

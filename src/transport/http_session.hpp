@@ -31,13 +31,24 @@ struct http_request {
     std::string target;
     std::string body;
     bool json_body = false;
+    /// When set, the body is streamed from this file, from its first byte at every send, in
+    /// pieces of at most `upload_piece_bytes`; memory does not grow with its size.
+    std::shared_ptr<const core::file_body> body_file{};
+    /// Record where the response's HTTP chunks start (http_response::chunk_starts).
+    bool record_chunk_starts = false;
 };
+
+/// Largest piece of a file body held in memory at once.
+inline constexpr std::size_t upload_piece_bytes = std::size_t{256} << 10;
 
 /// A complete response.
 struct http_response {
     int status = 0;
     std::string body;
     std::string content_type;
+    /// Offsets in `body` where the server's HTTP chunks start (empty when the body was not
+    /// chunked): Ray <= 2.44 frames `/api/v0/logs/*` bodies per chunk (core/log_framing.hpp).
+    std::vector<std::size_t> chunk_starts;
 };
 
 /// The transport's one exception: an operation failed below HTTP. `reason()` is all the facade
@@ -91,6 +102,10 @@ public:
     /// Sends one request and reads its response on a pooled or new connection. Throws
     /// transport::failure (a pooled connection the server had closed is `stale_connection`).
     /// Honours the awaiting coroutine's cancellation: the connection is then closed.
+    /// `read_timeout` bounds the whole exchange, except for a file body: each of its pieces
+    /// must then be written within it (a stalled upload is a `read_timeout`), and the response
+    /// read after the body within it again. A server that answers before taking the whole body
+    /// (a 413) and closes is heard: its answer is returned.
     boost::asio::awaitable<http_response> send(const http_request& request, seconds connect_timeout,
                                                seconds read_timeout);
 

@@ -81,7 +81,7 @@ public:
         co_return std::nullopt;
     }
 
-    asio::awaitable<std::optional<std::span<const std::string_view>>> read() override {
+    asio::awaitable<std::optional<std::span<const log_piece>>> read() override {
         if (std::exchange(too_large_, false)) throw too_large();
         buffer_.consume(buffer_.size());
         ends_.clear();
@@ -109,13 +109,13 @@ public:
         if (ec && !ends_.empty()) deferred_error_ = std::exchange(ec, {});  // after these messages
         if (!ec) {
             const auto* data = static_cast<const char*>(buffer_.cdata().data());
-            views_.clear();
+            pieces_.clear();
             std::size_t begin = 0;
             for (const std::size_t end : ends_) {
-                views_.emplace_back(data + begin, end - begin);
+                pieces_.push_back(log_piece{std::string_view(data + begin, end - begin), true});
                 begin = end;
             }
-            co_return std::span<const std::string_view>(views_);
+            co_return std::span<const log_piece>(pieces_);
         }
         // Over TLS a server that skips close_notify after its close frame shows as a truncated stream.
         if (ec == websocket::error::closed ||
@@ -137,8 +137,8 @@ private:
     std::string target_;
     websocket::stream<tcp_or_tls_stream> socket_;
     beast::flat_buffer buffer_;
-    std::vector<std::size_t> ends_;        ///< where each message of the last read ends in buffer_
-    std::vector<std::string_view> views_;  ///< the messages of the last read
+    std::vector<std::size_t> ends_;  ///< where each message of the last read ends in buffer_
+    std::vector<log_piece> pieces_;  ///< the messages of the last read
     boost::system::error_code deferred_error_;
     bool too_large_ = false;  ///< a message over the cap followed the messages of the last read
 
@@ -169,31 +169,31 @@ public:
         auto [write_ec, written] = co_await http::async_write(stream_, request, as_tuple_awaitable);
         (void)written;
         if (write_ec) fail_open(write_ec, closed_, "sending the log stream request failed");
-        start_log_stream_parser(parser_);
+        body_.emplace();
         auto [header_ec, header_bytes] =
-            co_await http::async_read_header(stream_, buffer_, *parser_, as_tuple_awaitable);
+            co_await http::async_read_header(stream_, buffer_, body_->parser(), as_tuple_awaitable);
         (void)header_bytes;
         if (header_ec) fail_open(header_ec, closed_, "reading the log stream header failed");
-        const int status = static_cast<int>(parser_->get().result_int());
+        const int status = static_cast<int>(body_->parser().get().result_int());
         if (status == 200) {
             lowest.expires_never();
             co_return std::nullopt;
         }
         refusal refused{status, {}};
-        while (!parser_->is_done() && refused.body.size() < max_error_body) {
-            auto chunk = co_await read_body_some();
-            if (!chunk) break;
-            refused.body.append(*chunk);
+        while (!body_->parser().is_done() && refused.body.size() < max_error_body) {
+            auto piece = co_await read_body_some();
+            if (!piece) break;
+            refused.body.append(piece->data);
         }
         lowest.expires_never();
         co_return refused;
     }
 
-    asio::awaitable<std::optional<std::span<const std::string_view>>> read() override {
-        auto body = co_await read_body_some();
-        if (!body) co_return std::nullopt;
-        view_ = *body;
-        co_return std::span<const std::string_view>(&view_, 1);
+    asio::awaitable<std::optional<std::span<const log_piece>>> read() override {
+        auto piece = co_await read_body_some();
+        if (!piece) co_return std::nullopt;
+        piece_ = *piece;
+        co_return std::span<const log_piece>(&piece_, 1);
     }
 
     void close() noexcept override {
@@ -203,18 +203,21 @@ public:
 
 private:
     /// Reads until some body bytes arrived (chunk headers alone don't count) or the body ended.
-    asio::awaitable<std::optional<std::string_view>> read_body_some() {
+    /// One read parses a chunk header or a piece of one chunk (log_stream_body), so the bytes
+    /// returned never span two chunks.
+    asio::awaitable<std::optional<log_piece>> read_body_some() {
+        auto& parser = body_->parser();
         for (;;) {
-            if (parser_->is_done()) co_return std::nullopt;
-            lend_chunk(*parser_, chunk_.get(), log_stream_chunk_size);
-            auto [ec, bytes] = co_await http::async_read_some(stream_, buffer_, *parser_, as_tuple_awaitable);
+            if (parser.is_done()) co_return std::nullopt;
+            body_->lend(chunk_.get(), log_stream_chunk_size);
+            auto [ec, bytes] = co_await http::async_read_some(stream_, buffer_, parser, as_tuple_awaitable);
             (void)bytes;
-            const std::size_t received = log_stream_chunk_size - parser_->get().body().size;
+            const std::size_t received = body_->received(log_stream_chunk_size);
             if (ec && ec != http::error::need_buffer) {
-                if (ec == http::error::end_of_stream && parser_->is_done()) co_return std::nullopt;
+                if (ec == http::error::end_of_stream && parser.is_done()) co_return std::nullopt;
                 fail_read(ec, closed_, "log stream connection lost");
             }
-            if (received > 0) co_return std::string_view(chunk_.get(), received);
+            if (received > 0) co_return log_piece{std::string_view(chunk_.get(), received), body_->take_chunk_start()};
         }
     }
 
@@ -222,8 +225,8 @@ private:
     std::string target_;
     tcp_or_tls_stream stream_;
     beast::flat_buffer buffer_;
-    std::optional<log_stream_parser> parser_;
-    std::string_view view_;  ///< the bytes of the last read
+    std::optional<log_stream_body> body_;
+    log_piece piece_;  ///< the bytes of the last read
     /// Not zero-filled: the kernel only makes resident the pages reads actually reach, so 1,000
     /// open streams of small chunks don't cost 64 MiB.
     std::unique_ptr<char[]> chunk_ = std::make_unique_for_overwrite<char[]>(log_stream_chunk_size);

@@ -27,7 +27,7 @@ struct shell_home {
     shell_home() {
         char pattern[] = "/tmp/raycl-cli-shell-XXXXXX";
         root = ::mkdtemp(pattern);
-        fs::create_symlink(RAYCL_CLI_BINARY, root + "/raycl");
+        fs::create_symlink(raycl::test::cli_binary(), root + "/raycl");
         for (const char* shell : {"bash", "zsh", "fish"}) {
             const auto r = run_cli({"completion", shell});
             std::ofstream(root + "/raycl." + shell) << r.out;

@@ -1,21 +1,19 @@
 #!/usr/bin/env bash
-# packaging.deb: builds the Debian package of raycl in a scratch build tree (`cpack -G DEB`),
-# extracts it into a scratch root with `dpkg-deb -x` (no root needed, nothing installed on the
-# machine), and runs from that root: `raycl --version`, its man page and completion scripts,
-# and a find_package(raycl) consumer (test/packaging/consumer).
-#   deb_package.sh <source dir> <work dir> [cmake -D options of the calling tree]
+# packaging.deb: builds the Debian package of raycl from the calling build tree (`cpack -G DEB`
+# with that tree's CPackConfig.cmake: its install rules do not depend on the tests, so the
+# package is the one a tests-off tree makes, and nothing is compiled again), extracts it into a
+# scratch root with `dpkg-deb -x` (no root needed, nothing installed on the machine), and runs
+# from that root: `raycl --version`, its man page and completion scripts, and a
+# find_package(raycl) consumer (test/packaging/consumer).
+#   deb_package.sh <source dir> <build dir> <work dir>
 set -euo pipefail
-source_dir=$(cd "${1:?usage: deb_package.sh SOURCE_DIR WORK_DIR}" && pwd)
-work=${2:?usage: deb_package.sh SOURCE_DIR WORK_DIR}
-shift 2
+usage="usage: deb_package.sh SOURCE_DIR BUILD_DIR WORK_DIR"
+source_dir=$(cd "${1:?$usage}" && pwd)
+build=$(cd "${2:?$usage}" && pwd)
+work=${3:?$usage}
 rm -rf "$work" && mkdir -p "$work"
-# The calling tree's build type and warning flags, so the objects come from ccache.
-export CCACHE_NOHASHDIR=1
-cmake -S "$source_dir" -B "$work/build" -G Ninja "$@" -DRAYCL_BUILD_TESTS=OFF -DRAYCL_BUILD_EXAMPLES=OFF \
-      -DRAYCL_BUILD_BENCHMARKS=OFF -DRAYCL_INTEGRATION=OFF >"$work/configure.log"
-cmake --build "$work/build" -j 2 >"$work/build.log"
-(cd "$work/build" && cpack -G DEB >"$work/cpack.log")
-deb=$(ls "$work"/build/raycl_*.deb)
+cpack --config "$build/CPackConfig.cmake" -G DEB -B "$work/cpack" >"$work/cpack.log"
+deb=$(ls "$work"/cpack/raycl_*.deb)
 echo "package: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 info=$(dpkg-deb --info "$deb")  # held in a variable: `| grep -q` under pipefail fails on SIGPIPE
 grep -E '^ (Package|Version|Depends|Recommends):' <<<"$info"

@@ -23,7 +23,7 @@ using raycl::test::recorded_request;
 using raycl::test::reply;
 
 std::string recorded(const std::string& name) {
-    std::ifstream file(std::string(RAYCL_FIXTURE_DIR) + "/ray/" + name, std::ios::binary);
+    std::ifstream file(raycl::test::fixture_dir() + "/ray/" + name, std::ios::binary);
     std::ostringstream text;
     text << file.rdbuf();
     return text.str();

@@ -50,6 +50,33 @@ grep -q 'about to fail' "$work/submit_bad.out" || fail "submit_bad: missing outp
 run wait_bad job wait "$bad_id"
 expect_rc 1 wait_bad
 
+# ---- job submit --working-dir / --runtime-env / --dry-run: local code shipped ---------------
+proj=$work/project-$suffix
+mkdir -p "$proj/data" "$proj/.git"
+printf 'import helper\nprint(helper.VALUE)\nprint(open("data/in.txt").read().strip())\nimport os\nprint("ignored", os.path.exists("secret.txt"), os.path.exists(".git"))\n' >"$proj/main.py"
+printf 'VALUE = "cli-%s"\n' "$suffix" >"$proj/helper.py"
+printf 'data %s\n' "$suffix" >"$proj/data/in.txt"
+printf 'secret.txt\n' >"$proj/.gitignore"
+printf 'no\n' >"$proj/secret.txt"
+printf 'ref: x\n' >"$proj/.git/HEAD"
+printf 'env_vars:\n  RAYCL_CLI_MODE: "yaml"\n' >"$work/env.yaml"
+run dry job submit --dry-run --working-dir "$proj" --runtime-env "$work/env.yaml" -- "$python" main.py
+expect_rc 0 dry
+check_json "$work/dry.out" "job submit --dry-run"
+dry_uri=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["runtime_env"]["working_dir"])' "$work/dry.out")
+ray_uri=$("$python" "$(dirname "$0")/../integration/python/ray_client_package.py" uri "$proj")
+[ "$dry_uri" = "$ray_uri" ] || fail "dry-run URI $dry_uri differs from Ray's $ray_uri"
+wd_id=raycl-cli-wd-$suffix
+run submit_wd job submit --submission-id "$wd_id" --working-dir "$proj" --runtime-env "$work/env.yaml" \
+  -- "$python" main.py
+expect_rc 0 submit_wd
+grep -qx "cli-$suffix" "$work/submit_wd.out" || fail "submit_wd: the module was not imported: $(cat "$work/submit_wd.out")"
+grep -qx "data $suffix" "$work/submit_wd.out" || fail "submit_wd: the data file was not read"
+grep -qx "ignored False False" "$work/submit_wd.out" || fail "submit_wd: an ignored file or .git was shipped"
+run status_wd --output json job status "$wd_id"
+grep -qF "$ray_uri" "$work/status_wd.out" || fail "submit_wd: the job's runtime_env lacks $ray_uri"
+grep -qF RAYCL_CLI_MODE "$work/status_wd.out" || fail "submit_wd: the --runtime-env file's env_vars were not sent"
+
 # ---- list / status / logs --follow / stop / delete ------------------------------------------
 run list job list
 expect_rc 0 list

@@ -1,5 +1,7 @@
-// Runs the built `raycl` binary (RAYCL_CLI_BINARY) with captured stdout, stderr and exit code.
+// Runs the built `raycl` binary (raycl::test::cli_binary()) with captured stdout, stderr and exit code.
 #pragma once
+
+#include "support/test_paths.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -32,6 +34,8 @@ struct cli_run_options {
     std::string stdin_text;
     /// Sends SIGINT once this returns true for the stdout so far.
     std::function<bool(const std::string&)> interrupt_when;
+    /// Called with the stdout so far each time it grows (e.g. to break a cluster at a point).
+    std::function<void(const std::string&)> on_stdout;
     std::chrono::milliseconds timeout{60000};
 };
 
@@ -109,6 +113,7 @@ inline cli_result run_program(const std::string& program, const std::vector<std:
                 continue;
             }
             (i == 0 ? result.out : result.err).append(buffer, static_cast<std::size_t>(n));
+            if (i == 0 && options.on_stdout) options.on_stdout(result.out);
         }
         if (options.interrupt_when && !interrupted && options.interrupt_when(result.out)) {
             ::kill(pid, SIGINT);
@@ -123,7 +128,7 @@ inline cli_result run_program(const std::string& program, const std::vector<std:
 }
 
 inline cli_result run_cli(const std::vector<std::string>& args, const cli_run_options& options = {}) {
-    return run_program(RAYCL_CLI_BINARY, args, options);
+    return run_program(raycl::test::cli_binary(), args, options);
 }
 
 }  // namespace raycl::cli::test

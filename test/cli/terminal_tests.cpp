@@ -50,7 +50,7 @@ public:
         socket_ = "raycl-cli-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
         std::string line = "cd /tmp &&";
         for (const auto& [name, value] : env) line += " " + name + "=" + quoted(value);
-        line += " " + quoted(RAYCL_CLI_BINARY);
+        line += " " + quoted(raycl::test::cli_binary());
         for (const auto& arg : args) line += " " + quoted(arg);
         line += " " + shell_tail + "; echo \"[exit $?]\"; sleep 600";
         const auto r = tmux({"new-session", "-d", "-x", "100", "-y", "30", "-s", "t", line});

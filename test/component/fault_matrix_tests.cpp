@@ -251,7 +251,7 @@ BOOST_AUTO_TEST_CASE(slowloris_body_drip_is_408_at_the_read_timeout) {
 
 BOOST_AUTO_TEST_CASE(error_statuses_with_text_and_html_bodies) {
     const std::vector<std::pair<int, int>> cases = {{400, 400}, {401, 401}, {403, 403}, {404, 404},
-                                                    {405, 400}, {409, 400}, {413, 429}, {429, 429},
+                                                    {405, 400}, {409, 400}, {413, 413}, {429, 429},
                                                     {500, 500}, {502, 503}, {503, 503}, {504, 503}};
     const std::string html_page = "<!DOCTYPE html><html><head><title>Bad</title></head><body><h1>Error</h1>" +
                                   std::string(50 * 1024, 'x') + "</body></html>";

@@ -4,6 +4,7 @@
 
 #include "support/fake_dashboard.hpp"
 #include "support/run_sync.hpp"
+#include "support/test_paths.hpp"
 #include "support/test_printing.hpp"
 
 #include <raycl/raycl.hpp>
@@ -37,7 +38,7 @@ inline client_options options_for(const fake_dashboard& dashboard) {
 
 /// A recorded real-Ray payload from test/fixtures/ray.
 inline std::string ray_fixture(const std::string& name) {
-    std::ifstream file(std::string(RAYCL_FIXTURE_DIR) + "/ray/" + name, std::ios::binary);
+    std::ifstream file(fixture_dir() + "/ray/" + name, std::ios::binary);
     if (!file) throw std::runtime_error("missing fixture " + name);
     std::ostringstream text;
     text << file.rdbuf();

@@ -217,13 +217,19 @@ BOOST_AUTO_TEST_CASE(deploy_and_shutdown) {
     BOOST_TEST(dashboard.requests().size() == 3u);
 }
 
-BOOST_AUTO_TEST_CASE(serve_not_installed_is_503) {
+BOOST_AUTO_TEST_CASE(serve_not_installed_is_501_unsupported) {
     fake_dashboard dashboard;
+    // Ray's text (serve_head.py validate_endpoint).
     dashboard.expect("GET", "/api/serve/applications/")
-        .reply_with(reply::text(501, "Serve dependencies are not installed"))
+        .reply_with(reply::text(501, "Serve dependencies are not installed. Please run `pip install \"ray[serve]\"`."))
         .repeatedly();
     client ray(options_for(dashboard));
-    BOOST_TEST(expect_error(ray.list_serve_applications()).status() == 503);
+    const auto error = expect_error(ray.list_serve_applications());
+    BOOST_TEST(error.status() == 501);
+    BOOST_TEST(error.kind() == error_kind::unsupported);
+    BOOST_TEST(error.message().find("HTTP 501: Serve dependencies are not installed") != std::string::npos,
+               error.message());
+    BOOST_TEST(dashboard.request_count("GET", "/api/serve/applications/") == 1u);  // not retried
 }
 
 BOOST_AUTO_TEST_SUITE_END()

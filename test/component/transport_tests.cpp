@@ -22,8 +22,8 @@ BOOST_AUTO_TEST_SUITE(component_transport)
 
 BOOST_AUTO_TEST_CASE(http_statuses_map_to_the_seed_table) {
     const std::vector<std::pair<int, int>> cases = {{400, 400}, {401, 401}, {403, 403}, {404, 404}, {405, 400},
-                                                    {408, 408}, {422, 400}, {429, 429}, {500, 500}, {501, 503},
-                                                    {502, 503}, {503, 503}, {504, 503}, {599, 500}};
+                                                    {408, 408}, {413, 413}, {422, 400}, {429, 429}, {500, 500},
+                                                    {501, 501}, {502, 503}, {503, 503}, {504, 503}, {599, 500}};
     for (const auto& [http_status, expected] : cases) {
         fake_dashboard dashboard;
         dashboard.expect("GET", "/api/version").reply_with(reply::text(http_status, "<html>nope</html>")).repeatedly();

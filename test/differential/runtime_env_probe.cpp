@@ -24,6 +24,7 @@ json::object run(const json::object& request) {
     if (const json::value* v = request.if_contains("variables"))
         for (const auto& entry : v->as_object()) variables[entry.key()] = std::string(entry.value().as_string());
     raycl::packaging::packaging_environment environment = raycl::packaging::packaging_environment::system();
+    environment.cache_directory.reset();  // every tree hashed from its bytes
     environment.files.cwd = std::string(request.at("cwd").as_string());
     environment.variables.get_variable = [variables](const char* name) -> std::optional<std::string> {
         auto it = variables.find(name);
@@ -32,7 +33,8 @@ json::object run(const json::object& request) {
     };
     const std::filesystem::path zip_dir(std::string(request.at("zip_dir").as_string()));
     raycl::packaging_options options;
-    if (const json::value* c = request.if_contains("compress")) options.compress = c->as_bool();
+    if (const json::value* c = request.if_contains("compress"))
+        options.compression = c->as_bool() ? raycl::package_compression::always : raycl::package_compression::never;
 
     const raycl::prepared_runtime_env prepared =
         raycl::packaging::prepare_runtime_env(request.at("runtime_env").as_object(), environment, options);

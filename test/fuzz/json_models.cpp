@@ -2,16 +2,24 @@
 // them). Input: one selector byte choosing the decoder, then the response body.
 //  0 version, 1 job details, 2 job list, 3 job logs, 4 stopped, 5 deleted, 6 submission id,
 //  7 state list of nodes, 8 of tasks, 9 of actors, 10 Serve instance (+ serve_config_without
-//  for every application and for a missing one), 11 node row, 12 task row, 13 actor row.
+//  for every application and for a missing one), 11 node row, 12 task row, 13 actor row,
+//  14 state list of objects, 15 of placement groups, 16 of workers, 17 of runtime envs, 18 of
+//  cluster events, 19 task summary, 20 actor summary, 21 object summary, 22 cluster status text,
+//  23 structured cluster status, 24 log file list, 25 the task log target's state (attempt 0 of
+//  the rows, its byte range within them).
 // Checked: the only exception is client_error (protocol_error 500 for a malformed body or a
 // wrong/missing field, server_error 500 for a failed state query) with a bounded message free
 // of control characters; decoded lists keep every row; Serve applications come sorted; the
-// config without an application keeps exactly the other declarative applications.
+// config without an application keeps exactly the other declarative applications; summary
+// groups come sorted; a task attempt's log end is never negative; log file lists keep every
+// category.
 #include "fuzz_support.hpp"
 
+#include "core/log_targets.hpp"
 #include "core/models_json.hpp"
 #include "core/requests.hpp"
 #include "core/responses.hpp"
+#include "core/state_json.hpp"
 
 #include <raycl/error.hpp>
 
@@ -22,7 +30,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int decoders = 14;
+constexpr int decoders = 26;
 
 void check_error(const client_error& error) {
     RAYCL_FUZZ_CHECK(error.status() == 500);
@@ -68,6 +76,25 @@ void serve(const json::value& body) {
             if (name == names.back()) RAYCL_FUZZ_CHECK(error.status() == 404 || instance.find(name));
         }
     }
+}
+
+template <class Summary>
+void check_sorted(const Summary& summary) {
+    RAYCL_FUZZ_CHECK(std::is_sorted(summary.groups.begin(), summary.groups.end(), [](const auto& a, const auto& b) {
+        if constexpr (requires { a.key; })
+            return a.key < b.key;
+        else if constexpr (requires { a.class_name; })
+            return a.class_name < b.class_name;
+        else
+            return a.call_site < b.call_site;
+    }));
+}
+
+void task_log_state(const json::value& body) {
+    const auto rows = core::decode_state_list(body, &core::decode_task).items;
+    core::task_log_target target(raycl::log_target::task(std::string(48, 'a'), 0), log_suffix::out);
+    const core::target_state state = target.state_of(rows);
+    if (state.log_end) RAYCL_FUZZ_CHECK(state.finished);
 }
 
 }  // namespace
@@ -120,6 +147,52 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 break;
             case 13:
                 core::decode_actor(body);
+                break;
+            case 14:
+                RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_object).items.size() == state_rows(body));
+                break;
+            case 15:
+                RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_placement_group).items.size() ==
+                                 state_rows(body));
+                break;
+            case 16:
+                RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_worker).items.size() == state_rows(body));
+                break;
+            case 17:
+                RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_runtime_env).items.size() ==
+                                 state_rows(body));
+                break;
+            case 18:
+                RAYCL_FUZZ_CHECK(core::decode_state_list(body, core::decode_cluster_event).items.size() ==
+                                 state_rows(body));
+                break;
+            case 19:
+                check_sorted(core::decode_task_summary(body));
+                break;
+            case 20:
+                check_sorted(core::decode_actor_summary(body));
+                break;
+            case 21:
+                check_sorted(core::decode_object_summary(body));
+                break;
+            case 22:
+                core::decode_cluster_status_text(body);
+                break;
+            case 23: {
+                cluster_status status;
+                core::decode_cluster_status(body, status);
+                RAYCL_FUZZ_CHECK(!status.raw.empty() || body.at("data").as_object().empty());
+                break;
+            }
+            case 24: {
+                const auto list = core::decode_log_file_list(body);
+                std::size_t files = 0;
+                for (const auto& [category, names] : list.categories) files += names.size();
+                RAYCL_FUZZ_CHECK(list.files().size() == files);
+                break;
+            }
+            case 25:
+                task_log_state(body);
                 break;
         }
     } catch (const client_error& error) {

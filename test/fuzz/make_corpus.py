@@ -86,6 +86,22 @@ def http_stream():
     write("http_stream", "error_404", header + http_response(fixture("error_job_logs_not_found.txt"), "404 Not Found"))
     write("http_stream", "error_500", header + http_response(fixture("error_logs_stream_job_pending.txt"),
                                                              "500 Internal Server Error", chunk=50))
+    # Ray <= 2.44: a status byte per chunk (bit 7 of the policy byte), the chunks as Ray wrote them.
+    framed = bytes([5, 31, 0x80, 64])
+    for version, name in [("2.44.1", "logs_stream_running_job.txt"), ("2.9.3", "logs_stream_running_job.txt"),
+                          ("2.44.1", "error_logs_stream_unknown_submission.txt"), ("2.32.0", "logs_file_lines3.txt")]:
+        body = fixture(f"{version}/{name}")
+        sizes = [c["size"] for c in json.loads(fixture(f"{version}/{name}.chunks.json"))]
+        out = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+        at = 0
+        for size in sizes:
+            out += f"{size:x}\r\n".encode() + body[at:at + size] + b"\r\n"
+            at += size
+        write("http_stream", f"leading_byte_{version}_{name.removesuffix('.txt')}", framed + out + b"0\r\n\r\n")
+    # An in-band error after log chunks, and a chunk without its status byte (a proxy re-chunked).
+    write("http_stream", "leading_byte_error_after_data", framed + http_chunks(
+        [b"1tick 0\n", b"1tick 1\n", b"0Closing HTTP stream due to internal server error.\nFile gone."]))
+    write("http_stream", "leading_byte_rechunked", framed + http_chunks([b"1tick 0\ntick", b" 1\n"]))
 
 
 JSON_DECODERS = {  # selector byte (target's dispatch table) -> fixtures
@@ -104,6 +120,19 @@ JSON_DECODERS = {  # selector byte (target's dispatch table) -> fixtures
     9: ["state_actors.json", "state_actors_limit1.json", "state_actors_filter_state_dead_limit1.json"],
     10: ["serve_get_running.json", "serve_get_mixed.json", "serve_get_deploying.json",
          "serve_get_not_running.json", "serve_get_after_validation_errors.json", "serve_get_mixed_declarative.json"],
+    14: ["state_objects.json", "state_objects_filter_pid.json", "error_state_objects_unknown_filter_key.json"],
+    15: ["state_placement_groups.json", "state_placement_groups_detail.json"],
+    16: ["state_workers.json", "state_workers_detail.json", "state_workers_filter_pid.json"],
+    17: ["state_runtime_envs.json", "state_runtime_envs_detail.json"],
+    18: ["state_cluster_events.json", "state_cluster_events_detail.json"],
+    19: ["state_tasks_summarize_func_name.json", "state_tasks_summarize_lineage.json",
+         "state_tasks_summarize_filtered.json"],
+    20: ["state_actors_summarize.json"],
+    21: ["state_objects_summarize.json"],
+    22: ["cluster_status_format1.json"],
+    23: ["cluster_status_format0.json"],
+    24: ["logs_list_head.json", "logs_list_glob.json", "error_logs_list_no_node.json"],
+    25: ["state_tasks_detail_flaky.json", "state_tasks_detail_to_stdout.json", "state_tasks_detail_actor_task.json"],
 }
 
 
@@ -182,6 +211,13 @@ def runtime_env():
         "uri": b'\x00{"working_dir": "https://h/app.zip?sig=1", "py_modules": ["s3://b/x.whl", "local://rel"]}',
     }
     write_all("runtime_env", seeds)
+
+
+def http_chunks(chunks, status="200 OK"):
+    out = f"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n".encode()
+    for piece in chunks:
+        out += f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
+    return out + b"0\r\n\r\n"
 
 
 def main():

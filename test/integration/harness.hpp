@@ -2,7 +2,9 @@
 // scripts/ray-cluster.sh writes), a synchronous runner, and job entrypoints.
 #pragma once
 
+#include "core/ray_version.hpp"
 #include "support/run_sync.hpp"
+#include "support/test_paths.hpp"
 #include "support/test_printing.hpp"
 
 #include <raycl/raycl.hpp>
@@ -12,9 +14,11 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -25,14 +29,24 @@ namespace asio = boost::asio;
 
 /// Settings of the cluster under test, read from $RAYCL_TEST_ENV_FILE (KEY=VALUE lines).
 struct cluster_settings {
-    std::string address;     ///< RAYCL_TEST_ADDRESS
-    std::string auth;        ///< RAYCL_TEST_AUTH: "token" or "disabled"
-    std::string token;       ///< RAYCL_TEST_TOKEN
-    std::string serve_port;  ///< RAYCL_TEST_SERVE_PORT
-    std::string venv;        ///< RAYCL_TEST_VENV
+    std::string address;      ///< RAYCL_TEST_ADDRESS
+    std::string auth;         ///< RAYCL_TEST_AUTH: "token" or "disabled"
+    std::string token;        ///< RAYCL_TEST_TOKEN
+    std::string serve_port;   ///< RAYCL_TEST_SERVE_PORT
+    std::string venv;         ///< RAYCL_TEST_VENV
+    std::string ray_version;  ///< RAYCL_TEST_RAY_VERSION: the cluster's release, e.g. "2.44.1"
+    std::string gcs_address;  ///< RAYCL_TEST_GCS_ADDRESS (for Ray's own `ray status`)
 
     bool token_auth() const { return auth == "token"; }
     std::string python() const { return venv + "/bin/python"; }
+    /// The cluster's release as the client's version gates see it.
+    core::server_version server() const { return core::server_version::exactly(*core::parse_ray_release(ray_version)); }
+    /// Whether the cluster's release has `feature` (core::capabilities(), docs/ray-versions.md).
+    bool has(core::capability feature) const { return core::check(server(), feature) == core::support::yes; }
+    /// The release is at least major.minor.patch.
+    bool at_least(int major, int minor, int patch = 0) const {
+        return server().release >= core::ray_release{major, minor, patch};
+    }
 };
 
 inline const cluster_settings& cluster() {
@@ -53,9 +67,12 @@ inline const cluster_settings& cluster() {
                 value = value.substr(1, value.size() - 2);
             values[line.substr(0, eq)] = value;
         }
-        cluster_settings s{values["RAYCL_TEST_ADDRESS"], values["RAYCL_TEST_AUTH"], values["RAYCL_TEST_TOKEN"],
-                           values["RAYCL_TEST_SERVE_PORT"], values["RAYCL_TEST_VENV"]};
+        cluster_settings s{values["RAYCL_TEST_ADDRESS"],    values["RAYCL_TEST_AUTH"], values["RAYCL_TEST_TOKEN"],
+                           values["RAYCL_TEST_SERVE_PORT"], values["RAYCL_TEST_VENV"], values["RAYCL_TEST_RAY_VERSION"],
+                           values["RAYCL_TEST_GCS_ADDRESS"]};
         if (s.address.empty()) throw std::runtime_error(std::string("no RAYCL_TEST_ADDRESS in ") + path);
+        if (!core::parse_ray_release(s.ray_version))
+            throw std::runtime_error(std::string("no RAYCL_TEST_RAY_VERSION in ") + path);
         return s;
     }();
     return settings;
@@ -71,28 +88,54 @@ inline client_options cluster_options() {
     return options;
 }
 
-/// `<venv python> <test/integration/python/script> args`
-inline std::string python_entrypoint(const std::string& script, const std::string& args = "") {
-    return cluster().python() + " " + RAYCL_TEST_PYTHON_DIR "/" + script + (args.empty() ? "" : " " + args);
+/// The standard output of a shell command (run with popen), "" when it could not start.
+inline std::string command_output(const std::string& command) {
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+    if (!pipe) return {};
+    std::string out;
+    char buffer[4096];
+    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe.get())) out.append(buffer, n);
+    return out;
 }
 
-/// Ray 2.60's job supervisor writes two lines of its own at the top of every driver log:
-/// "<date> <time>,<ms>\tINFO job_manager.py:<n> -- Runtime env is setting up.\n" and
-/// "Running entrypoint for job <id>: <entrypoint>\n". Checks that exactly these come first and
-/// returns what the entrypoint itself printed.
+/// `<venv python> <test/integration/python/script> args`
+inline std::string python_entrypoint(const std::string& script, const std::string& args = "") {
+    return cluster().python() + " " + python_dir() + "/" + script + (args.empty() ? "" : " " + args);
+}
+
+/// What the entrypoint printed: `logs` without the lines Ray writes into a driver log itself,
+/// each checked. Ray's job supervisor writes, depending on the release, "<date> <time>,<ms>\tINFO
+/// job_manager.py:<n> -- Runtime env is setting up." (2.23+) and "Running entrypoint for job
+/// <id>: <entrypoint>" (2.52+), each exactly once, not always first (the supervisor and the
+/// driver write the same file, and under load a printed line can come before them). The driver's
+/// own warnings go to the same file: Ray 2.52's "worker.py:<n>: FutureWarning: Tip: ..." (and its
+/// "  warnings.warn(" line) and "(raylet) ..." lines relayed from the raylet.
 inline std::string entrypoint_output(const std::string& logs, const std::string& id, const std::string& entrypoint) {
-    const auto first_end = logs.find('\n');
-    BOOST_TEST_REQUIRE(first_end != std::string::npos, "no preamble in: " << logs);
-    const std::string first = logs.substr(0, first_end);
-    BOOST_TEST(first.find("INFO job_manager.py:") != std::string::npos, first);
-    const std::string suffix = " -- Runtime env is setting up.";
-    BOOST_TEST(
-        (first.size() > suffix.size() && first.compare(first.size() - suffix.size(), suffix.size(), suffix) == 0),
-        first);
-    const std::string second = "Running entrypoint for job " + id + ": " + entrypoint + "\n";
-    BOOST_TEST_REQUIRE(logs.compare(first_end + 1, second.size(), second) == 0,
-                       "second line is not '" << second << "' in: " << logs.substr(0, 400));
-    return logs.substr(first_end + 1 + second.size());
+    std::string printed;
+    int setup_lines = 0, running_lines = 0;
+    bool after_warning = false;
+    for (std::size_t start = 0; start < logs.size();) {
+        auto end = logs.find('\n', start);
+        end = end == std::string::npos ? logs.size() : end + 1;
+        const std::string line = logs.substr(start, end - start);
+        start = end;
+        const bool continues_warning = after_warning && line.rfind("  ", 0) == 0;
+        after_warning = false;
+        if (line.find("INFO job_manager.py:") != std::string::npos &&
+            line.find(" -- Runtime env is setting up.") != std::string::npos) {
+            ++setup_lines;
+        } else if (line == "Running entrypoint for job " + id + ": " + entrypoint + "\n") {
+            ++running_lines;
+        } else if (line.find("/ray/_private/worker.py:") != std::string::npos &&
+                   line.find("Warning: ") != std::string::npos) {
+            after_warning = true;
+        } else if (!continues_warning && line.rfind("(raylet) ", 0) != 0) {
+            printed += line;
+        }
+    }
+    BOOST_TEST(setup_lines == (cluster().at_least(2, 23) ? 1 : 0), "in: " << logs.substr(0, 400));
+    BOOST_TEST(running_lines == (cluster().at_least(2, 52) ? 1 : 0), "in: " << logs.substr(0, 400));
+    return printed;
 }
 
 /// Waits (bounded) for the job to reach `wanted` or a terminal status; returns the job.

@@ -15,13 +15,7 @@ namespace json = boost::json;
 
 /// GET through the Serve HTTP proxy on loopback with curl; returns the body ("" on failure).
 std::string http_get(const std::string& url) {
-    std::string command = "curl -s --max-time 10 " + url;
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-    if (!pipe) return {};
-    std::string body;
-    char buffer[4096];
-    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe.get())) body.append(buffer, n);
-    return body;
+    return command_output("curl -s --max-time 10 " + url);
 }
 
 json::object two_app_config() {
@@ -79,6 +73,54 @@ BOOST_AUTO_TEST_CASE(deploy_query_delete_one_app_then_shutdown) {
     BOOST_TEST(expect_error(ray.get_serve_application("raycl_echo")).status() == 404);
     BOOST_TEST(expect_error(ray.delete_serve_application("raycl_echo")).status() == 404);
 
+    run_sync(ray.shutdown_serve());
+    instance = wait_for_serve(ray, [](const serve_instance& i) { return i.applications.empty(); });
+    BOOST_TEST(instance.applications.empty());
+}
+
+// An application deployed from Python (serve.run) next to two from a config: the api_type
+// filter on every release (Ray ignores it before 2.50: raycl filters), and deleting one
+// declarative application, which Ray before 2.11 cannot do without removing the imperative
+// one too (raycl refuses there, before changing anything).
+BOOST_AUTO_TEST_CASE(imperative_and_declarative_applications_side_by_side) {
+    client ray(cluster_options());
+    run_sync(ray.deploy_serve_applications(two_app_config()));
+    const auto job =
+        run_sync(ray.submit_job(job_submission(python_entrypoint("serve_imperative_deploy.py")).with_num_cpus(0.1)));
+    wait_options wait;
+    wait.deadline = std::chrono::minutes(3);
+    const auto deployed = run_sync(ray.wait_for_job(job, wait));
+    BOOST_TEST_REQUIRE(deployed.status == job_status::succeeded, run_sync(ray.list_job_logs(job)));
+    auto instance = wait_for_serve(ray, [](const serve_instance& i) {
+        return running(i, "raycl_echo") && running(i, "raycl_hello") && running(i, "imperative_hello");
+    });
+    BOOST_TEST_REQUIRE(running(instance, "imperative_hello"));
+    BOOST_TEST(instance.find("imperative_hello")->source == "imperative");
+    BOOST_TEST(instance.find("raycl_echo")->source == "declarative");
+
+    const auto imperative = run_sync(ray.list_serve_applications(serve_api_type::imperative));
+    BOOST_TEST_REQUIRE(imperative.applications.size() == 1u);
+    BOOST_TEST(imperative.applications[0].name == "imperative_hello");
+    const auto declarative = run_sync(ray.list_serve_applications(serve_api_type::declarative));
+    BOOST_TEST(declarative.applications.size() == 2u);
+    BOOST_TEST(declarative.find("imperative_hello") == nullptr);
+
+    if (cluster().has(core::capability::serve_declarative_put_keeps_imperative)) {
+        run_sync(ray.delete_serve_application("raycl_echo"));
+        instance = wait_for_serve(ray, [](const serve_instance& i) { return i.find("raycl_echo") == nullptr; });
+        BOOST_TEST(instance.find("raycl_echo") == nullptr);
+        BOOST_TEST(running(instance, "raycl_hello"));
+        BOOST_TEST(running(instance, "imperative_hello"));  // Ray left it alone
+    } else {
+        const auto refused = expect_error(ray.delete_serve_application("raycl_echo"));
+        BOOST_TEST(refused.status() == 501, refused.what());
+        BOOST_TEST(refused.message().find("needs Ray 2.11.0 or later; the cluster runs Ray " + cluster().ray_version) !=
+                       std::string::npos,
+                   refused.what());
+        instance = run_sync(ray.list_serve_applications());
+        BOOST_TEST(running(instance, "raycl_echo"));  // nothing changed
+        BOOST_TEST(running(instance, "imperative_hello"));
+    }
     run_sync(ray.shutdown_serve());
     instance = wait_for_serve(ray, [](const serve_instance& i) { return i.applications.empty(); });
     BOOST_TEST(instance.applications.empty());

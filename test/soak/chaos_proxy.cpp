@@ -8,10 +8,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <random>
+#include <string>
 #include <thread>
 #include <unordered_map>
 
@@ -23,6 +26,22 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr std::chrono::milliseconds tick{100};
 constexpr std::size_t buffer_size = 16 * 1024;
+
+/// What a drawn request fault does to the answer of its request.
+enum class answer_fault { none, cut_before, cut_mid };
+
+/// The Content-Length of a request header (0 when absent or malformed).
+std::uint64_t content_length(std::string header) {
+    std::transform(header.begin(), header.end(), header.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const auto at = header.find("\r\ncontent-length:");
+    if (at == std::string::npos) return 0;
+    std::uint64_t value = 0;
+    for (auto i = header.find_first_not_of(' ', at + 17);
+         i < header.size() && std::isdigit(static_cast<unsigned char>(header[i])); ++i)
+        value = value * 10 + static_cast<std::uint64_t>(header[i] - '0');
+    return value;
+}
 }  // namespace
 
 /// One proxied connection: the client's socket and the upstream socket, pumped both ways.
@@ -36,6 +55,11 @@ public:
 
 private:
     void pump(tcp::socket& from, tcp::socket& to, std::array<char, buffer_size>& buffer);
+    /// Follows the client's requests through `n` bytes it sent; false when a fault cut the
+    /// connection before them (nothing is forwarded then).
+    bool follow_requests(const char* data, std::size_t n);
+    /// How many of the `n` answer bytes just read go to the client before a cut; n: no cut.
+    std::size_t answer_bytes_to_forward(std::size_t n);
     void finish();
 
     chaos_proxy::impl& owner_;
@@ -45,6 +69,14 @@ private:
     std::array<char, buffer_size> down_buffer_{};  // upstream -> client
     std::uint64_t id_;
     bool closed_ = false;
+    // Request following (only with request faults).
+    bool in_request_ = false;  // bytes of a request seen, not all of it yet
+    bool in_body_ = false;     // its header is complete
+    std::string head_;         // its header so far
+    std::uint64_t body_left_ = 0;
+    answer_fault planned_ = answer_fault::none;  // for the request being sent
+    answer_fault pending_ = answer_fault::none;  // for the answer to the last complete request
+    bool cut_after_write_ = false;               // the write under way is the last before a cut
 };
 
 struct chaos_proxy::impl {
@@ -54,10 +86,12 @@ struct chaos_proxy::impl {
     unsigned short upstream_port = 0;
     unsigned short port = 0;
     double cut_probability = 0;  // per tick
+    request_faults faults;
     std::mt19937_64 random;
     std::unordered_map<std::uint64_t, std::weak_ptr<proxy_connection>> live;  // on the thread
     std::uint64_t next_id = 1;
     std::atomic<std::uint64_t> accepted{0}, cuts_fin{0}, cuts_rst{0}, open{0}, bytes{0};
+    std::atomic<std::uint64_t> requests{0}, cuts_before_request{0}, cuts_after_request{0}, cuts_mid_response{0};
     std::thread thread;
     std::atomic<bool> stopped{false};
 
@@ -89,13 +123,18 @@ struct chaos_proxy::impl {
                 if (uniform(random) >= cut_probability) continue;
                 if (auto connection = weak.lock()) victims.push_back(std::move(connection));
             }
-            for (auto& victim : victims) {
-                const bool reset = uniform(random) < 0.5;
-                ++(reset ? cuts_rst : cuts_fin);
-                victim->cut(reset);
-            }
+            for (auto& victim : victims) cut_at_random(*victim);
             chaos();
         });
+    }
+
+    double uniform01() { return std::uniform_real_distribution<double>(0.0, 1.0)(random); }
+
+    /// Cuts `connection`, FIN or RST at random, and counts it.
+    void cut_at_random(proxy_connection& connection) {
+        const bool reset = uniform01() < 0.5;
+        ++(reset ? cuts_rst : cuts_fin);
+        connection.cut(reset);
     }
 
     void forget(std::uint64_t id) {
@@ -141,6 +180,19 @@ void proxy_connection::pump(tcp::socket& from, tcp::socket& to, std::array<char,
             self->cut(false);
             return;
         }
+        if (self->owner_.faults.any()) {
+            if (&from == &self->client_) {
+                if (!self->follow_requests(buffer.data(), n)) return;
+            } else {
+                const auto forward = self->answer_bytes_to_forward(n);
+                if (forward == 0 && n > 0) {
+                    self->owner_.cut_at_random(*self);
+                    return;
+                }
+                self->cut_after_write_ = forward < n;
+                n = forward;
+            }
+        }
         self->owner_.bytes += n;
         asio::async_write(to, asio::buffer(buffer.data(), n),
                           [self, &from, &to, &buffer](boost::system::error_code write_ec, std::size_t) {
@@ -149,9 +201,67 @@ void proxy_connection::pump(tcp::socket& from, tcp::socket& to, std::array<char,
                                   self->cut(false);
                                   return;
                               }
+                              if (self->cut_after_write_ && &to == &self->client_) {
+                                  self->owner_.cut_at_random(*self);
+                                  return;
+                              }
                               self->pump(from, to, buffer);
                           });
     });
+}
+
+bool proxy_connection::follow_requests(const char* data, std::size_t n) {
+    std::size_t i = 0;
+    for (;;) {
+        if (!in_request_) {
+            if (i == n) return true;
+            // The first byte of a new request: draw its fault.
+            in_request_ = true;
+            in_body_ = false;
+            head_.clear();
+            ++owner_.requests;
+            const auto& f = owner_.faults;
+            const double u = owner_.uniform01();
+            planned_ = answer_fault::none;
+            if (u < f.before_request) {
+                ++owner_.cuts_before_request;
+                owner_.cut_at_random(*this);
+                return false;
+            }
+            if (u < f.before_request + f.after_request)
+                planned_ = answer_fault::cut_before;
+            else if (u < f.before_request + f.after_request + f.mid_response)
+                planned_ = answer_fault::cut_mid;
+        }
+        if (!in_body_) {
+            const auto old = head_.size();
+            head_.append(data + i, n - i);
+            const auto end = head_.find("\r\n\r\n", old >= 3 ? old - 3 : 0);
+            if (end == std::string::npos) return true;  // the header goes on in the next read
+            const auto header_size = end + 4;
+            i += header_size - old;
+            head_.resize(header_size);
+            body_left_ = content_length(head_);
+            in_body_ = true;
+        }
+        const auto body = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, n - i));
+        body_left_ -= body;
+        i += body;
+        if (body_left_ > 0) return true;
+        in_request_ = false;  // complete: its answer gets the drawn fault
+        pending_ = planned_;
+    }
+}
+
+std::size_t proxy_connection::answer_bytes_to_forward(std::size_t n) {
+    const auto fault = std::exchange(pending_, answer_fault::none);
+    if (fault == answer_fault::none || n == 0) return n;
+    if (fault == answer_fault::cut_mid && n > 1) {
+        ++owner_.cuts_mid_response;
+        return 1 + static_cast<std::size_t>(owner_.random() % (n - 1));
+    }
+    ++owner_.cuts_after_request;  // cut_before, or an answer read one byte at a time
+    return 0;
 }
 
 void proxy_connection::cut(bool reset) {
@@ -173,9 +283,10 @@ void proxy_connection::finish() {
     owner_.forget(id_);
 }
 
-chaos_proxy::chaos_proxy(unsigned short upstream_port, double rate, std::uint64_t seed)
+chaos_proxy::chaos_proxy(unsigned short upstream_port, double rate, std::uint64_t seed, request_faults faults)
     : impl_(std::make_shared<impl>()) {
     impl_->upstream_port = upstream_port;
+    impl_->faults = faults;
     impl_->cut_probability = rate * std::chrono::duration<double>(tick).count();
     impl_->random.seed(seed);
     const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);
@@ -204,6 +315,10 @@ chaos_counters chaos_proxy::counters() const {
     c.cuts_rst = impl_->cuts_rst;
     c.open = impl_->open;
     c.bytes = impl_->bytes;
+    c.requests = impl_->requests;
+    c.cuts_before_request = impl_->cuts_before_request;
+    c.cuts_after_request = impl_->cuts_after_request;
+    c.cuts_mid_response = impl_->cuts_mid_response;
     return c;
 }
 

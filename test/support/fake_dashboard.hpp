@@ -367,7 +367,9 @@ std::string tls_fixture(std::string_view file_name);
 ///     present is the one checked): missing -> 401, wrong -> 403, plain text;
 ///  2. the first unconsumed expectation matching method, target and predicate;
 ///  3. the first route matching method and target;
-///  4. built in: `GET /api/authentication_mode` -> {"authentication_mode": "token"|"disabled"};
+///  4. built in: `GET /api/authentication_mode` -> {"authentication_mode": "token"|"disabled"},
+///     `GET /api/version` -> {"version": "4", "ray_version": options::ray_version, ...} (behind the
+///     token check of 1, as on Ray 2.52+);
 ///  5. else 599 "unexpected request: METHOD TARGET" (text), recorded in unmatched().
 /// A WebSocket upgrade request (GET with `Connection: upgrade` and `Upgrade: websocket`) whose
 /// target matches a websocket_route() is recorded, token-checked as in 1 (401/403 without
@@ -405,6 +407,9 @@ public:
         /// requests() keeps at most this many bytes of each body (recorded_request::body_size says
         /// how long it was); routes, expectations and tallies see the whole body.
         std::size_t recorded_body_limit = 1024 * 1024;
+        /// The Ray release the built-in `GET /api/version` reports (a client adapts to it: e.g. a
+        /// status byte per log stream chunk before 2.45).
+        std::string ray_version = "2.60.0";
 
         // Fluent setters: `fake_dashboard dashboard(fake_dashboard::options{}.use_tls());`. (g++ 12
         // warns -Wmissing-field-initializers on designated initializers such as {.tls = true}.)
@@ -436,6 +441,10 @@ public:
         }
         options& limit_recorded_body(std::size_t bytes) {
             recorded_body_limit = bytes;
+            return *this;
+        }
+        options& as_ray(std::string release) {
+            ray_version = std::move(release);
             return *this;
         }
     };

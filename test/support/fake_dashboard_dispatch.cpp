@@ -107,6 +107,11 @@ reply dashboard_state::respond_to(const recorded_request& rec) {
                 return reply::json(200, std::string(R"({"authentication_mode": ")") +
                                             (opts.required_token.empty() ? "disabled" : "token") + "\"}");
             }
+            if (rec.method == "GET" && path_of(rec.target) == "/api/version") {
+                // As Ray answers it (session_name since 2.32; the fake's release in options).
+                return reply::json(200, R"({"version": "4", "ray_version": ")" + opts.ray_version +
+                                            R"(", "ray_commit": "fake", "session_name": "session_fake"})");
+            }
             unmatched.push_back(rec);
             return reply::text(599, "unexpected request: " + rec.method + " " + rec.target);
         }

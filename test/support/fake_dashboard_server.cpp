@@ -71,10 +71,6 @@ recorded_request to_record(const http::request<http::string_body>& req, std::siz
 
 }  // namespace
 
-std::string tls_fixture(std::string_view file_name) {
-    return std::string(RAYCL_TLS_FIXTURE_DIR) + "/" + std::string(file_name);
-}
-
 // -- shared state: bookkeeping ---------------------------------------------------------------------
 
 void detail::dashboard_state::note_error(std::string what) {

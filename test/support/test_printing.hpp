@@ -5,6 +5,9 @@
 #include <raycl/log_stream.hpp>
 #include <raycl/models.hpp>
 
+#include <boost/test/tools/detail/print_helper.hpp>
+
+#include <optional>
 #include <ostream>
 
 namespace raycl {
@@ -30,3 +33,17 @@ inline std::ostream& boost_test_print_type(std::ostream& out, line_kind kind) {
 }
 
 }  // namespace raycl
+
+// std::optional<T> in BOOST_TEST comparisons: its value, or "nullopt" (Boost.Test's
+// customization point, since ADL cannot reach namespace std).
+namespace boost::test_tools::tt_detail {
+template <class T>
+struct print_log_value<std::optional<T>> {
+    void operator()(std::ostream& out, const std::optional<T>& value) {
+        if (value)
+            print_log_value<T>()(out, *value);
+        else
+            out << "nullopt";
+    }
+};
+}  // namespace boost::test_tools::tt_detail

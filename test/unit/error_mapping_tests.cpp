@@ -22,8 +22,10 @@ BOOST_AUTO_TEST_CASE(statuses_map_to_kinds_retry_classes_and_the_tail_rule) {
         {404, error_kind::not_found, attempt_outcome::final_error, false},
         {405, error_kind::invalid_argument, attempt_outcome::final_error, true},
         {408, error_kind::timeout, attempt_outcome::final_error, true},
+        {413, error_kind::request_too_large, attempt_outcome::final_error, true},
         {429, error_kind::limit_exceeded, attempt_outcome::final_error, true},
         {500, error_kind::server_error, attempt_outcome::final_error, true},
+        {501, error_kind::unsupported, attempt_outcome::final_error, false},  // Ray: Serve not installed
         {502, error_kind::unavailable, attempt_outcome::retryable_status, true},
         {503, error_kind::unavailable, attempt_outcome::retryable_status, true},
         {504, error_kind::unavailable, attempt_outcome::retryable_status, true},
@@ -47,11 +49,12 @@ BOOST_AUTO_TEST_CASE(failures_before_the_request_left_are_not_sent_and_after_it_
     BOOST_TEST((map_failure(transport_failure::stale_connection).outcome == attempt_outcome::stale_connection));
     BOOST_TEST((map_failure(transport_failure::read_timeout).outcome == attempt_outcome::timed_out));
     BOOST_TEST((map_failure(transport_failure::connection_lost).outcome == attempt_outcome::connection_lost));
-    for (auto reason :
-         {transport_failure::body_too_large, transport_failure::malformed_response, transport_failure::cancelled})
+    for (auto reason : {transport_failure::body_too_large, transport_failure::malformed_response,
+                        transport_failure::body_unreadable, transport_failure::cancelled})
         BOOST_TEST((map_failure(reason).outcome == attempt_outcome::final_error));
     BOOST_TEST((map_failure(transport_failure::cancelled).kind == error_kind::cancelled));
     BOOST_TEST(!map_failure(transport_failure::tls_failed).text.empty());
+    BOOST_TEST((map_failure(transport_failure::body_unreadable).kind == error_kind::invalid_argument));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

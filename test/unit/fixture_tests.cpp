@@ -2,6 +2,7 @@
 // named after the route): every success payload must decode, every error body must classify.
 #include "core/models_json.hpp"
 #include "core/responses.hpp"
+#include "unit/ray_fixtures.hpp"
 #include "unit/unit_helpers.hpp"
 
 #include <boost/json/parse.hpp>
@@ -23,7 +24,9 @@ namespace json = boost::json;
 
 namespace {
 
-const fs::path fixture_dir = fs::path(RAYCL_FIXTURE_DIR) / "ray";
+const fs::path& fixture_dir = raycl::test::ray_fixture_dir;
+using raycl::test::read_json;
+using raycl::test::read_text;
 
 // Fixture files whose name starts with `prefix` and ends with `suffix`, sorted; `exclude`
 // drops names containing it.
@@ -37,17 +40,6 @@ std::vector<fs::path> fixtures(std::string_view prefix, std::string_view suffix,
     }
     std::sort(found.begin(), found.end());
     return found;
-}
-
-std::string read_text(const fs::path& path) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-json::value read_json(const fs::path& path) {
-    return json::parse(read_text(path));
 }
 
 template <class T>
@@ -145,7 +137,7 @@ BOOST_AUTO_TEST_CASE(small_job_answers) {
 BOOST_AUTO_TEST_CASE(state_lists) {
     check_state_lists("state_nodes", &decode_node);
     check_state_lists("state_tasks", &decode_task, "summarize");
-    check_state_lists("state_actors", &decode_actor);
+    check_state_lists("state_actors", &decode_actor, "summarize");
 }
 
 BOOST_AUTO_TEST_CASE(serve_instances) {

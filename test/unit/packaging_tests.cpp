@@ -69,6 +69,7 @@ fs::path reference_tree(const scratch& s) {
 packaging::packaging_environment environment(const scratch& s, std::map<std::string, std::string> variables = {}) {
     packaging::packaging_environment env = packaging::packaging_environment::system();
     env.files.cwd = s.root.string();
+    env.cache_directory.reset();  // the hash cache has tests of its own (hash_cache_tests.cpp)
     env.variables.get_variable = [variables](const char* name) -> std::optional<std::string> {
         auto it = variables.find(name);
         if (it == variables.end()) return std::nullopt;
@@ -208,7 +209,8 @@ BOOST_AUTO_TEST_CASE(py_modules_directories_sit_under_their_own_name_without_def
     s.write("mods/mypkg/.git/HEAD", "x");
     s.mkdir("mods/mypkg/data");
     const prepared_runtime_env env = prepare(s, R"({"py_modules": ["mods/mypkg/"]})");
-    const packaging::package_file zip = packaging::build_package(env.packages.at(0), {}, s.root);
+    const packaging::package_file zip = packaging::build_package(
+        env.packages.at(0), packaging_options().with_compression(package_compression::always), s.root);
     std::set<std::string> names;
     for (const auto& [name, entry] : list_zip(zip.path())) names.insert(name);
     BOOST_TEST((names == std::set<std::string>{"mypkg/.git/HEAD", "mypkg/__init__.py", "mypkg/data/"}));
@@ -362,9 +364,10 @@ BOOST_AUTO_TEST_CASE(compression_deflates_what_shrinks_and_leaves_the_uri_alone)
     s.write("wd/noise.bin", noise);
     s.write("wd/empty.txt", "");
     const prepared_runtime_env env = prepare(s, R"({"working_dir": "wd"})");
-    const packaging::package_file compressed = packaging::build_package(env.packages.at(0), {}, s.root);
-    const packaging::package_file stored =
-        packaging::build_package(env.packages.at(0), packaging_options().with_compression(false), s.root);
+    const packaging::package_file compressed = packaging::build_package(
+        env.packages.at(0), packaging_options().with_compression(package_compression::always), s.root);
+    const packaging::package_file stored = packaging::build_package(
+        env.packages.at(0), packaging_options().with_compression(package_compression::never), s.root);
     const auto deflated = list_zip(compressed.path());
     BOOST_TEST(deflated.at("text.txt").method == ZIP_CM_DEFLATE);
     // Random data (like already compressed formats) is not worth deflating: stored as it is.
@@ -379,7 +382,8 @@ BOOST_AUTO_TEST_CASE(an_empty_package_is_a_valid_empty_zip) {
     scratch s;
     s.write("wd/a.txt", "a");
     const prepared_runtime_env env = prepare(s, R"({"working_dir": "wd", "excludes": ["*"]})");
-    const packaging::package_file zip = packaging::build_package(env.packages.at(0), {}, s.root);
+    const packaging::package_file zip = packaging::build_package(
+        env.packages.at(0), packaging_options().with_compression(package_compression::always), s.root);
     BOOST_TEST(zip.size() == 22u);
     BOOST_TEST(list_zip(zip.path()).empty());
 }
@@ -434,7 +438,8 @@ BOOST_AUTO_TEST_CASE(size_limit_is_checked_before_upload_and_names_the_largest_e
     BOOST_TEST(info.largest[1].path == "data/big.bin");
 
     const client_error error = expect_client_error(error_kind::invalid_argument, [&] {
-        packaging::build_package(info, packaging_options().with_compression(false).with_size_limit(100000), temp_root);
+        packaging::build_package(
+            info, packaging_options().with_compression(package_compression::never).with_size_limit(100000), temp_root);
     });
     for (const char* part : {"runtime_env.working_dir: the package of 'wd' is 0.29 MiB", "upload limit of 0.10 MiB",
                              "'data/' 0.29 MiB", "'data/big.bin' 0.29 MiB", "excludes", ".rayignore"})

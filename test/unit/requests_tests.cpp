@@ -95,10 +95,13 @@ BOOST_AUTO_TEST_CASE(full_submit_sends_every_set_field) {
     submission.entrypoint_num_gpus = 0.0;
     submission.entrypoint_memory = std::int64_t{1} << 33;
     submission.entrypoint_resources = std::map<std::string, double>{{"custom", 2.0}};
+    submission.entrypoint_label_selector = std::map<std::string, std::string>{{"region", "us-west"}};
     json::object body = json::parse(submit_job_request(submission, "mine").body).as_object();
-    BOOST_TEST((keys_of(body) == std::set<std::string>{"entrypoint", "submission_id", "runtime_env", "metadata",
-                                                       "entrypoint_num_cpus", "entrypoint_num_gpus",
-                                                       "entrypoint_memory", "entrypoint_resources"}));
+    BOOST_TEST(
+        (keys_of(body) == std::set<std::string>{"entrypoint", "submission_id", "runtime_env", "metadata",
+                                                "entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory",
+                                                "entrypoint_resources", "entrypoint_label_selector"}));
+    BOOST_TEST(body.at("entrypoint_label_selector").at("region").as_string() == "us-west");
     BOOST_TEST(body.at("entrypoint").as_string() == "echo \"hi\"");
     BOOST_TEST(body.at("runtime_env").at("env_vars").at("A").as_string() == "1");
     BOOST_TEST(body.at("metadata").at("owner").as_string() == "me");
@@ -106,6 +109,25 @@ BOOST_AUTO_TEST_CASE(full_submit_sends_every_set_field) {
     BOOST_TEST(body.at("entrypoint_num_gpus").as_double() == 0.0);
     BOOST_TEST(body.at("entrypoint_memory").as_int64() == (std::int64_t{1} << 33));
     BOOST_TEST(body.at("entrypoint_resources").at("custom").as_double() == 2.0);
+}
+
+BOOST_AUTO_TEST_CASE(package_routes_take_gcs_uris_with_a_package_extension) {
+    const auto exists = package_exists_request("gcs://_ray_pkg_f8d5762438b1d103.zip");
+    BOOST_TEST(exists.target == "/api/packages/gcs/_ray_pkg_f8d5762438b1d103.zip");
+    BOOST_TEST((exists.method == http_method::get));
+    file_body file;
+    file.path = "/tmp/x.whl";
+    file.size = 7;
+    const auto upload = package_upload_request("gcs://my_pkg-1.0-py3-none-any.whl", file);
+    BOOST_TEST(upload.target == "/api/packages/gcs/my_pkg-1.0-py3-none-any.whl");
+    BOOST_TEST((upload.method == http_method::put));
+    BOOST_TEST(upload.idempotent);
+    BOOST_TEST(!upload.json_body);
+    BOOST_REQUIRE(upload.body_file);
+    BOOST_TEST(upload.body_file->path == "/tmp/x.whl");
+    BOOST_TEST(upload.body_file->size == 7u);
+    for (const char* bad : {"s3://b/x.zip", "gcs://", "gcs://x.txt", "gcs://a/b.zip", "gcs://x.zip?sig=1", "x.zip"})
+        expect_client_error(error_kind::invalid_argument, [&] { package_exists_request(bad); });
 }
 
 BOOST_AUTO_TEST_CASE(submit_validates_before_building) {

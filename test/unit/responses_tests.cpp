@@ -38,10 +38,10 @@ BOOST_AUTO_TEST_CASE(status_mapping) {
         {409, error_kind::invalid_argument, 400}, {422, error_kind::invalid_argument, 400},
         {418, error_kind::invalid_argument, 400}, {401, error_kind::unauthorized, 401},
         {403, error_kind::forbidden, 403},        {404, error_kind::not_found, 404},
-        {408, error_kind::timeout, 408},          {413, error_kind::limit_exceeded, 429},
+        {408, error_kind::timeout, 408},          {413, error_kind::request_too_large, 413},
         {429, error_kind::limit_exceeded, 429},   {500, error_kind::server_error, 500},
         {505, error_kind::server_error, 500},     {599, error_kind::server_error, 500},
-        {501, error_kind::unavailable, 503},      {502, error_kind::unavailable, 503},
+        {501, error_kind::unsupported, 501},      {502, error_kind::unavailable, 503},
         {503, error_kind::unavailable, 503},      {504, error_kind::unavailable, 503},
         {302, error_kind::protocol_error, 500},   {101, error_kind::protocol_error, 500},
         {0, error_kind::protocol_error, 500},     {700, error_kind::protocol_error, 500}};
@@ -75,6 +75,56 @@ BOOST_AUTO_TEST_CASE(traceback_message_uses_the_exception_line) {
     client_error error = classified(500, body);
     BOOST_TEST(contains(error.message(), "HTTP 500: RuntimeError: Attempted to delete job"));
     BOOST_TEST(error.server_body() == body);
+}
+
+BOOST_AUTO_TEST_CASE(ray_s_json_envelope_is_explained_by_its_message) {
+    const request_spec tasks = state_list_request("tasks", list_options().where("bogus_col", "x"));
+    // Ray 2.52+: 400 and a one-line message.
+    auto error = classify_status(
+        tasks, 400, R"({"result": false, "msg": "The given filter column bogus_col is not supported.", "data": {}})",
+        {});
+    BOOST_TEST(error->status() == 400);
+    BOOST_TEST(error->message() ==
+                   "GET " + tasks.target + " failed: HTTP 400: The given filter column bogus_col is not supported.",
+               error->message());
+    // Up to 2.44: 500 and the traceback of the ValueError: the caller's input, so 400.
+    const std::string traceback =
+        R"({"result": false, "msg": "Traceback (most recent call last):\n  File \"state_head.py\", line 1\n    raise ValueError(\nValueError: Given limit 10001 exceeds the supported limit 10000.\n", "data": {}})";
+    error = classify_status(tasks, 500, traceback, {});
+    BOOST_TEST(error->status() == 400);
+    BOOST_TEST(error->http_status() == 500);
+    BOOST_TEST(contains(error->message(),
+                        "HTTP 500 (Ray before 2.52 answers a refused query this way): ValueError: Given limit 10001"),
+               error->message());
+    BOOST_TEST(error->server_body() == traceback);
+    // pydantic's summary line says nothing: the next line is added.
+    error = classify_status(
+        tasks, 500,
+        R"({"result": false, "msg": "Traceback (most recent call last):\n  x\npydantic_core._pydantic_core.ValidationError: 1 validation error for ListApiOptions\n  Value error, Unsupported filter predicate > is given. [type=value_error]\n"})",
+        {});
+    BOOST_TEST(error->status() == 400);
+    BOOST_TEST(contains(error->message(),
+                        "1 validation error for ListApiOptions: Value error, Unsupported filter predicate >"),
+               error->message());
+    // Another exception in the envelope is the server's failure.
+    error = classify_status(
+        tasks, 500,
+        R"({"result": false, "msg": "Traceback (most recent call last):\nbinascii.Error: Odd-length string\n"})", {});
+    BOOST_TEST(error->status() == 500);
+    BOOST_TEST(contains(error->message(), "binascii.Error: Odd-length string"));
+    // A result: true body or other JSON is not an envelope.
+    BOOST_TEST(classify_status(tasks, 500, R"({"result": true, "msg": "ValueError: x"})", {})->status() == 500);
+}
+
+BOOST_AUTO_TEST_CASE(ray_2_45_s_bare_500_on_a_state_route_says_there_is_no_reason) {
+    const request_spec nodes = state_list_request("nodes", list_options());
+    const std::string page = "500 Internal Server Error\n\nServer got itself in trouble";
+    const auto error = classify_status(nodes, 500, page, {});
+    BOOST_TEST(error->status() == 500);
+    BOOST_TEST(contains(error->message(), "HTTP 500 without a reason (Ray 2.45 to 2.51"), error->message());
+    BOOST_TEST(error->server_body() == page);
+    // Elsewhere the page is just a 500.
+    BOOST_TEST(!contains(classified(500, page).message(), "without a reason"));
 }
 
 BOOST_AUTO_TEST_CASE(body_is_bounded_to_2_kib) {

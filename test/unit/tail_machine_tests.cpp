@@ -1,5 +1,6 @@
 // The tail's decisions, driven directly: events in, actions out. No socket, no clock, no sleep.
 #include "core/tail_machine.hpp"
+#include "unit/tail_machine_helpers.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -11,6 +12,9 @@ using namespace raycl::core;
 using std::chrono::milliseconds;
 using step = tail_machine::step;
 using side = tail_machine::side_step;
+using raycl::test::complete_with;
+using raycl::test::feed;
+using raycl::test::text_of;
 
 namespace {
 
@@ -45,35 +49,6 @@ target_state finished() {
 
 client_error lost() {
     return client_error(error_kind::unavailable, "the connection was lost");
-}
-
-/// Text of the lines the machine delivers now, "\n" after each line that had one.
-std::string text_of(tail_machine& machine) {
-    std::vector<log_line> lines;
-    machine.take_lines(lines);
-    std::string text;
-    for (const auto& line : lines) text += line.text + (line.newline ? "\n" : "");
-    return text;
-}
-
-/// Feeds a chunk and, when the machine delivers, takes the lines and acknowledges them.
-tail_machine::action feed(tail_machine& machine, std::string_view data, std::string& delivered) {
-    auto action = machine.on_chunk(data);
-    while (action.next == step::deliver) {
-        delivered += text_of(machine);
-        action = machine.on_delivered();
-    }
-    return action;
-}
-
-/// Completes from a static log: fetch, then deliver until done.
-tail_machine::action complete_with(tail_machine& machine, std::string_view static_log, std::string& delivered) {
-    auto action = machine.on_static_log(static_log);
-    while (action.next == step::deliver) {
-        delivered += text_of(machine);
-        action = machine.on_delivered();
-    }
-    return action;
 }
 
 }  // namespace
@@ -329,7 +304,7 @@ BOOST_AUTO_TEST_CASE(several_messages_of_one_read_count_each_and_deliver_once) {
     tail_machine machine(job_traits(), settings, running());
     machine.start();
     machine.on_connected();
-    const std::vector<std::string_view> messages{"1\n2", "\n3\n", "4\n"};
+    const std::vector<raycl::core::log_piece> messages{{"1\n2"}, {"\n3\n"}, {"4\n"}};
     auto action = machine.on_chunks(messages);
     BOOST_TEST_REQUIRE((action.next == step::deliver));  // one delivery for the messages before the limit
     BOOST_TEST(text_of(machine) == "1\n2\n3\n");
@@ -404,6 +379,127 @@ BOOST_AUTO_TEST_CASE(a_target_that_cannot_be_asked_ends_the_tail_with_that_error
     const auto action = machine.on_target_failed(client_error(error_kind::unauthorized, "no token", "", "", 401));
     BOOST_TEST((action.next == step::done));
     BOOST_TEST(action.error->status() == 401);
+}
+
+// Ray <= 2.44: a status byte at the start of every chunk of the HTTP stream (log_framing.hpp).
+tail_settings leading_byte_stream() {
+    auto settings = settings_for(tail_protocol::stream);
+    settings.stream_framing = log_framing::leading_byte;
+    return settings;
+}
+
+/// Feeds one HTTP chunk cut into pieces of `piece` bytes; the action after the last piece.
+tail_machine::action feed_chunk(tail_machine& machine, std::string_view chunk, std::size_t piece,
+                                std::string& delivered) {
+    tail_machine::action action{step::read};
+    for (std::size_t at = 0; at < chunk.size(); at += piece) {
+        action = machine.on_chunk(chunk.substr(at, piece), at == 0);
+        while (action.next == step::deliver) {
+            delivered += text_of(machine);
+            action = machine.on_delivered();
+        }
+        if (action.next != step::read) break;
+    }
+    return action;
+}
+
+BOOST_AUTO_TEST_CASE(the_status_byte_of_each_stream_chunk_never_reaches_the_lines) {
+    for (std::size_t piece : {1, 2, 3, 100}) {
+        tail_machine machine(job_traits(), leading_byte_stream(), running());
+        BOOST_TEST((machine.start().next == step::connect));
+        machine.on_connected();
+        std::string delivered;
+        for (const std::string_view chunk : {"1tick 0\n", "1tick 1\n", "1tick", "1 2\n"})
+            BOOST_TEST((feed_chunk(machine, chunk, piece, delivered).next == step::read));
+        BOOST_TEST(delivered == "tick 0\ntick 1\ntick 2\n", "pieces of " << piece);
+        BOOST_TEST(machine.assembler().consumed_offset() == delivered.size());  // offsets count log bytes
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_reconnect_resumes_after_the_decoded_bytes_without_a_repeat) {
+    tail_machine machine(job_traits(), leading_byte_stream(), running());
+    machine.start();
+    machine.on_connected();
+    std::string delivered;
+    feed_chunk(machine, "1a\nb", 100, delivered);
+    auto action = machine.on_failed(transport_failure::connection_lost, lost(), 0.5);
+    BOOST_TEST_REQUIRE((action.next == step::sleep));
+    BOOST_TEST((machine.on_slept().next == step::connect));
+    machine.on_connected();
+    // The new connection replays from byte 0, in other chunks.
+    for (const std::string_view chunk : {"1a", "1\nb\nc\n"}) feed_chunk(machine, chunk, 100, delivered);
+    BOOST_TEST(delivered == "a\nb\nc\n");
+}
+
+BOOST_AUTO_TEST_CASE(an_in_band_error_is_reported_then_reconnected_like_a_5xx) {
+    for (std::size_t piece : {1, 5, 1000}) {
+        auto settings = leading_byte_stream();
+        settings.max_reconnects = 1;
+        tail_machine machine(job_traits(), settings, running());
+        machine.start();
+        machine.on_connected();
+        std::string delivered;
+        feed_chunk(machine, "1a\n", piece, delivered);
+        auto action =
+            feed_chunk(machine, "0Closing HTTP stream due to internal server error.\nFile gone.", piece, delivered);
+        BOOST_TEST_REQUIRE((action.next == step::read));  // the error text may go on
+        action = machine.on_ended();                      // Ray ends the body after it
+        BOOST_TEST_REQUIRE((action.next == step::report_in_band_error));
+        BOOST_TEST(action.text == "File gone.");
+        action =
+            machine.on_in_band_error(client_error(error_kind::server_error, "in band: File gone.", "", "", 200), 0.5);
+        BOOST_TEST_REQUIRE((action.next == step::sleep));
+        BOOST_TEST((machine.on_slept().next == step::connect));
+        machine.on_connected();
+        feed_chunk(machine, "0Closing HTTP stream due to internal server error.\nFile gone.", piece, delivered);
+        action = machine.on_failed(transport_failure::connection_lost, lost(), 0.5);  // a break inside the text
+        BOOST_TEST_REQUIRE((action.next == step::report_in_band_error));
+        action =
+            machine.on_in_band_error(client_error(error_kind::server_error, "in band: File gone.", "", "", 200), 0.5);
+        BOOST_TEST_REQUIRE((action.next == step::done));  // the budget is spent: Ray's reason, not a 503
+        BOOST_TEST(action.error->message() == "in band: File gone.");
+        BOOST_TEST(delivered == "a\n");  // the error was never log text
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_next_chunk_completes_an_in_band_error_at_once) {
+    tail_machine machine(job_traits(), leading_byte_stream(), running());
+    machine.start();
+    machine.on_connected();
+    BOOST_TEST((machine.on_chunk("0Closing HTTP stream due to internal server error.\nx", true).next == step::read));
+    const auto action = machine.on_chunk("1y\n", true);
+    BOOST_TEST((action.next == step::report_in_band_error));
+    BOOST_TEST(action.text == "x");
+}
+
+BOOST_AUTO_TEST_CASE(a_stream_chunk_without_a_status_byte_fails_as_a_protocol_error) {
+    tail_machine machine(job_traits(), leading_byte_stream(), running());
+    machine.start();
+    machine.on_connected();
+    std::string delivered;
+    feed_chunk(machine, "1tick 0\n", 100, delivered);
+    const auto action = feed_chunk(machine, "tick 1\n", 100, delivered);  // re-chunked by a proxy
+    BOOST_TEST_REQUIRE((action.next == step::done));
+    BOOST_TEST((action.error->kind() == error_kind::protocol_error));
+    BOOST_TEST(delivered == "tick 0\n");
+}
+
+BOOST_AUTO_TEST_CASE(websocket_frames_are_raw_even_on_a_leading_byte_server) {
+    auto settings = leading_byte_stream();
+    settings.protocol = tail_protocol::automatic;
+    tail_machine machine(job_traits(), settings, running());
+    BOOST_TEST((machine.start().protocol == tail_protocol::websocket));
+    machine.on_connected();
+    std::string delivered;
+    feed_chunk(machine, "1 is a number\n", 100, delivered);
+    BOOST_TEST(delivered == "1 is a number\n");
+    // After the fall-back to the stream, the same log arrives framed.
+    BOOST_TEST((machine.on_failed(transport_failure::connection_lost, lost(), 0.5).next == step::sleep));
+    BOOST_TEST((machine.on_slept().protocol == tail_protocol::stream));
+    machine.on_connected();
+    feed_chunk(machine, "11 is a number\n", 100, delivered);
+    feed_chunk(machine, "1more\n", 100, delivered);
+    BOOST_TEST(delivered == "1 is a number\nmore\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,7 @@
 // Helpers shared by the unit tests.
 #pragma once
 
+#include "support/test_paths.hpp"
 #include "support/test_printing.hpp"
 
 #include <raycl/error.hpp>

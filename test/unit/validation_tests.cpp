@@ -155,6 +155,10 @@ BOOST_AUTO_TEST_CASE(submission_checks) {
     rejected([](job_submission& s) { s.entrypoint_memory = -1; });
     rejected([](job_submission& s) { (*s.entrypoint_resources)["x"] = std::numeric_limits<double>::infinity(); });
     rejected([](job_submission& s) { (*s.entrypoint_resources)[""] = 1.0; });
+    rejected([](job_submission& s) { s.entrypoint_label_selector = std::map<std::string, std::string>{{"", "v"}}; });
+    rejected([](job_submission& s) {
+        s.entrypoint_label_selector = std::map<std::string, std::string>{{"k", "\xff"}};
+    });
 }
 
 // Found by test/fuzz/validation (corpus: crash-submission-invalid-utf8): an entrypoint with a

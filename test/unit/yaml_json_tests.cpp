@@ -306,7 +306,7 @@ BOOST_AUTO_TEST_CASE(numbers_keep_their_kind) {
 
 BOOST_AUTO_TEST_CASE(recorded_ray_payloads_round_trip) {
     std::size_t files = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(std::string(RAYCL_FIXTURE_DIR) + "/ray")) {
+    for (const auto& entry : std::filesystem::directory_iterator(raycl::test::fixture_dir() + "/ray")) {
         if (entry.path().extension() != ".json") continue;
         std::ifstream file(entry.path(), std::ios::binary);
         std::ostringstream text;

@@ -3,9 +3,13 @@
 #include "commands/job_logs.hpp"
 #include "process.hpp"
 #include "session.hpp"
+#include "submit_options.hpp"
 #include "text.hpp"
 
+#include "core/yaml_json.hpp"
+
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 
 namespace raycl::cli {
 namespace {
@@ -13,17 +17,44 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-/// The submission of `job submit`'s flags. (Issue 11's --working-dir, --runtime-env FILE,
-/// --headers, --verify and --dry-run build on this.)
+/// A YAML or JSON file as JSON: `--runtime-env FILE`, conda environment files.
+/// @throws client_error 400 when it cannot be read or parsed.
+json::value load_yaml_or_json_file(const std::string& path) {
+    const auto text = read_file(path);
+    if (!text) throw client_error(error_kind::invalid_argument, "cannot read '" + path + "'");
+    boost::system::error_code ec;
+    json::value value = json::parse(*text, ec);
+    if (!ec) return value;
+    return core::load_yaml(*text, path);
+}
+
+/// `--runtime-env FILE` read (before any request); a problem is a usage error.
+std::optional<json::object> runtime_env_file(const command& cmd) {
+    if (!cmd.runtime_env_file) return std::nullopt;
+    json::value value;
+    try {
+        value = load_yaml_or_json_file(*cmd.runtime_env_file);
+    } catch (const client_error& error) {
+        throw usage_error("--runtime-env: " + error.message(), "raycl job submit");
+    }
+    if (value.is_null()) return json::object();  // an empty file, as yaml.safe_load reads it
+    if (!value.is_object())
+        throw usage_error("--runtime-env: '" + *cmd.runtime_env_file + "' is not a YAML or JSON mapping",
+                          "raycl job submit");
+    return std::move(value.as_object());
+}
+
+/// The submission of `job submit`'s flags, with the composed runtime_env.
 job_submission submission_from(const command& cmd) {
     job_submission submission(join_entrypoint(cmd.entrypoint));
     submission.submission_id = cmd.submission_id;
-    submission.runtime_env = cmd.runtime_env;
+    submission.runtime_env = compose_runtime_env(cmd, runtime_env_file(cmd));
     submission.metadata = cmd.metadata;
     submission.entrypoint_num_cpus = cmd.entrypoint_num_cpus;
     submission.entrypoint_num_gpus = cmd.entrypoint_num_gpus;
     submission.entrypoint_memory = cmd.entrypoint_memory;
     submission.entrypoint_resources = cmd.entrypoint_resources;
+    submission.entrypoint_label_selector = cmd.entrypoint_label_selector;
     return submission;
 }
 
@@ -34,8 +65,17 @@ std::string job_key(const job_details& job) {
 asio::awaitable<int> run_submit(session& s) {
     const auto& cmd = s.cmd();
     auto submission = submission_from(cmd);
-    auto op = s.ray().submit_job(std::move(submission));
+    const bool progress = s.term().stderr_is_terminal && s.output() == output_format::table;
+    if (cmd.dry_run) {
+        // The body it would POST, computed here: no existence check, no upload, no submit.
+        const json::object body = dry_run_submission(submission, cli_packaging(progress));
+        s.print(body, [&] { return json_document(body); });
+        co_return exit_code::ok;
+    }
+    s.on_interrupt("nothing was submitted");
+    auto op = s.ray().submit_job(std::move(submission), cli_packaging(progress));
     const std::string id = co_await std::move(op);
+    s.on_interrupt("job " + id + " was submitted and keeps running");
     if (cmd.no_wait) {
         s.print(json::object{{"submission_id", id}}, [&] { return id + "\n"; });
         co_return exit_code::ok;
@@ -114,11 +154,39 @@ void define_submit(command_tree& tree, command_tree::node job, command& cmd) {
     tree.describe(submit, "[options] -- ENTRYPOINT...",
                   "Submits a job, follows its log to stdout until it ends, and exits 0 if it SUCCEEDED, 1 if it "
                   "FAILED or was STOPPED. One ENTRYPOINT word is used as a shell command as is; several words are "
-                  "shell-quoted and joined.");
+                  "shell-quoted and joined.\n\n"
+                  "Local working_dir and py_modules paths are packaged as Ray's own client does it (the same files, "
+                  "the same gcs:// URI) and uploaded unless the cluster has them already; on a terminal a progress "
+                  "line shows hashing, archiving and uploading.");
     tree.option(submit, "--submission-id", "ID", "submission id (default: generated)",
                 [&cmd](const std::string& v) { cmd.submission_id = v; });
+    tree.option(
+        submit, "--runtime-env", "FILE", "runtime environment (a YAML or JSON file)",
+        [&cmd](const std::string& v) {
+            if (v.empty()) throw invalid_value("--runtime-env needs a file");
+            cmd.runtime_env_file = v;
+        },
+        value_completion::files);
     tree.option(submit, "--runtime-env-json", "JSON", "runtime environment (a JSON object)",
                 [&cmd](const std::string& v) { cmd.runtime_env = parse_json_object(v, "--runtime-env-json"); });
+    tree.option(
+        submit, "--working-dir", "DIR",
+        "working_dir: a local directory or archive (packaged and uploaded) or a URI; replaces the runtime "
+        "environment's",
+        [&cmd](const std::string& v) {
+            if (v.empty()) throw invalid_value("--working-dir must not be empty");
+            cmd.working_dir = v;
+        },
+        value_completion::files);
+    tree.repeated(
+        submit, "--py-modules", "PATH",
+        "a py_modules entry: a local directory, .whl or .py file, or a URI (repeatable); replaces the "
+        "runtime environment's list",
+        [&cmd](const std::string& v) {
+            if (v.empty()) throw invalid_value("--py-modules must not be empty");
+            cmd.py_modules.push_back(v);
+        },
+        value_completion::files);
     tree.option(submit, "--metadata-json", "JSON", "metadata (a JSON object of strings)", [&cmd](const std::string& v) {
         std::map<std::string, std::string> metadata;
         for (const auto& [key, value] : parse_json_object(v, "--metadata-json")) {
@@ -145,10 +213,31 @@ void define_submit(command_tree& tree, command_tree::node job, command& cmd) {
             }
             cmd.entrypoint_resources = std::move(resources);
         });
+    tree.option(submit, "--entrypoint-label-selector", "JSON", "node labels (a JSON object of strings)",
+                [&cmd](const std::string& v) {
+                    std::map<std::string, std::string> labels;
+                    for (const auto& [key, value] : parse_json_object(v, "--entrypoint-label-selector")) {
+                        if (!value.is_string())
+                            throw invalid_value("--entrypoint-label-selector: value of '" + std::string(key) +
+                                                "' is not a string");
+                        labels[std::string(key)] = std::string(value.as_string());
+                    }
+                    cmd.entrypoint_label_selector = std::move(labels);
+                });
+    tree.option(submit, "--headers", "JSON", "request headers (a JSON object of strings; default: $RAY_JOB_HEADERS)",
+                [&cmd](const std::string& v) { cmd.job_headers = parse_headers_json(v, "--headers"); });
+    tree.option(submit, "--verify", "true|false|CA",
+                "verify the server's TLS certificate (default true), or trust the CA certificates of the PEM file CA",
+                [&cmd](const std::string& v) { apply_verify(cmd, v); });
+    tree.flag(submit, "--dry-run", "print the JSON body it would POST (local paths as their URIs) and send nothing",
+              [&cmd] { cmd.dry_run = true; });
     tree.flag(submit, "--no-wait", "print the submission id and exit", [&cmd] { cmd.no_wait = true; });
     tree.entrypoint(submit);
     tree.validate(submit, [&cmd] {
         if (cmd.entrypoint.empty()) throw invalid_value("missing '-- ENTRYPOINT...'");
+        // ray job submit: "Only one of --runtime_env and --runtime-env-json can be provided."
+        if (cmd.runtime_env && cmd.runtime_env_file)
+            throw invalid_value("only one of --runtime-env and --runtime-env-json can be given");
     });
 }
 
@@ -201,6 +290,18 @@ void define_logs(command_tree& tree, command_tree::node job, command& cmd) {
 }
 
 }  // namespace
+
+// Reports come one at a time, from raycl's packaging thread or a client strand.
+packaging_options cli_packaging(bool progress) {
+    packaging_options packaging;
+    packaging.with_yaml_loader(load_yaml_or_json_file);
+    if (progress) {
+        packaging.with_progress([](const packaging_progress& report) {
+            write_err("\r\033[K" + progress_line(report) + (progress_line_is_final(report) ? "\n" : ""));
+        });
+    }
+    return packaging;
+}
 
 void add_watch_flags(command_tree& tree, command_tree::node list, command& cmd) {
     tree.flag(list, "-w,--watch", "refresh until Ctrl-C (in place on a terminal, changes only on a pipe)",

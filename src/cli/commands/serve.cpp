@@ -52,7 +52,10 @@ asio::awaitable<int> run_get(session& s) {
 asio::awaitable<int> run_deploy(session& s) {
     const std::string& path = s.cmd().target;
     json::object config = read_serve_config(path);
-    auto op = s.ray().deploy_serve_applications(std::move(config));
+    // Each application's local working_dir / py_modules are packaged and uploaded first.
+    const bool progress = s.term().stderr_is_terminal && s.output() == output_format::table;
+    s.on_interrupt("nothing was deployed");
+    auto op = s.ray().deploy_serve_applications(std::move(config), cli_packaging(progress));
     co_await std::move(op);
     s.print(json::object{{"deployed", true}},
             [&] { return "deployed " + path + "; deployment continues: raycl serve list\n"; });
@@ -85,7 +88,9 @@ void define_serve_commands(command_tree& tree, command&) {
                                    command_kind::serve_deploy, {&run_deploy});
     tree.describe(deploy, "CONFIG",
                   "Deploys a declarative Serve config (a JSON or YAML file, or - for stdin), replacing the "
-                  "current one. Deployment continues after the command returns: raycl serve list.");
+                  "current one. Deployment continues after the command returns: raycl serve list.\n\n"
+                  "Local working_dir and py_modules paths in an application's runtime_env are packaged and "
+                  "uploaded as `raycl job submit` does it (Ray's `serve deploy` refuses them).");
     tree.positionals(deploy, "CONFIG", 1, 1, value_completion::files);
     auto remove =
         tree.add_command(serve, "delete", "delete one application", command_kind::serve_delete, {&run_delete});

@@ -2,6 +2,7 @@
 #include "commands/commands.hpp"
 #include "process.hpp"
 #include "session.hpp"
+#include "state_views.hpp"
 #include "text.hpp"
 
 #include <algorithm>
@@ -70,16 +71,6 @@ asio::awaitable<int> run_version(session& s) {
     const auto version = co_await std::move(op);
     s.print(versions_json(version), [&] { return render_versions(version, s.ray().address()); });
     co_return exit_code::ok;
-}
-
-list_filter parse_filter(const std::string& text) {
-    const auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0)
-        throw invalid_value("--filter needs KEY=VALUE or KEY!=VALUE, got '" + text + "'");
-    const bool negated = text[eq - 1] == '!';
-    list_filter filter(text.substr(0, negated ? eq - 1 : eq), negated ? "!=" : "=", text.substr(eq + 1));
-    if (filter.key.empty()) throw invalid_value("--filter needs a KEY");
-    return filter;
 }
 
 /// `raycl NOUN list` and `raycl NOUN get ID`.

@@ -1,0 +1,175 @@
+// Integration tests against a real Ray cluster: local working_dir / py_modules packaged and
+// uploaded by raycl, seen by the job, reused across submits and across clients (Ray's own
+// Python JobSubmissionClient in the project's venv).
+#include "integration/harness.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include <unistd.h>
+
+namespace raycl::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+/// A fresh directory under the system's temporary directory, removed at the end of the test.
+/// Its files carry a nonce so that every run makes packages the cluster does not have yet.
+struct scratch_tree {
+    scratch_tree() {
+        nonce = std::to_string(::getpid()) + "_" +
+                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+        root = fs::temp_directory_path() / ("raycl-packages-" + nonce);
+        fs::create_directories(root);
+    }
+    ~scratch_tree() {
+        std::error_code ignored;
+        fs::remove_all(root, ignored);
+    }
+    scratch_tree(const scratch_tree&) = delete;
+    scratch_tree& operator=(const scratch_tree&) = delete;
+
+    void write(const fs::path& relative, const std::string& text) const {
+        fs::create_directories((root / relative).parent_path());
+        std::ofstream(root / relative, std::ios::binary) << text;
+    }
+
+    fs::path root;
+    std::string nonce;
+};
+
+/// Runs `command` through the shell; returns its stdout without the final newline, and fails
+/// the test when it exits non-zero.
+std::string command_output(const std::string& command) {
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+    BOOST_TEST_REQUIRE(static_cast<bool>(pipe), "cannot run " << command);
+    std::string out;
+    char buffer[4096];
+    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe.get())) out.append(buffer, n);
+    const int status = pclose(pipe.release());
+    BOOST_TEST_REQUIRE(status == 0, command << " exited with " << status << ": " << out);
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+}
+
+/// `ray_client_package.py MODE ARGS` in the cluster's venv, with the token of a token cluster.
+std::string ray_python_client(const std::string& mode, const std::string& args) {
+    return command_output("RAYCL_TEST_TOKEN='" + cluster().token + "' " + cluster().python() + " " +
+                          RAYCL_TEST_PYTHON_DIR "/ray_client_package.py " + mode + " " + args);
+}
+
+/// A working_dir with a module, a data file, a .gitignore'd file and a .git directory, and a
+/// script that reports what the job sees.
+void write_project(const scratch_tree& tree) {
+    tree.write("project/check.py",
+               "import os, mymod, pkgmod, single_mod\n"
+               "print('value=' + mymod.VALUE)\n"
+               "print('data=' + open('data/input.txt').read().strip())\n"
+               "print('ignored_present=' + str(os.path.exists('secret.txt')))\n"
+               "print('git_present=' + str(os.path.exists('.git')))\n"
+               "print('pkgmod=' + pkgmod.NAME)\n"
+               "print('single_mod=' + single_mod.NAME)\n");
+    tree.write("project/mymod.py", "VALUE = '" + tree.nonce + "'\n");
+    tree.write("project/data/input.txt", "payload " + tree.nonce + "\n");
+    tree.write("project/.gitignore", "secret.txt\n");
+    tree.write("project/secret.txt", "must not be shipped\n");
+    tree.write("project/.git/HEAD", "ref: refs/heads/main\n");
+    tree.write("modules/pkgmod/__init__.py", "NAME = 'pkg-" + tree.nonce + "'\n");
+    tree.write("modules/single_mod.py", "NAME = 'single-" + tree.nonce + "'\n");
+}
+
+json::object project_env(const scratch_tree& tree) {
+    return json::object{{"working_dir", (tree.root / "project").string()},
+                        {"py_modules", json::array{(tree.root / "modules/pkgmod").string(),
+                                                   (tree.root / "modules/single_mod.py").string()}}};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(real_ray_packages)
+
+BOOST_AUTO_TEST_CASE(a_job_with_a_local_working_dir_and_py_modules_sees_its_files_and_not_the_ignored_ones) {
+    client ray(cluster_options());
+    scratch_tree tree;
+    write_project(tree);
+
+    // First: the three packages are new to the cluster, so all three are uploaded.
+    auto first = run_sync(ray.prepare_runtime_env(project_env(tree)));
+    BOOST_TEST_REQUIRE(first.packages.size() == 3u);
+    for (const auto& package : first.packages) {
+        BOOST_TEST((package.state == package_state::uploaded), package.uri);
+        BOOST_TEST(package.uri.rfind("gcs://_ray_pkg_", 0) == 0u, package.uri);
+        BOOST_TEST(package.archive_size.value_or(0) > 0u);
+    }
+    // The working_dir URI is the one Ray's own Python client computes for the same directory.
+    BOOST_TEST(first.packages[0].uri == ray_python_client("uri", (tree.root / "project").string()));
+    BOOST_TEST(first.runtime_env.at("working_dir").as_string() == first.packages[0].uri);
+
+    // Then a submit of the unchanged tree: every package already there, nothing sent again.
+    std::map<packaging_phase, std::set<std::string>> reported;  // phase -> packages it was reported for
+    packaging_options packaging;
+    packaging.with_progress(
+        [&reported](const packaging_progress& report) { reported[report.phase].insert(std::string(report.field)); });
+    job_submission submission;
+    submission.entrypoint = cluster().python() + " check.py";
+    submission.runtime_env = project_env(tree);
+    submission.entrypoint_num_cpus = 0.1;
+    const std::string id = run_sync(ray.submit_job(submission, packaging));
+    BOOST_TEST(reported[packaging_phase::uploading].empty());
+    BOOST_TEST(
+        reported[packaging_phase::skipped] == (std::set<std::string>{"working_dir", "py_modules[0]", "py_modules[1]"}),
+        boost::test_tools::per_element());
+
+    wait_options wait;
+    wait.deadline = std::chrono::minutes(3);
+    const auto job = run_sync(ray.wait_for_job(id, wait));
+    const std::string logs = run_sync(ray.list_job_logs(id));
+    BOOST_TEST_REQUIRE(job.status == job_status::succeeded, "job ended " << job.status_text << ": "
+                                                                         << job.message.value_or("") << "\n"
+                                                                         << logs);
+    const std::string printed = entrypoint_output(logs, id, submission.entrypoint);
+    BOOST_TEST(printed == "value=" + tree.nonce + "\ndata=payload " + tree.nonce +
+                              "\nignored_present=False\ngit_present=False\npkgmod=pkg-" + tree.nonce +
+                              "\nsingle_mod=single-" + tree.nonce + "\n");
+    // Ray records the runtime_env with the URIs raycl sent in place of the local paths.
+    const json::object& sent = job.runtime_env.value();
+    BOOST_TEST(sent.at("working_dir").as_string() == first.packages[0].uri);
+    BOOST_TEST(sent.at("py_modules").as_array().at(0).as_string() == first.packages[1].uri);
+    BOOST_TEST(sent.at("py_modules").as_array().at(1).as_string() == first.packages[2].uri);
+}
+
+BOOST_AUTO_TEST_CASE(a_package_uploaded_by_rays_python_client_is_reused_and_the_other_way_round) {
+    client ray(cluster_options());
+    scratch_tree tree;
+    tree.write("by_ray/main.py", "print('" + tree.nonce + "')\n");
+    tree.write("by_ray/.gitignore", "*.log\n");
+    tree.write("by_ray/run.log", "ignored\n");
+    tree.write("by_raycl/main.py", "print('raycl " + tree.nonce + "')\n");
+
+    // Ray's JobSubmissionClient uploads its package; raycl finds it present (no PUT).
+    const std::string ray_uri = ray_python_client("submit", cluster().address + " " + (tree.root / "by_ray").string());
+    auto reused = run_sync(ray.prepare_runtime_env(json::object{{"working_dir", (tree.root / "by_ray").string()}}));
+    BOOST_TEST_REQUIRE(reused.packages.size() == 1u);
+    BOOST_TEST(reused.packages[0].uri == ray_uri);
+    BOOST_TEST((reused.packages[0].state == package_state::already_present));
+
+    // raycl uploads; Ray's client computes the same name, so its existence check finds it.
+    auto uploaded = run_sync(ray.prepare_runtime_env(json::object{{"working_dir", (tree.root / "by_raycl").string()}}));
+    BOOST_TEST_REQUIRE(uploaded.packages.size() == 1u);
+    BOOST_TEST((uploaded.packages[0].state == package_state::uploaded));
+    BOOST_TEST(uploaded.packages[0].uri == ray_python_client("uri", (tree.root / "by_raycl").string()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace raycl::test
