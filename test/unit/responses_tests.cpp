@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(traceback_message_uses_the_exception_line) {
 }
 
 BOOST_AUTO_TEST_CASE(ray_s_json_envelope_is_explained_by_its_message) {
-    const request_spec tasks = state_list_request("tasks", list_options().where("bogus_col", "x"));
+    const request_spec tasks = state_list_request("tasks", list_options().where("name", "x"));
     // Ray 2.52+: 400 and a one-line message.
     auto error = classify_status(
         tasks, 400, R"({"result": false, "msg": "The given filter column bogus_col is not supported.", "data": {}})",
