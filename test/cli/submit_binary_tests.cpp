@@ -28,7 +28,7 @@ using raycl::test::recorded_request;
 using raycl::test::reply;
 
 std::string fixture(const std::string& name) {
-    std::ifstream file(std::string(RAYCL_FIXTURE_DIR) + "/ray/" + name, std::ios::binary);
+    std::ifstream file(raycl::test::fixture_dir() + "/ray/" + name, std::ios::binary);
     if (!file) throw std::runtime_error("missing fixture " + name);
     std::ostringstream text;
     text << file.rdbuf();

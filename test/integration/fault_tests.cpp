@@ -274,7 +274,7 @@ BOOST_AUTO_TEST_CASE(dashboard_restart_during_wait_for_job) {
     }
     // Nothing lost: the job ran to its end, its whole log is there.
     const auto logs = run_sync(ray.list_job_logs(id));
-    BOOST_TEST(printed_by_the_entrypoint(logs, id, entrypoint) == ticks(60));
+    BOOST_TEST(entrypoint_output(logs, id, entrypoint) == ticks(60));
     BOOST_TEST_MESSAGE("dashboard restart during wait_for_job: restart took "
                        << restart_s << " s; 40 attempts: " << to_string(rode.value->status) << " after " << rode.seconds
                        << " s; default retries: "
@@ -400,7 +400,7 @@ BOOST_AUTO_TEST_CASE(head_raylet_killed_under_a_multi_job_follow) {
     auto by_job = followed_by_job(result.out);
     BOOST_TEST(by_job[""].empty(), "lines without a job prefix: " << by_job[""]);
     for (const auto& id : ids) {
-        const auto printed = printed_by_the_entrypoint(by_job[id], id, entrypoint);
+        const auto printed = entrypoint_output(by_job[id], id, entrypoint);
         int delivered = 0;
         while (printed.find("tick " + std::to_string(delivered) + "\n") != std::string::npos) ++delivered;
         BOOST_TEST(printed == ticks(delivered, false), id);

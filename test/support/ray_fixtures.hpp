@@ -3,8 +3,10 @@
 // the request, status and content type its index.json gives it and the HTTP chunks of its body
 // (`<file>.chunks.json`). For the unit and component suites that run over every release, so a
 // decoder change that breaks an old cluster fails without one. Header-only; needs
-// RAYCL_FIXTURE_DIR (the test/fixtures directory) and Boost.JSON.
+// raycl::test::fixture_dir() (the test/fixtures directory) and Boost.JSON.
 #pragma once
+
+#include "support/test_paths.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -32,7 +34,7 @@ inline std::string read_file_bytes(const std::filesystem::path& path) {
 
 /// test/fixtures/ray.
 inline std::filesystem::path ray_fixture_root() {
-    return std::filesystem::path(RAYCL_FIXTURE_DIR) / "ray";
+    return std::filesystem::path(raycl::test::fixture_dir()) / "ray";
 }
 
 /// "2.44.1" -> {2, 44, 1}; nullopt for a name that is not a release.
