@@ -75,20 +75,20 @@ asio::awaitable<void> tail_driver::run() {
                 }
                 case step::read: {
                     // Inline, not a coroutine of its own: this runs once per frame or chunk.
-                    std::optional<std::span<const transport::log_piece>> pieces;
+                    std::optional<transport::log_piece> piece;
                     try {
-                        pieces = co_await source_->read();
+                        piece = co_await source_->read();
                     } catch (const transport::failure& failure) {
                         action = on_transport_failure(failure);
                         break;
                     }
-                    if (!pieces) {
+                    if (!piece) {
                         source_.reset();
                         action = machine_.on_ended();
                         break;
                     }
                     last_data_ = clock::now();
-                    action = machine_.on_chunks(*pieces);
+                    action = machine_.on_chunk(piece->data, piece->starts_chunk);
                     break;
                 }
                 case step::report_in_band_error: {
@@ -117,12 +117,7 @@ asio::awaitable<void> tail_driver::run() {
                 case step::deliver: {
                     publish_stats();
                     machine_.take_lines(lines_);
-                    // Waiting for a slow consumer is not a quiet stream: the socket is not read
-                    // meanwhile, so the quiet clock restarts when the lines were taken.
-                    delivering_ = true;
                     co_await channel_->send_lines(lines_);
-                    delivering_ = false;
-                    last_data_ = clock::now();
                     action = machine_.on_delivered();
                     break;
                 }
@@ -281,9 +276,8 @@ void tail_driver::on_quiet_timer(std::uint64_t generation) {
     quiet_armed_ = false;
     const auto threshold = machine_.quiet_threshold();
     if (!threshold) return;
-    if (delivering_ || clock::now() < last_data_ + *threshold) {
-        // Data arrived since, or the reader waits for the consumer: not quiet yet.
-        arm_quiet_timer((delivering_ ? clock::now() : last_data_) + *threshold);
+    if (clock::now() < last_data_ + *threshold) {
+        arm_quiet_timer(last_data_ + *threshold);  // data arrived since: not quiet yet
         return;
     }
     handle_side(machine_.on_quiet(quiet_now()));
