@@ -886,7 +886,7 @@ BOOST_AUTO_TEST_CASE(the_record_keeps_the_latest_requests_and_counts_them_all, *
     for (int i = 0; i < 12; ++i)
         BOOST_TEST(c.request("POST", "/api/jobs/" + std::to_string(i), "body-" + std::string(15, 'x')).body() == "20");
     BOOST_TEST(c.request("GET", "/api/jobs/?limit=5").body() == "[]");
-    BOOST_TEST(c.request("GET", "/api/version").result_int() == 599);
+    BOOST_TEST(c.request("GET", "/api/unrouted").result_int() == 599);
 
     // The ring: the 5 most recent, oldest first, bodies cut at 8 bytes.
     const auto kept = dashboard.requests();
@@ -895,7 +895,7 @@ BOOST_AUTO_TEST_CASE(the_record_keeps_the_latest_requests_and_counts_them_all, *
     BOOST_TEST(kept[1].target == "/api/jobs/10");
     BOOST_TEST(kept[2].target == "/api/jobs/11");
     BOOST_TEST(kept[3].target == "/api/jobs/?limit=5");
-    BOOST_TEST(kept[4].target == "/api/version");
+    BOOST_TEST(kept[4].target == "/api/unrouted");
     BOOST_TEST(kept[0].body == "body-xxx");
     BOOST_TEST(kept[0].body_size == 20u);
     BOOST_TEST(kept[0].header("user-agent") == "raycl-self-test");
@@ -918,7 +918,7 @@ BOOST_AUTO_TEST_CASE(the_record_keeps_the_latest_requests_and_counts_them_all, *
 
     fake_dashboard forgetful(fake_dashboard::options{}.keep_requests(0));
     client f(forgetful.port());
-    BOOST_TEST(f.request("GET", "/api/version").result_int() == 599);
+    BOOST_TEST(f.request("GET", "/api/unrouted").result_int() == 599);
     BOOST_TEST(forgetful.requests().empty());
     BOOST_TEST(forgetful.request_count() == 1u);
 }
