@@ -3,9 +3,10 @@
 # docs check, then every ctest suite of the main tree (unit, component, CLI, soak.short, the
 # exactly-once submit scenario, packaging, the differential test, integration against a real
 # two-node Ray cluster in both auth modes and the real-Ray faults; ctest starts and stops the
-# clusters), the fuzz regression (scripts/fuzz.sh regress), and the two sanitizer stages
-# (scripts/sanitize.sh): ASan+UBSan and TSan, each over the suites that run without a cluster
-# (the real-Ray suite runs once, here in the main tree). Each stage's wall and CPU time is
+# clusters), the same real-Ray suites against Ray 2.9.3 (scripts/ray-compat.sh), the fuzz
+# regression (scripts/fuzz.sh regress), and the two sanitizer stages (scripts/sanitize.sh):
+# ASan+UBSan and TSan, each over the suites that run without a cluster (the real-Ray suite
+# runs once, here in the main tree). Each stage's wall and CPU time is
 # printed at the end (docs/hardening.md has the last measured ones and the budget).
 # Set RAYCL_SKIP_INTEGRATION=1 to leave out the real-Ray suite locally, RAYCL_SANITIZERS="" (or
 # "asan", "tsan") to run fewer sanitizer stages locally (neither is allowed in CI).
