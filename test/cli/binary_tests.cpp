@@ -1,8 +1,7 @@
 // Component tests: the built `raycl` binary against the in-process fake dashboard, serving
 // shapes recorded from a real Ray cluster (test/fixtures/ray). Every command, table and JSON
 // output, every exit code, usage errors, Ctrl-C, and a canary token that is never printed.
-#include "run_binary.hpp"
-#include "support/fake_dashboard.hpp"
+#include "dashboard_cli.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -21,20 +20,6 @@ using raycl::test::fake_dashboard;
 using raycl::test::recorded_request;
 using raycl::test::reply;
 using raycl::test::websocket_script;
-
-std::string fixture(const std::string& name) {
-    std::ifstream file(raycl::test::fixture_dir() + "/ray/" + name, std::ios::binary);
-    if (!file) throw std::runtime_error("missing fixture " + name);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-/// Runs raycl with --address of the dashboard first.
-cli_result raycl_at(const fake_dashboard& dashboard, std::vector<std::string> args, cli_run_options options = {}) {
-    args.insert(args.begin(), {"--address", dashboard.address()});
-    return run_cli(args, options);
-}
 
 std::string job_json(const std::string& id, const std::string& status) {
     return R"({"type": "SUBMISSION", "job_id": "02000000", "submission_id": ")" + id + R"(", "status": ")" + status +

@@ -2,8 +2,7 @@
 // against the fake dashboard serving Ray 2.60's recorded answers (test/fixtures/ray): the
 // requests each command's flags make, tables and the server's objects unchanged with --output
 // json, notes on stderr only, and the exit codes of usage and request errors.
-#include "run_binary.hpp"
-#include "support/fake_dashboard.hpp"
+#include "dashboard_cli.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -17,19 +16,6 @@ namespace {
 namespace json = boost::json;
 using raycl::test::fake_dashboard;
 using raycl::test::reply;
-
-std::string fixture(const std::string& name) {
-    std::ifstream file(raycl::test::fixture_dir() + "/ray/" + name, std::ios::binary);
-    if (!file) throw std::runtime_error("missing fixture " + name);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-cli_result raycl_at(const fake_dashboard& dashboard, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--address", dashboard.address()});
-    return run_cli(args);
-}
 
 /// The rows of a recorded state list (`data.result.result`).
 json::value rows_of(const std::string& fixture_name) {

@@ -1,8 +1,7 @@
 // Component tests of `job submit` / `serve deploy` packaging: the built `raycl` binary against
 // the fake dashboard with a package store (GET 404 until a PUT stored the name), and --dry-run,
 // which must send nothing at all.
-#include "run_binary.hpp"
-#include "support/fake_dashboard.hpp"
+#include "dashboard_cli.hpp"
 
 #include <raycl/runtime_env.hpp>
 
@@ -26,20 +25,6 @@ namespace json = boost::json;
 using raycl::test::fake_dashboard;
 using raycl::test::recorded_request;
 using raycl::test::reply;
-
-std::string fixture(const std::string& name) {
-    std::ifstream file(raycl::test::fixture_dir() + "/ray/" + name, std::ios::binary);
-    if (!file) throw std::runtime_error("missing fixture " + name);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
-
-/// Runs raycl with --address of the dashboard first.
-cli_result raycl_at(const fake_dashboard& dashboard, std::vector<std::string> args, cli_run_options options = {}) {
-    args.insert(args.begin(), {"--address", dashboard.address()});
-    return run_cli(args, options);
-}
 
 cli_run_options with_env(std::map<std::string, std::string> env) {
     cli_run_options options;

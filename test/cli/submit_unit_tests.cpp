@@ -2,6 +2,7 @@
 // `ray job submit` takes them, the runtime_env they compose, --headers / $RAY_JOB_HEADERS and
 // --verify, and the progress line.
 #include "args.hpp"
+#include "parse_helpers.hpp"
 #include "submit_options.hpp"
 
 #include <boost/json.hpp>
@@ -10,18 +11,8 @@
 namespace raycl::cli {
 namespace {
 
-command parse(std::vector<std::string> args) {
-    return parse_command_line(args);
-}
-
-int usage_of(std::vector<std::string> args) {
-    try {
-        parse_command_line(args);
-    } catch (const usage_error&) {
-        return 2;
-    }
-    return 0;
-}
+using test::parse;
+using test::usage_of;
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Unit tests of the CLI's pure code: argument parsing, formatting, connection settings.
 #include "args.hpp"
+#include "parse_helpers.hpp"
 #include "config.hpp"
 #include "format.hpp"
 
@@ -9,18 +10,8 @@
 namespace raycl::cli {
 namespace {
 
-command parse(std::vector<std::string> args) {
-    return parse_command_line(args);
-}
-
-int usage_of(std::vector<std::string> args) {
-    try {
-        parse_command_line(args);
-    } catch (const usage_error&) {
-        return 2;
-    }
-    return 0;
-}
+using test::parse;
+using test::usage_of;
 
 }  // namespace
 
