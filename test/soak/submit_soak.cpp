@@ -28,6 +28,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
 #include <signal.h>
@@ -75,38 +76,21 @@ struct settings {
 
 settings parse(int argc, char** argv) {
     settings s;
-    for (int i = 1; i < argc; ++i) {
-        const std::string flag = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) usage("missing value of " + flag);
-            return argv[++i];
-        };
-        try {
-            if (flag == "--jobs")
-                s.jobs = std::stoul(value());
-            else if (flag == "--rounds")
-                s.rounds = std::stoul(value());
-            else if (flag == "--before")
-                s.faults.before_request = std::stod(value());
-            else if (flag == "--after")
-                s.faults.after_request = std::stod(value());
-            else if (flag == "--mid")
-                s.faults.mid_response = std::stod(value());
-            else if (flag == "--attempts")
-                s.attempts = std::stoi(value());
-            else if (flag == "--deadline")
-                s.deadline = std::stod(value());
-            else if (flag == "--threads")
-                s.threads = static_cast<unsigned>(std::stoul(value()));
-            else if (flag == "--seed")
-                s.seed = std::stoull(value());
-            else if (flag == "--json")
-                s.json = true;
-            else
-                usage(flag == "--help" || flag == "-h" ? "help" : "unknown flag " + flag);
-        } catch (const std::logic_error&) {
-            usage("bad value for " + flag);
-        }
+    CLI::App app{"Exactly-once submits under injected faults"};
+    app.add_option("--jobs", s.jobs);
+    app.add_option("--rounds", s.rounds);
+    app.add_option("--before", s.faults.before_request);
+    app.add_option("--after", s.faults.after_request);
+    app.add_option("--mid", s.faults.mid_response);
+    app.add_option("--attempts", s.attempts);
+    app.add_option("--deadline", s.deadline);
+    app.add_option("--threads", s.threads);
+    app.add_option("--seed", s.seed);
+    app.add_flag("--json", s.json);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        usage(error.get_name() == "CallForHelp" ? "help" : error.what());
     }
     const auto& f = s.faults;
     if (s.jobs == 0 || s.jobs > 100'000) usage("--jobs must be in [1, 100000]");
