@@ -126,8 +126,9 @@ struct job_submission {
     std::optional<double> entrypoint_num_gpus{};                          ///< GPUs reserved for the entrypoint.
     std::optional<std::int64_t> entrypoint_memory{};                      ///< Memory (bytes) for the entrypoint.
     std::optional<std::map<std::string, double>> entrypoint_resources{};  ///< Custom resources.
-    /// @brief Node labels the entrypoint's node must have (Ray 2.60 `entrypoint_label_selector`,
-    /// e.g. `{"region": "us-west"}`).
+    /// @brief Node labels the entrypoint's node must have (`entrypoint_label_selector`, e.g.
+    /// `{"region": "us-west"}`). Ray 2.54 and later: on an older cluster submit_job fails with
+    /// error_kind::unsupported (501) before sending the job.
     std::optional<std::map<std::string, std::string>> entrypoint_label_selector{};
 };
 

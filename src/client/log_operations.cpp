@@ -20,16 +20,21 @@ namespace {
 using detail::client_impl;
 using detail::request_result;
 
-/// Runs a request of the log routes; its body is the answer (raw text or JSON).
+/// Runs a request of the log routes; its body is the answer (raw text or JSON; a framed log
+/// body, request.framed_log_body, without its status bytes: core::log_file_text).
 asio::awaitable<std::string> log_call(const std::shared_ptr<client_impl>& impl, core::request_spec request,
                                       call_options call) {
-    return impl->run<std::string>(
-        std::move(request), std::move(call), [impl](const core::request_spec& spec, const request_result& result) {
-            if (auto error =
-                    core::classify_log_status(spec, result.response.status, result.response.body, impl->secrets()))
-                throw *error;
-            return result.response.body;
-        });
+    return impl->run<std::string>(std::move(request), std::move(call),
+                                  [impl](const core::request_spec& spec, const request_result& result) {
+                                      return core::log_file_text(spec, result.response.status, result.response.body,
+                                                                 result.response.chunk_starts, impl->secrets());
+                                  });
+}
+
+/// How this server frames `/api/v0/logs/*` bodies (a status byte per chunk before Ray 2.45).
+asio::awaitable<core::log_framing> log_framing_of_server(const std::shared_ptr<client_impl>& impl) {
+    auto learn = impl->server_version();
+    co_return core::log_framing_of(co_await std::move(learn));
 }
 
 /// The node by id or IP: the head is looked up (`GET /api/v0/nodes?filter is_head_node=true`).
@@ -197,8 +202,23 @@ asio::awaitable<std::string> client::get_log(log_target target, log_options opti
     }
     auto resolve = resolve_target(impl_, std::move(target), call);
     const auto resolved = co_await std::move(resolve);
-    auto read = log_call(impl_, core::log_file_request(resolved, options, driver_node), std::move(call));
-    co_return co_await std::move(read);
+    auto request = core::log_file_request(resolved, options, driver_node);
+    auto framing = log_framing_of_server(impl_);
+    request.framed_log_body = co_await std::move(framing) == core::log_framing::leading_byte;
+    const bool framed = request.framed_log_body;
+    auto read = log_call(impl_, std::move(request), call);
+    auto text = co_await std::move(read);
+    if (text.empty() && framed && resolved.what() == log_target::kind::node_file) {
+        // Ray <= 2.44 answers a missing file now with its in-band error, now with an empty 200
+        // (no chunk at all, as for an empty file; seen on 2.9.3): the node's file list tells.
+        auto list = list_logs(resolved.node(), resolved.filename(), std::move(call));
+        const auto files = (co_await std::move(list)).files();
+        const auto& name = resolved.filename();
+        if (std::none_of(files.begin(), files.end(),
+                         [&](const std::string& file) { return file == name || file.ends_with("/" + name); }))
+            throw missing(impl_, "A file is not found: " + name + " on node " + resolved.node().value());
+    }
+    co_return text;
 }
 
 asio::awaitable<log_stream> client::follow_log(log_target target, log_options options, tail_options tail) {
@@ -214,19 +234,24 @@ asio::awaitable<log_stream> client::follow_log(log_target target, log_options op
     auto resolved = co_await std::move(resolve);
     auto prepare = prepare_follow(*this, impl, std::move(resolved), options.suffix);
     auto start = co_await std::move(prepare);
+    // The framing of the stream and of the static log depends on the release.
+    auto framing = log_framing_of_server(impl);
+    settings.stream_framing = co_await std::move(framing);
+    start.target->use_framing(settings.stream_framing);
     if (options.lines != -1) {
         // Ray's `lines` would start each connection somewhere else: find the start of the last
         // N lines in the whole log once, and have every connection replay from byte 0 past it.
-        const auto request = start.target->static_log_request();
-        auto read = log_call(impl, request, {});
-        const auto body = co_await std::move(read);
-        const auto text = start.target->static_log_text(request, body, impl->secrets());
+        const core::log_target& whole = *start.target;
+        auto read = impl->run<std::string>(
+            whole.static_log_request(), {},
+            [impl, &whole](const core::request_spec& spec, const request_result& result) {
+                if (auto error =
+                        whole.classify_refusal(spec, result.response.status, result.response.body, impl->secrets()))
+                    throw *error;
+                return whole.static_log_text(spec, result.response.body, result.response.chunk_starts, impl->secrets());
+            });
+        const auto text = co_await std::move(read);
         settings.start_offset = core::start_of_last_lines(text, static_cast<std::uint64_t>(options.lines));
-    }
-    {
-        // The HTTP stream's framing depends on the release (a status byte per chunk before 2.45).
-        auto learn = impl->server_version();
-        settings.stream_framing = core::log_framing_of(co_await std::move(learn));
     }
     co_return detail::start_tail(impl, std::move(start.target), settings, start.initial);
 }

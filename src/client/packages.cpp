@@ -304,6 +304,11 @@ asio::awaitable<std::string> client::submit_job(job_submission submission, packa
     core::validate_call_options(call);
     const std::string submission_id = submission.submission_id.value_or(core::generate_submission_id());
     auto impl = impl_;
+    if (submission.entrypoint_label_selector) {
+        // Older releases refuse the field with a 400 traceback: say which release it needs instead.
+        auto check = impl->require(core::capability::entrypoint_label_selector);
+        co_await std::move(check);
+    }
     if (submission.runtime_env) {
         auto prepare = prepare_packages(impl, std::move(*submission.runtime_env), std::move(packaging), call);
         submission.runtime_env = (co_await std::move(prepare)).runtime_env;

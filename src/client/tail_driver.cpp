@@ -219,7 +219,7 @@ asio::awaitable<tail_driver::action> tail_driver::fetch_static_log() {
         const auto request = target_->static_log_request();
         auto result = co_await impl_->perform(slot_, request, default_call_);
         impl_->throw_if_failed(request, result.response);
-        text = target_->static_log_text(request, result.response.body, impl_->secrets());
+        text = target_->static_log_text(request, result.response.body, result.response.chunk_starts, impl_->secrets());
     } catch (const client_error& error) {
         failure = error;
     }

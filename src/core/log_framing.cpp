@@ -71,28 +71,36 @@ client_error malformed_log_body_error(const std::string& described) {
                         described);
 }
 
-std::string decode_log_body(log_framing framing, const request_spec& request, std::string_view body,
-                            std::span<const std::size_t> chunk_starts, const std::vector<std::string>& secrets) {
+decoded_log_body decode_framed_log_body(log_framing framing, std::string_view body,
+                                        std::span<const std::size_t> chunk_starts) {
     log_body_decoder decoder(framing);
-    std::string text;
-    text.reserve(body.size());
+    decoded_log_body decoded;
+    decoded.text.reserve(body.size());
     // Every piece runs from one chunk start to the next, so each starts a chunk.
     std::size_t at = 0;
     for (const std::size_t start : chunk_starts) {
         const std::size_t end = std::min(start, body.size());
         if (end <= at) continue;
-        text.append(decoder.feed(body.substr(at, end - at), true));
+        decoded.text.append(decoder.feed(body.substr(at, end - at), true));
         at = end;
     }
-    if (at < body.size()) text.append(decoder.feed(body.substr(at), true));
+    if (at < body.size()) decoded.text.append(decoder.feed(body.substr(at), true));
     decoder.finish();
-    switch (decoder.status()) {
+    decoded.status = decoder.status();
+    if (decoded.status == log_body_decoder::state::server_error) decoded.error_text = decoder.error_text();
+    return decoded;
+}
+
+std::string decode_log_body(log_framing framing, const request_spec& request, std::string_view body,
+                            std::span<const std::size_t> chunk_starts, const std::vector<std::string>& secrets) {
+    auto decoded = decode_framed_log_body(framing, body, chunk_starts);
+    switch (decoded.status) {
         case log_body_decoder::state::server_error:
-            throw in_band_log_error(request, decoder.error_text(), secrets);
+            throw in_band_log_error(request, decoded.error_text, secrets);
         case log_body_decoder::state::malformed:
             throw malformed_log_body_error(sanitize(request.describe(), secrets));
         default:
-            return text;
+            return std::move(decoded.text);
     }
 }
 

@@ -87,9 +87,19 @@ client_error in_band_log_error(const request_spec& request, std::string_view tex
 /// the stream (already sanitized).
 client_error malformed_log_body_error(const std::string& described);
 
+/// A whole body, decoded: its log text and how the decoding ended.
+struct decoded_log_body {
+    std::string text;                                               ///< the log bytes before any error
+    log_body_decoder::state status = log_body_decoder::state::log;  ///< log, server_error or malformed
+    std::string error_text;                                         ///< in server_error: the server's error
+};
+
 /// Decodes a whole body read at once: `chunk_starts` are the offsets where its HTTP chunks
-/// start (empty for a body that was not chunked). Returns the log text; throws
-/// in_band_log_error or malformed_log_body_error.
+/// start (empty for a body that was not chunked). Never throws on the body's content.
+decoded_log_body decode_framed_log_body(log_framing framing, std::string_view body,
+                                        std::span<const std::size_t> chunk_starts);
+
+/// decode_framed_log_body, as the log text; throws in_band_log_error or malformed_log_body_error.
 std::string decode_log_body(log_framing framing, const request_spec& request, std::string_view body,
                             std::span<const std::size_t> chunk_starts, const std::vector<std::string>& secrets);
 

@@ -1,5 +1,6 @@
 #include "core/log_requests.hpp"
 
+#include "core/log_framing.hpp"
 #include "core/responses.hpp"
 #include "core/sanitize.hpp"
 #include "core/validation.hpp"
@@ -118,15 +119,15 @@ void append_node(std::string& query, const node_selector& node) {
 
 /// Ray's sentences (2.60, all HTTP 500) that mean the log or what it belongs to does not exist.
 constexpr std::array<std::string_view, 9> not_found_sentences{
-    "Could not find a log file",                 // resolve_filename: no such file for the options
-    "A file is not found at",                    // the agent: no such file on the node
-    "Could not find log file for task attempt",  // unknown task, or attempt, or no node yet
-    "doesn't exist.",                            // "Agent for node id: X doesn't exist."
-    "Actor ID ",                                 // "Actor ID ActorID(X) not found."
-    "Worker ID for Actor ID",                    // an actor not scheduled yet
-    "Cannot find matching node_id",              // an unknown node IP (list)
-    "ResolvedStreamFileInfo",                    // an unknown node IP (file/stream): pydantic's complaint
-    "not in the subpath of",                     // an absolute path outside the log directory
+    "Could not find a log file",         // resolve_filename: no such file for the options
+    "A file is not found at",            // the agent: no such file on the node
+    "Could not find log file for task",  // unknown task/attempt, no node yet (2.9-2.44: "for task: X")
+    "doesn't exist.",                    // "Agent for node id: X doesn't exist."
+    "Actor ID ",                         // "Actor ID ActorID(X) not found."
+    "Worker ID for Actor ID",            // an actor not scheduled yet
+    "Cannot find matching node_id",      // an unknown node IP (list)
+    "ResolvedStreamFileInfo",            // an unknown node IP (file/stream): pydantic's complaint
+    "not in the subpath of",             // an absolute path outside the log directory
 };
 
 }  // namespace
@@ -249,26 +250,53 @@ request_spec head_node_request() {
     return state_list_request("nodes", options);
 }
 
-std::optional<client_error> classify_log_status(const request_spec& request, int http_status, std::string_view body,
-                                                const std::vector<std::string>& secrets) {
-    auto error = classify_status(request, http_status, body, secrets);
-    if (!error || http_status != 500) return error;
+namespace {
+
+/// `error` (a 500, or an in-band error) refined by Ray's sentences in `body`: the actor-task one
+/// is a 400, the ones that mean "does not exist" a 404; otherwise `error` itself.
+client_error refine_log_error(client_error error, std::string_view body, int http_status,
+                              const std::vector<std::string>& secrets) {
     constexpr std::string_view actor_task = "For actor task, please query actor log for actor(";
     if (const auto at = body.find(actor_task); at != std::string_view::npos) {
         const std::string_view rest = body.substr(at + actor_task.size());
         const std::string actor = sanitize(rest.substr(0, std::min(rest.find(')'), std::size_t{64})), secrets, 64);
         return client_error(error_kind::invalid_argument,
-                            error->request() +
+                            error.request() +
                                 " failed: an actor task has no log of its own; read the log of its actor " + actor +
                                 " instead (log_target::actor), or have Ray record actor task logs "
                                 "(RAY_ENABLE_RECORD_ACTOR_TASK_LOGGING=1)",
-                            error->request(), error->server_body(), http_status);
+                            error.request(), error.server_body(), http_status);
     }
     const bool missing =
         std::any_of(not_found_sentences.begin(), not_found_sentences.end(),
                     [&](std::string_view sentence) { return body.find(sentence) != std::string_view::npos; });
     if (!missing) return error;
-    return client_error(error_kind::not_found, error->message(), error->request(), error->server_body(), http_status);
+    return client_error(error_kind::not_found, error.message(), error.request(), error.server_body(), http_status);
+}
+
+}  // namespace
+
+std::optional<client_error> classify_log_status(const request_spec& request, int http_status, std::string_view body,
+                                                const std::vector<std::string>& secrets) {
+    auto error = classify_status(request, http_status, body, secrets);
+    if (!error || http_status != 500) return error;
+    return refine_log_error(std::move(*error), body, http_status, secrets);
+}
+
+std::string log_file_text(const request_spec& request, int http_status, std::string_view body,
+                          std::span<const std::size_t> chunk_starts, const std::vector<std::string>& secrets) {
+    if (auto error = classify_log_status(request, http_status, body, secrets)) throw *error;
+    if (!request.framed_log_body) return std::string(body);
+    auto decoded = decode_framed_log_body(log_framing::leading_byte, body, chunk_starts);
+    switch (decoded.status) {
+        case log_body_decoder::state::server_error:
+            throw refine_log_error(in_band_log_error(request, decoded.error_text, secrets), decoded.error_text,
+                                   http_status, secrets);
+        case log_body_decoder::state::malformed:
+            throw malformed_log_body_error(sanitize(request.describe(), secrets));
+        default:
+            return std::move(decoded.text);
+    }
 }
 
 }  // namespace core

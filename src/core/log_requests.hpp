@@ -11,7 +11,9 @@
 #include <raycl/error.hpp>
 #include <raycl/logs.hpp>
 
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,5 +69,13 @@ request_spec head_node_request();
 /// log instead. Other answers as classify_status.
 std::optional<client_error> classify_log_status(const request_spec& request, int http_status, std::string_view body,
                                                 const std::vector<std::string>& secrets);
+
+/// The log text of an answer to a `/api/v0/logs/file` request. A refusal is
+/// classify_log_status's error. When `request.framed_log_body` is set (the server is Ray <=
+/// 2.44, core/log_framing.hpp) the status byte of every chunk is removed, and the server's
+/// in-band error (a `0` chunk inside a 200) is classified as Ray 2.45+'s 500 with the same text
+/// is: a missing log is 404 on every release. Throws client_error.
+std::string log_file_text(const request_spec& request, int http_status, std::string_view body,
+                          std::span<const std::size_t> chunk_starts, const std::vector<std::string>& secrets);
 
 }  // namespace raycl::core

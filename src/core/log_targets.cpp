@@ -40,6 +40,7 @@ request_spec job_log_target::static_log_request() const {
 }
 
 std::string job_log_target::static_log_text(const request_spec& request, std::string_view body,
+                                            std::span<const std::size_t>,
                                             const std::vector<std::string>& secrets) const {
     return decode_job_logs(parse_json_body(request, body, secrets));
 }
@@ -82,12 +83,14 @@ std::string logs_api_target::stream_target() const {
 request_spec logs_api_target::static_log_request() const {
     request_spec spec;
     spec.target = "/api/v0/logs/file?" + query_ + "&lines=-1";
+    spec.framed_log_body = framing_ == log_framing::leading_byte;
     return spec;
 }
 
-std::string logs_api_target::static_log_text(const request_spec&, std::string_view body,
-                                             const std::vector<std::string>&) const {
-    return std::string(body);  // raw log bytes (Ray 2.60 sends no leading marker byte)
+std::string logs_api_target::static_log_text(const request_spec& request, std::string_view body,
+                                             std::span<const std::size_t> chunk_starts,
+                                             const std::vector<std::string>& secrets) const {
+    return log_file_text(request, 200, body, chunk_starts, secrets);
 }
 
 std::optional<client_error> logs_api_target::classify_refusal(const request_spec& request, int http_status,

@@ -4,6 +4,7 @@
 // a worker's, or a node's file.
 #pragma once
 
+#include "core/log_framing.hpp"
 #include "core/requests.hpp"
 #include "core/tail_machine.hpp"
 
@@ -11,7 +12,9 @@
 #include <raycl/models.hpp>
 #include <raycl/state.hpp>
 
+#include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,10 +34,15 @@ public:
     virtual std::string websocket_target() const { return {}; }
     /// Path and query of `/api/v0/logs/stream` for this log (once the target is located).
     virtual std::string stream_target() const = 0;
+    /// How the server frames `/api/v0/logs/file` bodies (log_framing_of its release). Targets
+    /// whose static log comes from another route ignore it.
+    virtual void use_framing(log_framing) noexcept {}
     /// The request of the whole log at once (completes a tail that ended).
     virtual request_spec static_log_request() const = 0;
-    /// The log text of a 2xx answer to static_log_request(). Throws client_error 500 when malformed.
+    /// The log text of a 2xx answer to static_log_request(); `chunk_starts`: where its HTTP chunks
+    /// start (transport::http_response::chunk_starts). Throws client_error 500 when malformed.
     virtual std::string static_log_text(const request_spec& request, std::string_view body,
+                                        std::span<const std::size_t> chunk_starts,
                                         const std::vector<std::string>& secrets) const = 0;
     /// The request that tells whether the target finished and where it runs.
     virtual request_spec state_request() const = 0;
@@ -64,6 +72,7 @@ public:
     std::string stream_target() const override;
     request_spec static_log_request() const override;
     std::string static_log_text(const request_spec& request, std::string_view body,
+                                std::span<const std::size_t> chunk_starts,
                                 const std::vector<std::string>& secrets) const override;
     request_spec state_request() const override;
     target_state read_state(const request_spec& request, std::string_view body,
@@ -79,12 +88,15 @@ private:
 
 /// A log behind `/api/v0/logs/{file,stream}`, named by its query (core::log_query): the stream
 /// `/api/v0/logs/stream?<query>&lines=-1`, the static log `/api/v0/logs/file?<query>&lines=-1`
-/// (raw bytes), refusals read by classify_log_status (Ray's 500 "not found" sentences are 404).
+/// (raw bytes, or framed per chunk on Ray <= 2.44: use_framing), refusals read by
+/// classify_log_status (Ray's 500 "not found" sentences are 404).
 class logs_api_target : public log_target {
 public:
+    void use_framing(log_framing framing) noexcept override { framing_ = framing; }
     std::string stream_target() const override;
     request_spec static_log_request() const override;
     std::string static_log_text(const request_spec& request, std::string_view body,
+                                std::span<const std::size_t> chunk_starts,
                                 const std::vector<std::string>& secrets) const override;
     std::optional<client_error> classify_refusal(const request_spec& request, int http_status, std::string_view body,
                                                  const std::vector<std::string>& secrets) const override;
@@ -96,6 +108,7 @@ protected:
     raycl::log_target target_;
     log_suffix suffix_;
     std::string query_;
+    log_framing framing_ = log_framing::raw;
 };
 
 /// One attempt of a task: Ray's stream starts at the attempt's first byte in its worker's file

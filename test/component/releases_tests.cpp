@@ -319,6 +319,90 @@ BOOST_AUTO_TEST_CASE(before_2_11_a_delete_next_to_an_imperative_app_is_refused_b
     }
 }
 
+BOOST_AUTO_TEST_CASE(get_log_gives_the_log_and_a_404_for_a_missing_one_on_every_release) {
+    const std::string task_id = std::string(48, 'a');
+    for (const auto& version : recorded_ray_versions()) {
+        BOOST_TEST_CONTEXT("Ray " << version) {
+            const recorded_release recorded(version);
+            fake_dashboard dashboard(fake_dashboard::options{}.as_ray(version));
+            install_known_job(dashboard, recorded, "logs_stream_job.txt");
+            // <= 2.44: status bytes per chunk, a missing log as a `0` chunk inside a 200; 2.45+:
+            // raw bytes and a 500.
+            dashboard.route("GET", "/api/v0/logs/file*",
+                            [whole = recorded.get("logs_file_job_all.txt"),
+                             missing = recorded.get("error_logs_file_unknown_task.txt")](const recorded_request& r) {
+                                return replay(r.target.find("task_id=") != std::string::npos ? missing : whole);
+                            });
+            client ray(options_for(dashboard));
+            BOOST_TEST(run_sync(ray.get_log(log_target::job(job_id))) == known_log(recorded));
+            const auto error = expect_error(ray.get_log(log_target::task(task_id)));
+            BOOST_TEST(error.status() == 404, error.message());
+            BOOST_TEST(error.message().find("Could not find log file for task") != std::string::npos, error.message());
+            BOOST_TEST(error.message().find("Closing HTTP stream") == std::string::npos, error.message());
+            BOOST_TEST(dashboard.request_count("GET", "/api/version") == 1u);  // learned once, for both reads
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_answer_for_a_node_file_before_2_45_is_checked_against_the_file_list) {
+    // Ray 2.9.3 answers a missing file by name now with its in-band error, now with an empty 200
+    // without any chunk, which is also how it sends an empty file.
+    const std::string node(56, 'b');
+    const std::string listed = R"({"result": true, "msg": "", "data": {"result": {"raylet": ["raylet.out"]}}})";
+    const std::string none = R"({"result": true, "msg": "", "data": {"result": {}}})";
+    for (const std::string version : {"2.9.3", "2.45.0"}) {
+        BOOST_TEST_CONTEXT("Ray " << version) {
+            fake_dashboard dashboard(fake_dashboard::options{}.as_ray(version));
+            dashboard.route("GET", "/api/v0/logs/file*", [](const recorded_request&) {
+                return reply::chunked_text(200, std::vector<std::string>{});
+            });
+            dashboard.route("GET", "/api/v0/logs?*", [&](const recorded_request& r) {
+                return reply::json(200, r.target.find("glob=raylet.out") != std::string::npos ? listed : none);
+            });
+            client ray(options_for(dashboard));
+            const auto by_id = node_selector::by_id(node);
+            BOOST_TEST(run_sync(ray.get_log(log_target::node_file("raylet.out", by_id))) == "");
+            if (version == "2.9.3") {
+                const auto error = expect_error(ray.get_log(log_target::node_file("raycl-no-such.log", by_id)));
+                BOOST_TEST(error.status() == 404);
+                BOOST_TEST(error.message() == "A file is not found: raycl-no-such.log on node " + node,
+                           error.message());
+                BOOST_TEST(dashboard.request_count("GET", "/api/v0/logs?*") == 2u);
+            } else {  // 2.45+ sends a 500 for a missing file: an empty 200 is an empty file
+                BOOST_TEST(run_sync(ray.get_log(log_target::node_file("raycl-no-such.log", by_id))) == "");
+                BOOST_TEST(dashboard.request_count("GET", "/api/v0/logs?*") == 0u);
+            }
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_label_selector_is_refused_before_sending_before_2_54) {
+    for (const std::string version : {"2.9.3", "2.53.0", "2.54.0"}) {
+        BOOST_TEST_CONTEXT("Ray " << version) {
+            fake_dashboard dashboard(fake_dashboard::options{}.as_ray(version));
+            dashboard.route("POST", "/api/jobs/", [](const recorded_request&) {
+                return reply::json(200, R"({"job_id": "j", "submission_id": "raysubmit_1"})");
+            });
+            client ray(options_for(dashboard));
+            auto submission = job_submission("python main.py").with_label_selector({{"region", "us-west"}});
+            if (version == "2.54.0") {
+                BOOST_TEST(run_sync(ray.submit_job(std::move(submission))) == "raysubmit_1");
+                BOOST_TEST(dashboard.request_count("POST", "/api/jobs/") == 1u);
+                continue;
+            }
+            const auto error = expect_error(ray.submit_job(std::move(submission)));
+            BOOST_TEST(error.status() == 501);
+            BOOST_TEST(error.kind() == error_kind::unsupported);
+            BOOST_TEST(error.message() ==
+                           "entrypoint_label_selector on a job submission needs Ray 2.54.0 or later; "
+                           "the cluster runs Ray " +
+                               version,
+                       error.message());
+            BOOST_TEST(dashboard.request_count("POST", "/api/jobs/") == 0u);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(the_release_is_asked_once_per_client_and_a_token_wall_only_bounds_it) {
     fake_dashboard dashboard(fake_dashboard::options{}.as_ray("2.44.1"));
     const recorded_release recorded("2.44.1");

@@ -1,6 +1,7 @@
 // The decoder of `/api/v0/logs/*` bodies: Ray <= 2.44's status byte per HTTP chunk, fed byte by
 // byte and split at every position, and every recorded release's bodies.
 #include "core/log_framing.hpp"
+#include "core/log_requests.hpp"
 #include "core/models_json.hpp"
 #include "core/responses.hpp"
 #include "support/ray_fixtures.hpp"
@@ -238,6 +239,60 @@ BOOST_AUTO_TEST_CASE(every_recorded_release_decodes_to_the_static_log) {
             }
         }
     }
+}
+
+// Static reads (get_log): on every recorded release a missing log is a 404 whatever the wire
+// says (a `0` chunk inside a 200 up to 2.44, a 500 from 2.45), and a found log is its text
+// without status bytes.
+BOOST_AUTO_TEST_CASE(static_log_reads_mean_the_same_on_every_recorded_release) {
+    for (const auto& version : raycl::test::recorded_ray_versions()) {
+        BOOST_TEST_CONTEXT("Ray " << version) {
+            const raycl::test::recorded_release recorded(version);
+            request_spec request;
+            request.target = "/api/v0/logs/file?task_id=x";
+            request.framed_log_body =
+                log_framing_of(server_version::exactly(*parse_ray_release(version))) == log_framing::leading_byte;
+            for (const std::string file :
+                 {"error_logs_file_missing_file.txt", "error_logs_file_unknown_actor.txt",
+                  "error_logs_file_unknown_submission.txt", "error_logs_file_unknown_task.txt"}) {
+                BOOST_TEST_CONTEXT(file) {
+                    const auto answer = recorded.get(file);
+                    if (answer.status == 200 && answer.body.empty()) continue;  // 2.9.3 once: see the test above
+                    BOOST_TEST(answer.status == (request.framed_log_body ? 200 : 500));
+                    const auto error = expect_client_error(error_kind::not_found, [&] {
+                        log_file_text(request, answer.status, answer.body, answer.chunk_starts(), {});
+                    });
+                    BOOST_TEST(error.status() == 404);
+                    BOOST_TEST(!contains(error.message(), "Closing HTTP stream"), error.message());
+                }
+            }
+            const auto known = decode_job_logs(boost::json::parse(recorded.get("jobs_logs_known_output.json").body));
+            const auto whole = recorded.get("logs_file_job_all.txt");
+            BOOST_TEST(log_file_text(request, whole.status, whole.body, whole.chunk_starts(), {}) == known);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_in_band_error_is_classified_as_the_same_text_in_a_500_is) {
+    request_spec request;
+    request.target = "/api/v0/logs/file?task_id=x";
+    request.framed_log_body = true;
+    const std::vector<std::size_t> one_chunk{0};
+    const auto actor_task = expect_client_error(error_kind::invalid_argument, [&] {
+        log_file_text(request, 200, "0" + closing + "For actor task, please query actor log for actor(abc123).",
+                      one_chunk, {});
+    });
+    BOOST_TEST(contains(actor_task.message(), "read the log of its actor abc123 instead"), actor_task.message());
+    // Any other in-band error stays a 500 with Ray's reason, the secret redacted.
+    const auto other = expect_client_error(error_kind::server_error, [&] {
+        log_file_text(request, 200, "1partial\n0" + closing + "agent s3cr3t went away", std::vector<std::size_t>{0, 9},
+                      {"s3cr3t"});
+    });
+    BOOST_TEST(contains(other.message(), "agent [REDACTED] went away"), other.message());
+    BOOST_TEST(!contains(other.message(), "s3cr3t"), other.message());
+    // Not framed (Ray 2.45+, or a route without framing): the body as it is.
+    request.framed_log_body = false;
+    BOOST_TEST(log_file_text(request, 200, "1tick\n", one_chunk, {}) == "1tick\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
