@@ -27,6 +27,9 @@
 #   RAYCL_VENV                venv to use (default: the one scripts/setup-ray.sh prints); any Ray of
 #                             scripts/ray-versions/matrix.txt works (`scripts/setup-ray.sh VERSION`);
 #                             --auth token needs Ray 2.52+ (refused on older releases)
+#   RAYCL_PACKAGING_VENV      venv whose Ray the packaging interop tests compare raycl with
+#                             (written as RAYCL_TEST_PACKAGING_VENV; default: the cluster's venv).
+#                             raycl packages as Ray 2.60 does, so old-release runs point it at 2.60's
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -174,6 +177,7 @@ export RAYCL_TEST_AUTH=$RAYCL_AUTH
 export RAYCL_TEST_TOKEN=$token
 export RAYCL_TEST_SERVE_PORT=$SERVE_PORT
 export RAYCL_TEST_VENV=$VENV
+export RAYCL_TEST_PACKAGING_VENV=${RAYCL_PACKAGING_VENV:-$VENV}
 export RAYCL_TEST_RAY_VERSION=${RAY_VERSION:-$(ray_version_of "$VENV")}
 export RAYCL_TEST_GCS_ADDRESS=127.0.0.1:$GCS_PORT
 export RAYCL_TEST_CLUSTER_DIR=$dir

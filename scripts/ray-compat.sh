@@ -24,6 +24,8 @@ start=$(date +%s)
 venv=$(bash "$root/scripts/setup-ray.sh" "$version" | tail -n1)
 [ -x "$venv/bin/ray" ] || { echo "raycl: no Ray $version venv ($venv)" >&2; exit 1; }
 echo "raycl: Ray $version venv ready after $(( $(date +%s) - start )) s ($venv)"
+# raycl packages as Ray 2.60 does: the interop tests compare it with 2.60's client.
+packaging_venv=$(env -u RAYCL_VENV bash "$root/scripts/setup-ray.sh" | tail -n1)
 status=0
 # Not yet on the old release: the suites whose expectations are still Ray 2.60's (the logs and
 # state breadth, the packaging helpers that import Ray 2.60's packaging module, and the CLI
@@ -31,7 +33,7 @@ status=0
 # followed jobs FAILED within seconds, where 2.60 keeps them RUNNING, and the followed text is
 # not the ticks alone); each needs per-release expectations as the others have.
 not_adapted='\.examples$|\.(real_ray_logs_state|real_ray_packages|cli|cli_logs_state)$'
-RAYCL_VENV="$venv" ctest --test-dir "$build" --output-on-failure --timeout 900 \
+RAYCL_VENV="$venv" RAYCL_PACKAGING_VENV="$packaging_venv" ctest --test-dir "$build" --output-on-failure --timeout 900 \
   -R '^integration\.disabled\.' -E "$not_adapted" || status=$?
 echo "raycl: Ray $version stage took $(( $(date +%s) - start )) s"
 exit $status

@@ -8,7 +8,9 @@
 # suites with RAYCL_VENV=<that venv> (the ctest fixtures start their clusters through
 # scripts/ray-cluster.sh, which takes the venv from RAYCL_VENV and writes it to the env file as
 # RAYCL_TEST_VENV). Suites: integration = integration.<mode>.real_ray_* plus the fault suite
-# (integration.faults.*, auth disabled); cli = integration.<mode>.cli (test/cli/real_cluster_cli.sh).
+# (integration.faults.*, auth disabled); cli = integration.<mode>.cli and .cli_* (the scripts
+# test/cli/real_cluster_*.sh). The packaging interop tests compare raycl with Ray 2.60's client
+# on every release (RAYCL_PACKAGING_VENV = the venv of `scripts/setup-ray.sh`).
 # --auth all adds the token-mode entries on the releases whose matrix line lists `token` (2.52+).
 #
 # Knobs: RAYCL_MATRIX_BUILD (build tree, default <repo>/build-matrix; configured here with
@@ -71,12 +73,12 @@ for line in open(log, errors="replace"):
     name, mode, entry, state = m.group(1), m.group(2), m.group(3), m.group(4)
     if mode not in modes and not (mode == "faults" and "disabled" in modes):
         continue
-    kind = "infra" if entry.startswith("cluster_") else ("cli" if entry == "cli" else "integration")
+    kind = "infra" if entry.startswith("cluster_") else ("cli" if entry.startswith("cli") else "integration")
     res[name] = (kind, "Passed" in state)
 for line in open(log, errors="replace"):  # tests ctest did not run because their fixture failed
     m = re.search(r"^\s*\d+ - (integration\.(\w+)\.(\S+)) \((Not Run|Failed|Timeout|Skipped)\)", line)
     if m and m.group(1) not in res:
-        kind = "cli" if m.group(3) == "cli" else ("infra" if m.group(3).startswith("cluster_") else "integration")
+        kind = "cli" if m.group(3).startswith("cli") else ("infra" if m.group(3).startswith("cluster_") else "integration")
         res[m.group(1)] = (kind, False)
 infra_bad = [n for n, (k, ok) in res.items() if k == "infra" and not ok and n.endswith("cluster_up")]
 mine = {n: ok for n, (k, ok) in res.items() if k == suite}
@@ -91,6 +93,7 @@ print(cell)
 PY
 }
 
+packaging_venv=$(env -u RAYCL_VENV bash "$here/setup-ray.sh" | tail -n1)
 declare -A cell timing
 failed=0
 for v in "${versions[@]}"; do
@@ -107,7 +110,7 @@ for v in "${versions[@]}"; do
     for m in $modes; do
       case $s in
         integration) regex+="|integration\\.$m\\.(cluster_|real_ray_)" ;;
-        cli) regex+="|integration\\.$m\\.(cluster_|cli\$)" ;;
+        cli) regex+="|integration\\.$m\\.(cluster_|cli\$|cli_)" ;;
         *) echo "ray-matrix: unknown suite $s" >&2; exit 2 ;;
       esac
     done
@@ -117,7 +120,7 @@ for v in "${versions[@]}"; do
   log="$out/ctest-$v.log"
   echo "ray-matrix: Ray $v ($modes) venv $venv (setup ${setup_s} s): ctest -R '$regex'" >&2
   t=$SECONDS
-  RAYCL_VENV=$venv ctest --test-dir "$build" -R "$regex" --output-on-failure --timeout 900 >"$log" 2>&1 || true
+  RAYCL_VENV=$venv RAYCL_PACKAGING_VENV=$packaging_venv ctest --test-dir "$build" -R "$regex" --output-on-failure --timeout 900 >"$log" 2>&1 || true
   timing[$v]="setup ${setup_s} s, ctest $((SECONDS - t)) s"
   for s in ${suites//,/ }; do
     # shellcheck disable=SC2086

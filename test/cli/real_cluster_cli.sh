@@ -64,7 +64,9 @@ run dry job submit --dry-run --working-dir "$proj" --runtime-env "$work/env.yaml
 expect_rc 0 dry
 check_json "$work/dry.out" "job submit --dry-run"
 dry_uri=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["runtime_env"]["working_dir"])' "$work/dry.out")
-ray_uri=$("$python" "$(dirname "$0")/../integration/python/ray_client_package.py" uri "$proj")
+# Ray 2.60's packaging rules (an old cluster's venv packages by older ones).
+ray_uri=$("${RAYCL_TEST_PACKAGING_VENV:-$RAYCL_TEST_VENV}/bin/python" \
+  "$(dirname "$0")/../integration/python/ray_client_package.py" uri "$proj")
 [ "$dry_uri" = "$ray_uri" ] || fail "dry-run URI $dry_uri differs from Ray's $ray_uri"
 wd_id=raycl-cli-wd-$suffix
 run submit_wd job submit --submission-id "$wd_id" --working-dir "$proj" --runtime-env "$work/env.yaml" \

@@ -36,9 +36,14 @@ struct cluster_settings {
     std::string venv;         ///< RAYCL_TEST_VENV
     std::string ray_version;  ///< RAYCL_TEST_RAY_VERSION: the cluster's release, e.g. "2.44.1"
     std::string gcs_address;  ///< RAYCL_TEST_GCS_ADDRESS (for Ray's own `ray status`)
+    /// RAYCL_TEST_PACKAGING_VENV: the Ray whose packaging raycl must equal (2.60's, also when the
+    /// cluster runs an older release, whose client packages by older rules).
+    std::string packaging_venv;
 
     bool token_auth() const { return auth == "token"; }
     std::string python() const { return venv + "/bin/python"; }
+    /// The Python of packaging_venv (the cluster's venv when the env file names none).
+    std::string packaging_python() const { return (packaging_venv.empty() ? venv : packaging_venv) + "/bin/python"; }
     /// The cluster's release as the client's version gates see it.
     core::server_version server() const { return core::server_version::exactly(*core::parse_ray_release(ray_version)); }
     /// Whether the cluster's release has `feature` (core::capabilities(), docs/ray-versions.md).
@@ -67,9 +72,10 @@ inline const cluster_settings& cluster() {
                 value = value.substr(1, value.size() - 2);
             values[line.substr(0, eq)] = value;
         }
-        cluster_settings s{values["RAYCL_TEST_ADDRESS"],    values["RAYCL_TEST_AUTH"], values["RAYCL_TEST_TOKEN"],
-                           values["RAYCL_TEST_SERVE_PORT"], values["RAYCL_TEST_VENV"], values["RAYCL_TEST_RAY_VERSION"],
-                           values["RAYCL_TEST_GCS_ADDRESS"]};
+        cluster_settings s{values["RAYCL_TEST_ADDRESS"],     values["RAYCL_TEST_AUTH"],
+                           values["RAYCL_TEST_TOKEN"],       values["RAYCL_TEST_SERVE_PORT"],
+                           values["RAYCL_TEST_VENV"],        values["RAYCL_TEST_RAY_VERSION"],
+                           values["RAYCL_TEST_GCS_ADDRESS"], values["RAYCL_TEST_PACKAGING_VENV"]};
         if (s.address.empty()) throw std::runtime_error(std::string("no RAYCL_TEST_ADDRESS in ") + path);
         if (!core::parse_ray_release(s.ray_version))
             throw std::runtime_error(std::string("no RAYCL_TEST_RAY_VERSION in ") + path);

@@ -183,7 +183,17 @@ BOOST_AUTO_TEST_CASE(every_new_call_returns_what_the_job_made) {
     BOOST_TEST_REQUIRE((flaky != by_name.groups.end()));
     BOOST_TEST(flaky->state_counts.at("FAILED") == 1);
     BOOST_TEST(flaky->state_counts.at("FINISHED") == 1);
-    BOOST_TEST(by_name.total_tasks == 4);  // attempts: to_stdout, to_stderr, flaky twice
+    // total_tasks counts normal-task attempts: to_stdout, to_stderr, flaky twice, and on older
+    // releases (2.9.3) Ray's own bundle_reservation_check_func, which placement_group.ready() runs.
+    std::size_t normal_attempts = 0, ray_own = 0;
+    for (const auto& task : without.items) {
+        if (task.type != "NORMAL_TASK") continue;
+        ++normal_attempts;
+        if (task.func_or_class_name == "bundle_reservation_check_func") ++ray_own;
+    }
+    BOOST_TEST(normal_attempts - ray_own == 4u);
+    BOOST_TEST(ray_own <= 1u);
+    BOOST_TEST(by_name.total_tasks == normal_attempts);
     const auto lineage =
         run_sync(ray.summarize_tasks(task_summary_by::lineage, summary_options().where("job_id", job_hex)));
     BOOST_TEST(std::any_of(lineage.lineage.begin(), lineage.lineage.end(), [&](const task_lineage_node& n) {
@@ -298,18 +308,32 @@ BOOST_AUTO_TEST_CASE(ray_status_and_ray_list_agree_with_raycl) {
                                                                   << ray_status);
 
     // `ray list tasks --filter state=FINISHED` against the same filter through raycl.
+    // FINISHED is final, but the set may grow between the calls (Ray 2.9.3's job supervisors
+    // finish a `JobSupervisor.ping` task every second): raycl's list before `ray list` is within
+    // Ray's, and Ray's within raycl's list after it.
+    using task_set = std::set<std::pair<std::string, std::int64_t>>;
+    const auto finished_tasks = [&] {
+        task_set rows;
+        for (const auto& task :
+             run_sync(ray.list_tasks(list_options().where("state", "FINISHED").with_limit(10000))).items)
+            rows.emplace(task.task_id, task.attempt_number);
+        return rows;
+    };
+    const auto ours_before = finished_tasks();
     const auto ray_rows =
         json::parse(ray_cli("list tasks --filter state=FINISHED --limit 10000 --format json "
                             "--address " +
                             cluster().address));
-    std::set<std::pair<std::string, std::int64_t>> theirs_tasks, ours_tasks;
+    const auto ours_after = finished_tasks();
+    task_set theirs_tasks;
     for (const auto& row : ray_rows.as_array())
         theirs_tasks.emplace(row.at("task_id").as_string(), row.at("attempt_number").to_number<std::int64_t>());
-    const auto finished = run_sync(ray.list_tasks(list_options().where("state", "FINISHED").with_limit(10000)));
-    for (const auto& task : finished.items) ours_tasks.emplace(task.task_id, task.attempt_number);
-    BOOST_TEST(!ours_tasks.empty());
-    BOOST_TEST((ours_tasks == theirs_tasks));
-    BOOST_TEST(ours_tasks.count({job.tasks.at("to_stdout").task_id, 0}) == 1u);
+    BOOST_TEST(!ours_before.empty());
+    BOOST_TEST(std::includes(theirs_tasks.begin(), theirs_tasks.end(), ours_before.begin(), ours_before.end()));
+    BOOST_TEST(std::includes(ours_after.begin(), ours_after.end(), theirs_tasks.begin(), theirs_tasks.end()));
+    BOOST_TEST_MESSAGE("finished tasks: raycl " << ours_before.size() << ", ray list " << theirs_tasks.size()
+                                                << ", raycl again " << ours_after.size());
+    BOOST_TEST(ours_before.count({job.tasks.at("to_stdout").task_id, 0}) == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(following_a_running_actor_delivers_new_lines_and_ends_when_it_is_killed) {

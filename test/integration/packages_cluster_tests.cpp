@@ -62,10 +62,11 @@ std::string command_output(const std::string& command) {
     return out;
 }
 
-/// `ray_client_package.py MODE ARGS` in the cluster's venv, with the token of a token cluster.
+/// `ray_client_package.py MODE ARGS` with Ray 2.60's client (cluster().packaging_python()),
+/// with the token of a token cluster.
 std::string ray_python_client(const std::string& mode, const std::string& args) {
-    return command_output("RAYCL_TEST_TOKEN='" + cluster().token + "' " + cluster().python() + " " + python_dir() +
-                          "/ray_client_package.py " + mode + " " + args);
+    return command_output("RAYCL_TEST_TOKEN='" + cluster().token + "' " + cluster().packaging_python() + " " +
+                          python_dir() + "/ray_client_package.py " + mode + " " + args);
 }
 
 /// A working_dir with a module, a data file, a .gitignore'd file and a .git directory, and a
