@@ -403,9 +403,17 @@ BOOST_AUTO_TEST_CASE(head_raylet_killed_under_a_multi_job_follow) {
         const auto printed = entrypoint_output(by_job[id], id, entrypoint);
         int delivered = 0;
         while (printed.find("tick " + std::to_string(delivered) + "\n") != std::string::npos) ++delivered;
-        BOOST_TEST(printed == ticks(delivered, false), id);
-        BOOST_TEST(delivered >= 6, id);
         const auto job = run_sync(ray.get_job(id));
+        const auto expected = ticks(delivered, false);
+        if (job.status == job_status::failed) {
+            // Ray 2.9.3 fails the jobs within seconds: their drivers lost the raylet and wrote
+            // Ray's own lines after the ticks. The ticks stay whole, in order, none repeated.
+            BOOST_TEST(printed.starts_with(expected), id << ":\n" << printed);
+            BOOST_TEST(printed.find("tick ", expected.size()) == std::string::npos, id << ":\n" << printed);
+        } else {
+            BOOST_TEST(printed == expected, id << ":\n" << printed);
+        }
+        BOOST_TEST(delivered >= 6, id);
         BOOST_TEST_MESSAGE("  " << id << ": " << delivered << " ticks followed; Ray: " << to_string(job.status) << " "
                                 << job.error_type.value_or("-") << ": " << job.message.value_or("-"));
     }
