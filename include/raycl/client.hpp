@@ -528,9 +528,11 @@ public:
     /// @par Cancellation, thread safety
     /// As described for the class.
     boost::asio::awaitable<void> delete_serve_application(std::string name, call_options call = {});
-    /// @brief Shuts Serve down with every application (`DELETE /api/serve/applications/`).
+    /// @brief Shuts Serve down with every application (`DELETE /api/serve/applications/`) and
+    /// returns once the dashboard reports no Serve controller (Ray answers the DELETE while its
+    /// controller is still exiting; a deploy in that window fails with a 500 RayActorError).
     /// @par Errors
-    /// Those of the class only.
+    /// Those of the class; 408 `timeout` when the controller still runs 30 s after the DELETE.
     /// @par Retries, cancellation, thread safety
     /// As described for the class: a DELETE, retried.
     boost::asio::awaitable<void> shutdown_serve(call_options call = {});

@@ -31,7 +31,8 @@ struct tls_options {
     /// @brief Verify the server certificate and host name (default). Turning this off
     /// accepts any certificate, including an attacker's: only for throw-away test clusters.
     bool verify_peer = true;
-    /// @brief A PEM file of trusted CA certificates, in addition to the system's.
+    /// @brief Trusted CA certificates in addition to the system's: a PEM file, or a directory
+    /// of PEM files named by their subject hash (`openssl rehash DIR`), as Ray's `--verify` takes.
     std::string ca_file{};
 };
 

@@ -48,7 +48,7 @@ void apply_verify(command& cmd, const std::string& value) {
         cmd.verify_tls = false;
         cmd.verify_ca_file.reset();
     } else if (value.empty()) {
-        throw invalid_value("--verify needs true, false or a CA file");
+        throw invalid_value("--verify needs true, false, or a CA file or directory");
     } else {
         cmd.verify_tls = true;
         cmd.verify_ca_file = value;

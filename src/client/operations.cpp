@@ -14,6 +14,9 @@ namespace json = boost::json;
 
 namespace {
 
+/// How long shutdown_serve waits for Ray's Serve controller to exit after the DELETE.
+constexpr std::chrono::seconds serve_shutdown_bound{30};
+
 using detail::client_impl;
 using detail::decoded_call;
 using detail::get_state_row;
@@ -253,8 +256,25 @@ asio::awaitable<void> client::delete_serve_application(std::string name, call_op
 }
 
 asio::awaitable<void> client::shutdown_serve(call_options call) {
-    auto operation = checked_call(impl_, core::serve_shutdown_request(), std::move(call));
+    const auto request = core::serve_shutdown_request();
+    auto operation = checked_call(impl_, request, call);
     co_await std::move(operation);
+    // Ray answers before its controller has exited (on 2.9.3 for seconds, and a deploy meanwhile
+    // fails with a 500 RayActorError): done once the dashboard reports no controller.
+    const auto deadline = std::chrono::steady_clock::now() + serve_shutdown_bound;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        auto poll = list_serve_applications(call);
+        if ((co_await std::move(poll)).controller_info.empty()) co_return;
+        if (std::chrono::steady_clock::now() >= deadline) {
+            throw client_error(error_kind::timeout, "Serve's controller was still running 30 s after the shutdown",
+                               request.describe());
+        }
+        timer.expires_after(std::chrono::milliseconds(200));
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) throw impl_->cancelled_error(request, "cancelled while waiting for Serve to shut down");
+    }
 }
 
 }  // namespace raycl

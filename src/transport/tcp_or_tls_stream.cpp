@@ -11,6 +11,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <filesystem>
+
 namespace raycl::transport {
 
 namespace asio = boost::asio;
@@ -48,10 +50,17 @@ tls_context::tls_context(const tls_options& options) : context_(ssl::context::tl
     boost::system::error_code ec;
     context_.set_default_verify_paths(ec);  // missing system CAs only matter if used
     if (!options.ca_file.empty()) {
-        context_.load_verify_file(options.ca_file, ec);
+        // A directory is OpenSSL's hashed layout (`openssl rehash`), as Python's requests takes it.
+        std::error_code is_dir_error;
+        const bool directory = std::filesystem::is_directory(options.ca_file, is_dir_error);
+        if (directory)
+            context_.add_verify_path(options.ca_file, ec);
+        else
+            context_.load_verify_file(options.ca_file, ec);
         if (ec) {
-            throw client_error(error_kind::invalid_argument,
-                               "cannot load the CA file " + core::sanitize(options.ca_file) + ": " + ec.message());
+            throw client_error(error_kind::invalid_argument, std::string("cannot load the CA ") +
+                                                                 (directory ? "directory " : "file ") +
+                                                                 core::sanitize(options.ca_file) + ": " + ec.message());
         }
     }
     verify_peer_ = options.verify_peer;

@@ -482,11 +482,16 @@ BOOST_AUTO_TEST_CASE(actors) {
 
 BOOST_AUTO_TEST_CASE(serve) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/serve/applications/")
-        .reply_with(reply::json(200, fixture("serve_get_mixed.json")))
-        .repeatedly();
+    // Serve runs until the DELETE; shutdown then waits until the dashboard reports no controller.
+    auto shut_down = std::make_shared<std::atomic<bool>>(false);
+    dashboard.route("GET", "/api/serve/applications/", [shut_down](const raycl::test::recorded_request&) {
+        return reply::json(200, fixture(*shut_down ? "serve_get_not_running.json" : "serve_get_mixed.json"));
+    });
     dashboard.expect("PUT", "/api/serve/applications/").reply_with(reply::text(200, "")).times(2);
-    dashboard.expect("DELETE", "/api/serve/applications/").reply_with(reply::text(200, ""));
+    dashboard.route("DELETE", "/api/serve/applications/", [shut_down](const raycl::test::recorded_request&) {
+        *shut_down = true;
+        return reply::text(200, "");
+    });
     auto r = raycl_at(dashboard, {"serve", "list"});
     BOOST_TEST(r.exit_code == 0, r.err);
     BOOST_TEST(r.out.rfind("APPLICATION", 0) == 0);
@@ -526,7 +531,10 @@ BOOST_AUTO_TEST_CASE(serve) {
     BOOST_TEST(r.err.rfind("raycl: error 400: ", 0) == 0, r.err);
     r = raycl_at(dashboard, {"serve", "shutdown"});
     BOOST_TEST(r.exit_code == 0, r.err);
-    BOOST_TEST(dashboard.requests().back().method == "DELETE");
+    BOOST_TEST(r.out == "Serve is shut down\n");
+    const auto after = dashboard.requests();
+    BOOST_TEST(std::count_if(after.begin(), after.end(), [](const auto& q) { return q.method == "DELETE"; }) == 1);
+    BOOST_TEST(after.back().method == "GET");  // the check that Serve is gone
 }
 
 BOOST_AUTO_TEST_CASE(version_table_and_json) {

@@ -38,9 +38,21 @@ void serve_recorded_cluster(fake_dashboard& dashboard) {
     const std::pair<const char*, const char*> routes[] = {
         {"/api/jobs/", "jobs_list.json"},         {"/api/jobs/raycl-ok-2", "jobs_get_succeeded.json"},
         {"/api/v0/nodes*", "state_nodes.json"},   {"/api/v0/tasks*", "state_tasks.json"},
-        {"/api/v0/actors*", "state_actors.json"}, {"/api/serve/applications/", "serve_get_mixed.json"},
-        {"/api/version", "version.json"},
+        {"/api/v0/actors*", "state_actors.json"}, {"/api/version", "version.json"},
     };
+    // Serve runs from a PUT until a DELETE (shutdown waits until the dashboard reports no controller).
+    auto serve_running = std::make_shared<std::atomic<bool>>(true);
+    dashboard.route("GET", "/api/serve/applications/", [serve_running](const raycl::test::recorded_request&) {
+        return reply::json(200, recorded(*serve_running ? "serve_get_mixed.json" : "serve_get_not_running.json"));
+    });
+    dashboard.route("PUT", "/api/serve/applications/", [serve_running](const raycl::test::recorded_request&) {
+        *serve_running = true;
+        return reply::text(200, "");
+    });
+    dashboard.route("DELETE", "/api/serve/applications/", [serve_running](const raycl::test::recorded_request&) {
+        *serve_running = false;
+        return reply::text(200, "");
+    });
     for (const auto& [target, file] : routes)
         dashboard.expect("GET", target).reply_with(reply::json(200, recorded(file))).repeatedly();
     dashboard.expect("POST", "/api/jobs/raycl-ok-2/stop")
@@ -50,8 +62,6 @@ void serve_recorded_cluster(fake_dashboard& dashboard) {
         .reply_with(reply::json(200, recorded("jobs_delete_terminal.json")))
         .repeatedly();
     dashboard.expect("POST", "/api/jobs/").reply_with(reply::json(200, recorded("jobs_submit.json"))).repeatedly();
-    dashboard.expect("PUT", "/api/serve/applications/").reply_with(reply::text(200, "")).repeatedly();
-    dashboard.expect("DELETE", "/api/serve/applications/").reply_with(reply::text(200, "")).repeatedly();
 }
 
 }  // namespace

@@ -66,8 +66,17 @@ done
 "$raycl" job logs "$submission" | grep -q "raycl job $tag ready" || { fail "the job never got ready"; exit 1; }
 
 # ---- list: every resource, table and JSON; the job's own rows are there ------------------------
+# Ray's own bug: it sorts cluster events by a timestamp that some sources give as a number and
+# others as a string (seen on 2.9.3 once the other CLI suites had run); every list then fails with
+# that TypeError, which raycl reports as Ray's 500 (exit 3) with the reason.
+ray_event_sort_bug="TypeError: '<' not supported between instances of 'int' and 'str'"
 for resource in actors jobs placement-groups nodes workers tasks objects runtime-envs cluster-events; do
   run "list_$resource" list "$resource"
+  if [ "$resource" = cluster-events ] && grep -qF "error 500: GET /api/v0/cluster_events failed: HTTP 500: $ray_event_sort_bug" \
+       "$work/list_$resource.err"; then
+    echo "real_cluster_logs_state: Ray could not list its cluster events ($ray_event_sort_bug)"
+    continue
+  fi
   expect_rc 0 "list_$resource"
   run "list_${resource}_json" --output json list "$resource"
   expect_rc 0 "list_${resource}_json"

@@ -2,6 +2,7 @@
 // the fake dashboard with a package store (GET 404 until a PUT stored the name), and --dry-run,
 // which must send nothing at all.
 #include "dashboard_cli.hpp"
+#include "tmux_terminal.hpp"
 
 #include <raycl/runtime_env.hpp>
 
@@ -250,6 +251,41 @@ BOOST_AUTO_TEST_CASE(serve_deploy_takes_yaml_and_uploads_local_directories) {
                planned_uri(json::object{{"working_dir", dir.path("project")}}));
     BOOST_TEST(apps.at(1).at("runtime_env").at("working_dir").as_string() == "s3://bucket/app.zip");
     BOOST_TEST(apps.at(0).at("import_path").as_string() == "main:app");
+}
+
+BOOST_AUTO_TEST_CASE(the_progress_line_is_drawn_on_a_terminal_and_says_when_a_package_is_skipped) {
+    fake_dashboard dashboard;
+    auto store = serve_packages(dashboard);
+    dashboard.expect("POST", "/api/jobs/").reply_with(reply::json(200, fixture("jobs_submit.json"))).repeatedly();
+    scratch_dir dir;
+    write_project(dir);
+    const std::vector<std::string> args{"--address",     dashboard.address(), "job", "submit",        "--no-wait",
+                                        "--working-dir", dir.path("project"), "--",  "python main.py"};
+    const auto has = [](const std::string& screen, const std::string& text) {
+        return screen.find(text) != std::string::npos;
+    };
+    {
+        terminal first(args);
+        const auto screen = first.wait_for_text("[exit 0]");
+        // Redrawn in place while it archives and uploads; the last state stays as a line.
+        BOOST_TEST(has(screen, "raycl: working_dir: uploading "), screen);
+        BOOST_TEST(has(screen, " (100%)"), screen);
+        BOOST_TEST(!has(screen, "already on the cluster"), screen);
+    }
+    {
+        terminal again(args);  // the unchanged tree: found on the cluster
+        const auto screen = again.wait_for_text("[exit 0]");
+        BOOST_TEST(has(screen, "raycl: working_dir: already on the cluster, skipped"), screen);
+        BOOST_TEST(!has(screen, "uploading"), screen);
+    }
+    {
+        terminal piped(args, {}, "2>&1 | cat");  // not a terminal: no progress line at all
+        const auto screen = piped.wait_for_text("[exit 0]");
+        BOOST_TEST(!has(screen, "raycl: working_dir:"), screen);
+    }
+    std::lock_guard lock(store->mutex);
+    BOOST_TEST(store->puts.size() == 1u);  // one package, uploaded once
+    BOOST_TEST(store->puts.begin()->second == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

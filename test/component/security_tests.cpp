@@ -3,11 +3,16 @@
 // stderr, hostile ids and header values rejected before any I/O, size caps that hold.
 #include "component/tail_harness.hpp"
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <unistd.h>
 
@@ -144,6 +149,32 @@ BOOST_AUTO_TEST_CASE(tls_verification_is_on_by_default) {
     client trusting(options);
     BOOST_TEST(run_sync(trusting.get_version()).version == "4");
     BOOST_TEST(run_sync(tail_all(trusting, websocket_options())) == "line\n");  // wss with the CA file
+    // A CA directory in OpenSSL's hashed layout (`openssl rehash`: <subject hash>.0), as
+    // Python's requests takes for `ray job submit --verify DIR`.
+    const auto ca_dir = std::filesystem::temp_directory_path() / ("raycl-ca-dir-" + std::to_string(getpid()));
+    std::filesystem::create_directories(ca_dir);
+    {
+        std::ifstream ca_pem(tls_fixture("ca.pem"), std::ios::binary);
+        const std::string pem{std::istreambuf_iterator<char>(ca_pem), std::istreambuf_iterator<char>()};
+        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                                      &BIO_free);
+        std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
+                                                         &X509_free);
+        BOOST_TEST_REQUIRE(static_cast<bool>(cert));
+        char name[16];
+        std::snprintf(name, sizeof name, "%08lx.0", X509_subject_name_hash(cert.get()));
+        std::ofstream(ca_dir / name) << pem;
+    }
+    options.tls.ca_file = ca_dir.string();
+    client by_directory(options);
+    BOOST_TEST(run_sync(by_directory.get_version()).version == "4");
+    // The same directory without the certificate trusts nobody new.
+    const auto empty_dir = ca_dir / "empty";
+    std::filesystem::create_directories(empty_dir);
+    options.tls.ca_file = empty_dir.string();
+    client by_empty(options);
+    BOOST_TEST(expect_error(by_empty.get_version()).status() == 503);
+    std::filesystem::remove_all(ca_dir);
 }
 
 BOOST_AUTO_TEST_CASE(the_canary_token_never_leaks_from_any_error_path) {

@@ -207,14 +207,22 @@ BOOST_AUTO_TEST_CASE(deploy_and_shutdown) {
     dashboard.expect("PUT", "/api/serve/applications/")
         .reply_with(reply::text(400, "ValidationError: bad import_path"));
     dashboard.expect("DELETE", "/api/serve/applications/").reply_with(reply::json(200, ""));
+    // Ray answers the DELETE while its controller is still exiting: twice more a controller.
+    dashboard.expect("GET", "/api/serve/applications/")
+        .reply_with(reply::json(200, ray_fixture("serve_get_running.json")))
+        .times(2);
+    dashboard.expect("GET", "/api/serve/applications/")
+        .reply_with(reply::json(200, ray_fixture("serve_get_not_running.json")));
     client ray(options_for(dashboard));
     json::object config{{"applications", json::array{json::object{{"name", "a"}, {"import_path", "m:app"}}}}};
     run_sync(ray.deploy_serve_applications(config));
     BOOST_TEST(json::parse(dashboard.requests().at(0).body).as_object() == config);
     BOOST_TEST(expect_error(ray.deploy_serve_applications(config)).status() == 400);
     BOOST_TEST(expect_error(ray.deploy_serve_applications(json::object{{"apps", 1}})).status() == 400);
-    run_sync(ray.shutdown_serve());
-    BOOST_TEST(dashboard.requests().size() == 3u);
+    run_sync(ray.shutdown_serve());  // returns once the dashboard reports no controller
+    BOOST_TEST(dashboard.request_count("DELETE", "/api/serve/applications/") == 1u);
+    BOOST_TEST(dashboard.request_count("GET", "/api/serve/applications/") == 3u);
+    BOOST_TEST(dashboard.unmatched().empty());
 }
 
 BOOST_AUTO_TEST_CASE(serve_not_installed_is_501_unsupported) {

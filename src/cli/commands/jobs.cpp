@@ -227,7 +227,8 @@ void define_submit(command_tree& tree, command_tree::node job, command& cmd) {
     tree.option(submit, "--headers", "JSON", "request headers (a JSON object of strings; default: $RAY_JOB_HEADERS)",
                 [&cmd](const std::string& v) { cmd.job_headers = parse_headers_json(v, "--headers"); });
     tree.option(submit, "--verify", "true|false|CA",
-                "verify the server's TLS certificate (default true), or trust the CA certificates of the PEM file CA",
+                "verify the server's TLS certificate (default true), or trust the CA certificates of CA: a PEM "
+                "file, or a directory of them named by subject hash (`openssl rehash`)",
                 [&cmd](const std::string& v) { apply_verify(cmd, v); });
     tree.flag(submit, "--dry-run", "print the JSON body it would POST (local paths as their URIs) and send nothing",
               [&cmd] { cmd.dry_run = true; });

@@ -73,7 +73,7 @@ asio::awaitable<int> run_delete(session& s) {
 asio::awaitable<int> run_shutdown(session& s) {
     auto op = s.ray().shutdown_serve();
     co_await std::move(op);
-    s.print(json::object{{"shutdown", true}}, [] { return std::string("Serve is shutting down\n"); });
+    s.print(json::object{{"shutdown", true}}, [] { return std::string("Serve is shut down\n"); });
     co_return exit_code::ok;
 }
 
