@@ -115,6 +115,40 @@ struct deflated_file {
     bool ready = false;
 };
 
+// A raw deflate stream of one worker thread, made once and reset for each file.
+class reusable_deflater {
+public:
+    reusable_deflater() = default;
+    ~reusable_deflater() {
+        if (ready_) deflateEnd(&stream_);
+    }
+    reusable_deflater(const reusable_deflater&) = delete;
+    reusable_deflater& operator=(const reusable_deflater&) = delete;
+
+    // The stream, ready for a new input at `level`.
+    z_stream& get(int level, std::string_view field) {
+        if (ready_ && level == level_) {
+            if (deflateReset(&stream_) == Z_OK) return stream_;
+            deflateEnd(&stream_);
+            ready_ = false;
+        } else if (ready_) {
+            deflateEnd(&stream_);
+            ready_ = false;
+        }
+        stream_ = z_stream{};
+        if (deflateInit2(&stream_, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+            fail(field, "zlib cannot start deflating");
+        ready_ = true;
+        level_ = level;
+        return stream_;
+    }
+
+private:
+    z_stream stream_{};
+    int level_ = 0;
+    bool ready_ = false;
+};
+
 // The workers that deflate small files ahead of the writer. Jobs are claimed in archive order,
 // while the bytes claimed and not yet taken by the writer stay under precompress_window (one
 // job is always allowed, so the writer never waits on a job nobody may take).
@@ -195,7 +229,11 @@ private:
 
     deflated_file produce(std::size_t index) {
         const package_entry& entry = tree_.entries[index];
-        std::string content;
+        // One buffer and one deflate stream per worker, reused for every file: a fresh stream
+        // allocates ~256 KiB of zlib state, which cost more (page faults, heap growth) than
+        // deflating a small file.
+        thread_local std::string content;
+        content.clear();
         content.reserve(static_cast<std::size_t>(entry.size));
         read_file_chunks(entry.source, state_.settings.field, [&](const char* data, std::size_t size) {
             if (content.size() + size > entry.size) changed(state_, entry);
@@ -211,18 +249,21 @@ private:
         deflated_file out;
         out.crc = static_cast<std::uint32_t>(
             ::crc32(0L, reinterpret_cast<const Bytef*>(content.data()), static_cast<uInt>(content.size())));
-        z_stream stream{};
-        if (deflateInit2(&stream, level_, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-            fail(state_.settings.field, "zlib cannot start deflating");
-        out.data.resize(deflateBound(&stream, static_cast<uLong>(content.size())));
+        thread_local reusable_deflater deflater;
+        z_stream& stream = deflater.get(level_, state_.settings.field);
+        // Deflated into a buffer of the worst-case size, kept by the worker, then copied out at
+        // its real size: what waits in the window for the writer is only the compressed bytes,
+        // and no fresh memory is zeroed per file.
+        thread_local std::vector<Bytef> scratch;
+        const auto bound = static_cast<std::size_t>(deflateBound(&stream, static_cast<uLong>(content.size())));
+        if (scratch.size() < bound) scratch.resize(bound);
         stream.next_in = reinterpret_cast<Bytef*>(content.data());
         stream.avail_in = static_cast<uInt>(content.size());
-        stream.next_out = reinterpret_cast<Bytef*>(out.data.data());
-        stream.avail_out = static_cast<uInt>(out.data.size());
+        stream.next_out = scratch.data();
+        stream.avail_out = static_cast<uInt>(scratch.size());
         const int result = deflate(&stream, Z_FINISH);
-        out.data.resize(stream.total_out);
-        deflateEnd(&stream);
         if (result != Z_STREAM_END) fail(state_.settings.field, "zlib failed to deflate " + display(entry.name));
+        out.data.assign(reinterpret_cast<const char*>(scratch.data()), stream.total_out);
         state_.add_progress(entry.size);
         return out;
     }
@@ -395,6 +436,143 @@ struct entry_source {
     }
 };
 
+// The archive file as a libzip source, written through one buffer. libzip writes every entry's
+// local header, then its data, then seeks back to rewrite the header with the sizes and CRC;
+// through its own stdio file source each of those seeks costs a flush, an lseek and a read of
+// the buffer back (about eight system calls per entry). Here a rewrite that lands in the
+// buffer is a memcpy, and the file sees one pwrite per `output_buffer_size` bytes. Only for a
+// new archive: libzip never reads it back.
+class archive_output {
+public:
+    static constexpr std::size_t output_buffer_size = std::size_t{1} << 20;
+
+    explicit archive_output(std::filesystem::path target) : target_(std::move(target)) { zip_error_init(&error_); }
+    ~archive_output() { zip_error_fini(&error_); }
+    archive_output(const archive_output&) = delete;
+    archive_output& operator=(const archive_output&) = delete;
+
+    static zip_int64_t callback(void* user, void* data, zip_uint64_t length, zip_source_cmd_t command) {
+        auto* self = static_cast<archive_output*>(user);
+        switch (command) {
+            case ZIP_SOURCE_SUPPORTS:
+                return zip_source_make_command_bitmap(
+                    ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR,
+                    ZIP_SOURCE_FREE, ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL, ZIP_SOURCE_SUPPORTS, ZIP_SOURCE_BEGIN_WRITE,
+                    ZIP_SOURCE_COMMIT_WRITE, ZIP_SOURCE_ROLLBACK_WRITE, ZIP_SOURCE_WRITE, ZIP_SOURCE_SEEK_WRITE,
+                    ZIP_SOURCE_TELL_WRITE, ZIP_SOURCE_REMOVE, -1);
+            case ZIP_SOURCE_STAT:
+                // Not there yet: zip_open_from_source takes ZIP_ER_READ with ENOENT as "new archive".
+                return self->fail_with(ZIP_ER_READ, ENOENT);
+            case ZIP_SOURCE_BEGIN_WRITE:
+                return self->begin();
+            case ZIP_SOURCE_WRITE:
+                return self->write(data, length);
+            case ZIP_SOURCE_SEEK_WRITE: {
+                const zip_int64_t to =
+                    zip_source_seek_compute_offset(self->position_, self->size(), data, length, &self->error_);
+                if (to < 0) return -1;
+                self->position_ = static_cast<std::uint64_t>(to);
+                return 0;
+            }
+            case ZIP_SOURCE_TELL_WRITE:
+                return static_cast<zip_int64_t>(self->position_);
+            case ZIP_SOURCE_COMMIT_WRITE:
+                return self->commit();
+            case ZIP_SOURCE_ROLLBACK_WRITE:
+            case ZIP_SOURCE_REMOVE:
+                self->discard();
+                return 0;
+            case ZIP_SOURCE_ERROR:
+                return zip_error_to_data(&self->error_, data, length);
+            case ZIP_SOURCE_FREE:
+                return 0;
+            default:  // reading: a new archive is never read
+                return self->fail_with(ZIP_ER_OPNOTSUPP);
+        }
+    }
+
+private:
+    zip_int64_t fail_with(int code, int system_error = 0) {
+        zip_error_set(&error_, code, system_error);
+        return -1;
+    }
+
+    std::uint64_t size() const noexcept { return std::max(file_size_, buffer_offset_ + buffer_.size()); }
+
+    zip_int64_t begin() {
+        fd_ = file_descriptor(::open(target_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        if (!fd_) return fail_with(ZIP_ER_OPEN, errno);
+        buffer_.reserve(output_buffer_size);
+        return 0;
+    }
+
+    bool write_at(const char* data, std::size_t length, std::uint64_t offset) {
+        while (length > 0) {
+            const ssize_t n = ::pwrite(fd_.get(), data, length, static_cast<off_t>(offset));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                fail_with(ZIP_ER_WRITE, n < 0 ? errno : ENOSPC);
+                return false;
+            }
+            data += n;
+            length -= static_cast<std::size_t>(n);
+            offset += static_cast<std::uint64_t>(n);
+            file_size_ = std::max(file_size_, offset);
+        }
+        return true;
+    }
+
+    bool flush() {
+        if (buffer_.empty()) return true;
+        if (!write_at(buffer_.data(), buffer_.size(), buffer_offset_)) return false;
+        buffer_offset_ += buffer_.size();
+        buffer_.clear();
+        return true;
+    }
+
+    // The buffer holds the latest bytes of [buffer_offset_, buffer_offset_ + size); a write that
+    // continues or overwrites it within its capacity stays in memory, any other flushes it first.
+    zip_int64_t write(const void* data, zip_uint64_t length) {
+        const char* bytes = static_cast<const char*>(data);
+        const auto n = static_cast<std::size_t>(length);
+        const bool inside = position_ >= buffer_offset_ && position_ <= buffer_offset_ + buffer_.size() &&
+                            position_ - buffer_offset_ + n <= output_buffer_size;
+        if (!inside) {
+            if (!flush()) return -1;
+            if (n >= output_buffer_size / 2) {
+                if (!write_at(bytes, n, position_)) return -1;
+                position_ += n;
+                return static_cast<zip_int64_t>(n);
+            }
+            buffer_offset_ = position_;
+        }
+        const auto at = static_cast<std::size_t>(position_ - buffer_offset_);
+        if (at + n > buffer_.size()) buffer_.resize(at + n);
+        std::memcpy(buffer_.data() + at, bytes, n);
+        position_ += n;
+        return static_cast<zip_int64_t>(n);
+    }
+
+    zip_int64_t commit() {
+        if (!flush()) return -1;
+        if (!fd_.close()) return fail_with(ZIP_ER_CLOSE, errno);
+        return 0;
+    }
+
+    void discard() noexcept {
+        fd_ = file_descriptor();
+        ::unlink(target_.c_str());
+    }
+
+    std::filesystem::path target_;
+    file_descriptor fd_{};
+    std::vector<char> buffer_{};
+    std::uint64_t buffer_offset_ = 0;  // where buffer_[0] goes in the file
+    std::uint64_t position_ = 0;       // libzip's write position
+    std::uint64_t file_size_ = 0;      // bytes written to the file so far
+    zip_error_t error_{};
+};
+
 }  // namespace
 
 std::vector<bool> compressible_entries(const package_tree& tree, std::string_view field, std::size_t threads) {
@@ -475,14 +653,19 @@ void write_zip(const package_tree& tree, const std::filesystem::path& target, co
     if (!jobs.empty()) workers = std::make_unique<deflate_workers>(tree, jobs, state, settings.compression_level);
     // libzip keeps pointers to these until the archive is closed: no reallocation after this.
     std::vector<entry_source> sources;
-    int open_error = 0;
-    std::unique_ptr<zip_t, zip_discarder> archive(zip_open(target.c_str(), ZIP_CREATE | ZIP_EXCL, &open_error));
-    if (!archive) {
+    archive_output output(target);
+    std::unique_ptr<zip_t, zip_discarder> archive;
+    {
         zip_error_t error;
-        zip_error_init_with_code(&error, open_error);
-        const std::string text = zip_error_strerror(&error);
+        zip_error_init(&error);
+        zip_source_t* output_source = zip_source_function_create(&archive_output::callback, &output, &error);
+        if (output_source) {
+            archive.reset(zip_open_from_source(output_source, ZIP_CREATE | ZIP_EXCL, &error));
+            if (!archive) zip_source_free(output_source);
+        }
+        const std::string text = archive ? std::string() : zip_error_strerror(&error);
         zip_error_fini(&error);
-        fail(settings.field, "cannot create the zip: " + text);
+        if (!archive) fail(settings.field, "cannot create the zip: " + text);
     }
     sources.reserve(tree.entries.size());
     for (std::size_t i = 0; i < tree.entries.size(); ++i) {
