@@ -174,56 +174,94 @@ public:
             std::lock_guard lock(mutex_);
             stopping_ = true;
         }
-        changed_.notify_all();
+        wake();
         for (auto& thread : threads_)
             if (thread.joinable()) thread.join();
     }
 
-    // The result of job k, waiting for it; nullptr once the operation failed.
+    // The result of job k. Rather than sleep while it is not ready, the writer does the next
+    // job nobody has claimed (job k itself when no worker got to it): it sleeps only while
+    // every job it could take is taken or outside the window.
     deflated_file* wait(std::size_t k) {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return results_[k].ready || state_.failed || stopping_; });
-        return results_[k].ready ? &results_[k] : nullptr;
+        for (;;) {
+            if (results_[k].ready) return &results_[k];
+            if (state_.failed || stopping_) return nullptr;
+            if (claimable()) {
+                const std::size_t job = claim();
+                lock.unlock();
+                complete(job);
+                lock.lock();
+                continue;
+            }
+            writer_waits_for_ = k;
+            writer_ready_.wait(lock);
+            writer_waits_for_ = no_job;
+        }
     }
 
     // The writer is done with job k: its bytes leave the window.
     void release(std::size_t k) {
+        bool wake_worker = false;
         {
             std::lock_guard lock(mutex_);
             in_window_ -= tree_.entries[jobs_[k]].size;
             results_[k].data = std::string();
+            wake_worker = workers_waiting_ > 0 && claimable();
         }
-        changed_.notify_all();
+        if (wake_worker) space_.notify_all();
     }
 
-    // Wakes waiters after a failure elsewhere.
-    void wake() { changed_.notify_all(); }
+    // Wakes every waiter (after a failure elsewhere, or to stop).
+    void wake() {
+        { std::lock_guard lock(mutex_); }  // a waiter has either seen the news or is asleep
+        writer_ready_.notify_all();
+        space_.notify_all();
+    }
 
 private:
+    static constexpr std::size_t no_job = SIZE_MAX;
+
+    // Under mutex_: the next job may be taken without overfilling the window (one always may).
+    bool claimable() const {
+        return next_ < jobs_.size() &&
+               (in_window_ == 0 || in_window_ + tree_.entries[jobs_[next_]].size <= precompress_window);
+    }
+    std::size_t claim() {
+        const std::size_t k = next_++;
+        in_window_ += tree_.entries[jobs_[k]].size;
+        return k;
+    }
+
+    // Produces job k and hands it over; wakes the writer only when it waits for this one.
+    void complete(std::size_t k) {
+        try {
+            deflated_file result = produce(jobs_[k]);
+            {
+                std::lock_guard lock(mutex_);
+                results_[k] = std::move(result);
+                results_[k].ready = true;
+                if (writer_waits_for_ != k) return;
+            }
+            writer_ready_.notify_one();
+        } catch (...) {
+            state_.fail(std::current_exception());
+            wake();
+        }
+    }
+
     void run() {
         for (;;) {
             std::size_t k = 0;
             {
                 std::unique_lock lock(mutex_);
-                changed_.wait(lock, [&] {
-                    return stopping_ || state_.failed || next_ == jobs_.size() || in_window_ == 0 ||
-                           in_window_ + tree_.entries[jobs_[next_]].size <= precompress_window;
-                });
+                ++workers_waiting_;
+                space_.wait(lock, [&] { return stopping_ || state_.failed || next_ == jobs_.size() || claimable(); });
+                --workers_waiting_;
                 if (stopping_ || state_.failed || next_ == jobs_.size()) return;
-                k = next_++;
-                in_window_ += tree_.entries[jobs_[k]].size;
+                k = claim();
             }
-            try {
-                deflated_file result = produce(jobs_[k]);
-                {
-                    std::lock_guard lock(mutex_);
-                    results_[k] = std::move(result);
-                    results_[k].ready = true;
-                }
-            } catch (...) {
-                state_.fail(std::current_exception());
-            }
-            changed_.notify_all();
+            complete(k);
         }
     }
 
@@ -273,10 +311,13 @@ private:
     std::vector<deflated_file> results_;
     write_state& state_;
     int level_;
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::size_t next_ = 0;
+    std::mutex mutex_;                      // guards everything below but threads_
+    std::condition_variable writer_ready_;  // the job the writer waits for is ready, or a failure
+    std::condition_variable space_;         // a job may be claimed, or a failure, or stop
+    std::size_t next_ = 0;                  // the first job not claimed yet
     std::uint64_t in_window_ = 0;
+    std::size_t writer_waits_for_ = no_job;
+    std::size_t workers_waiting_ = 0;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };
