@@ -8,6 +8,7 @@
 
 #include <raycl/error.hpp>
 
+#include <libdeflate.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -26,7 +27,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 namespace raycl::packaging {
 namespace {
@@ -115,39 +115,21 @@ struct deflated_file {
     bool ready = false;
 };
 
-// A raw deflate stream of one worker thread, made once and reset for each file.
-class reusable_deflater {
-public:
-    reusable_deflater() = default;
-    ~reusable_deflater() {
-        if (ready_) deflateEnd(&stream_);
-    }
-    reusable_deflater(const reusable_deflater&) = delete;
-    reusable_deflater& operator=(const reusable_deflater&) = delete;
-
-    // The stream, ready for a new input at `level`.
-    z_stream& get(int level, std::string_view field) {
-        if (ready_ && level == level_) {
-            if (deflateReset(&stream_) == Z_OK) return stream_;
-            deflateEnd(&stream_);
-            ready_ = false;
-        } else if (ready_) {
-            deflateEnd(&stream_);
-            ready_ = false;
-        }
-        stream_ = z_stream{};
-        if (deflateInit2(&stream_, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-            fail(field, "zlib cannot start deflating");
-        ready_ = true;
-        level_ = level;
-        return stream_;
-    }
-
-private:
-    z_stream stream_{};
-    int level_ = 0;
-    bool ready_ = false;
+// One libdeflate compressor per worker thread, made once (its tables are the costly part).
+struct compressor_deleter {
+    void operator()(libdeflate_compressor* compressor) const noexcept { libdeflate_free_compressor(compressor); }
 };
+
+libdeflate_compressor& thread_compressor(int level, std::string_view field) {
+    thread_local std::unique_ptr<libdeflate_compressor, compressor_deleter> compressor;
+    thread_local int compressor_level = -1;
+    if (!compressor || compressor_level != level) {
+        compressor.reset(libdeflate_alloc_compressor(level));
+        compressor_level = level;
+    }
+    if (!compressor) fail(field, "libdeflate cannot start deflating");
+    return *compressor;
+}
 
 // The workers that deflate small files ahead of the writer. Jobs are claimed in archive order,
 // while the bytes claimed and not yet taken by the writer stay under precompress_window (one
@@ -267,9 +249,7 @@ private:
 
     deflated_file produce(std::size_t index) {
         const package_entry& entry = tree_.entries[index];
-        // One buffer and one deflate stream per worker, reused for every file: a fresh stream
-        // allocates ~256 KiB of zlib state, which cost more (page faults, heap growth) than
-        // deflating a small file.
+        // One buffer per worker, reused for every file.
         thread_local std::string content;
         content.clear();
         content.reserve(static_cast<std::size_t>(entry.size));
@@ -285,23 +265,18 @@ private:
         settle_digest(state_, index, entry, hasher.finish(), true);
 
         deflated_file out;
-        out.crc = static_cast<std::uint32_t>(
-            ::crc32(0L, reinterpret_cast<const Bytef*>(content.data()), static_cast<uInt>(content.size())));
-        thread_local reusable_deflater deflater;
-        z_stream& stream = deflater.get(level_, state_.settings.field);
-        // Deflated into a buffer of the worst-case size, kept by the worker, then copied out at
-        // its real size: what waits in the window for the writer is only the compressed bytes,
-        // and no fresh memory is zeroed per file.
-        thread_local std::vector<Bytef> scratch;
-        const auto bound = static_cast<std::size_t>(deflateBound(&stream, static_cast<uLong>(content.size())));
+        out.crc = libdeflate_crc32(0, content.data(), content.size());
+        // Deflated whole into a buffer of the worst-case size, kept by the worker, then copied
+        // out at its real size: what waits in the window for the writer is only the compressed
+        // bytes, and no fresh memory is zeroed per file.
+        libdeflate_compressor& compressor = thread_compressor(level_, state_.settings.field);
+        thread_local std::vector<char> scratch;
+        const std::size_t bound = libdeflate_deflate_compress_bound(&compressor, content.size());
         if (scratch.size() < bound) scratch.resize(bound);
-        stream.next_in = reinterpret_cast<Bytef*>(content.data());
-        stream.avail_in = static_cast<uInt>(content.size());
-        stream.next_out = scratch.data();
-        stream.avail_out = static_cast<uInt>(scratch.size());
-        const int result = deflate(&stream, Z_FINISH);
-        if (result != Z_STREAM_END) fail(state_.settings.field, "zlib failed to deflate " + display(entry.name));
-        out.data.assign(reinterpret_cast<const char*>(scratch.data()), stream.total_out);
+        const std::size_t size =
+            libdeflate_deflate_compress(&compressor, content.data(), content.size(), scratch.data(), scratch.size());
+        if (size == 0) fail(state_.settings.field, "libdeflate failed to deflate " + display(entry.name));
+        out.data.assign(scratch.data(), size);
         state_.add_progress(entry.size);
         return out;
     }
