@@ -277,6 +277,10 @@ private:
             libdeflate_deflate_compress(&compressor, content.data(), content.size(), scratch.data(), scratch.size());
         if (size == 0) fail(state_.settings.field, "libdeflate failed to deflate " + display(entry.name));
         out.data.assign(scratch.data(), size);
+        // The writer's thread is the client's, which lives on: it keeps no more than this of it.
+        constexpr std::size_t kept_buffer = std::size_t{1} << 20;
+        if (content.capacity() > kept_buffer) content = std::string();
+        if (scratch.size() > kept_buffer) scratch = std::vector<char>();
         state_.add_progress(entry.size);
         return out;
     }
