@@ -386,18 +386,22 @@ def scenario_scale(cfg):
                      ["rss_peak_mib", "cpu_s", "lines_delivered", "lines_lost", "duplicates", "soak_checks_ok"])
 
 
-def scenario_cluster(cfg, bench):
-    port = "8430"
+def scenario_cluster(cfg, bench, wanted):
+    """Scenarios 6 (`cluster`) and 8 (`package_submit`), on one real cluster brought up for them.
+    Its name and dashboard port: RAYCL_BENCH_CLUSTER_NAME (bench) and RAYCL_BENCH_DASHBOARD_PORT
+    (8430), so that a benchmark can run beside other clusters."""
+    name = os.environ.get("RAYCL_BENCH_CLUSTER_NAME", "bench")
+    port = os.environ.get("RAYCL_BENCH_DASHBOARD_PORT", "8430")
     env = dict(os.environ, RAYCL_RAY_DASHBOARD_PORT=port)
     script = os.path.join(ROOT, "scripts", "ray-cluster.sh")
-    log("bringing up the Ray cluster 'bench' (dashboard port 8430)")
-    up = subprocess.run([script, "up", "--auth", "token", "--workers", "1", "--name", "bench"], env=env,
+    log(f"bringing up the Ray cluster '{name}' (dashboard port {port})")
+    up = subprocess.run([script, "up", "--auth", "token", "--workers", "1", "--name", name], env=env,
                         capture_output=True, text=True)
     if up.returncode != 0:
         return {"skipped": "ray-cluster.sh up failed: " + up.stderr[-500:]}
     try:
         values = {}
-        with open("/tmp/raycl-bench/raycl.env") as f:
+        with open(f"/tmp/raycl-{name}/raycl.env") as f:
             for line in f:
                 line = line.strip()
                 if "=" in line and not line.startswith("#"):
@@ -405,8 +409,6 @@ def scenario_cluster(cfg, bench):
                     values[k.replace("export ", "")] = v.strip("'\"")
         address, token = values["RAYCL_TEST_ADDRESS"], values["RAYCL_TEST_TOKEN"]
         cenv = dict(os.environ, RAY_ADDRESS=address, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
-        ray_cli = os.path.join(os.path.dirname(PY), "ray")
-        raycl_cli = cfg.cli
         # A few jobs so that `job list` has something to list.
         for i in range(3):
             run_json([bench, "first-line", "--url", address, "--token-from-env", "--entrypoint",
@@ -420,25 +422,38 @@ def scenario_cluster(cfg, bench):
                 record["error"] = f"exit {p.returncode}: {p.stderr[-300:]}"
             return record
 
-        list_clients = [("raycl", [raycl_cli, "job", "list"]), ("ray", [ray_cli, "job", "list"])]
-        out = {"address_port": port,
-               "job_list": rounds_of("cluster job list", list_clients, max(cfg.rounds, 5),
-                                     lambda _n, cmd: timed(cmd), ["wall_ms"])}
-        entry = "echo first-line-$RANDOM; sleep 1"
+        out = {"address_port": port}
+        if wanted("cluster"):
+            cluster_lists_and_first_line(cfg, bench, address, cenv, out, timed)
+        if wanted("package_submit"):  # last: its ~30 jobs would lengthen the job list above
+            import package_submit  # bench/package_submit.py
 
-        def first_line(name, _spec):
-            if name == "raycl":
-                return run_json([bench, "first-line", "--url", address, "--token-from-env", "--entrypoint", entry],
-                                env=cenv, timeout=180)
-            return run_json([PY, PEERS, "first-line", "--client", "ray", "--url", address, "--entrypoint", entry],
-                            env=cenv, timeout=180)
-
-        out["first_line"] = rounds_of("cluster first line", [("raycl", None), ("ray", None)], max(cfg.rounds, 5),
-                                      first_line, ["first_line_ms", "submit_ms"])
+            log("package_submit: raycl and Ray's JobSubmissionClient, (a) (b) (c) interleaved")
+            out["package_submit"] = package_submit.measure(address, bench, max(cfg.rounds, 3), env=cenv, log=log)
         return out
     finally:
-        subprocess.run([script, "down", "--name", "bench"], env=env, capture_output=True, text=True)
-        log("Ray cluster 'bench' is down")
+        subprocess.run([script, "down", "--name", name], env=env, capture_output=True, text=True)
+        log(f"Ray cluster '{name}' is down")
+
+
+def cluster_lists_and_first_line(cfg, bench, address, cenv, out, timed):
+    """Scenario 6 on the running cluster: cold `job list` and submit-to-first-line."""
+    ray_cli = os.path.join(os.path.dirname(PY), "ray")
+    raycl_cli = cfg.cli
+    list_clients = [("raycl", [raycl_cli, "job", "list"]), ("ray", [ray_cli, "job", "list"])]
+    out["job_list"] = rounds_of("cluster job list", list_clients, max(cfg.rounds, 5),
+                                lambda _n, cmd: timed(cmd), ["wall_ms"])
+    entry = "echo first-line-$RANDOM; sleep 1"
+
+    def first_line(name, _spec):
+        if name == "raycl":
+            return run_json([bench, "first-line", "--url", address, "--token-from-env", "--entrypoint", entry],
+                            env=cenv, timeout=180)
+        return run_json([PY, PEERS, "first-line", "--client", "ray", "--url", address, "--entrypoint", entry],
+                        env=cenv, timeout=180)
+
+    out["first_line"] = rounds_of("cluster first line", [("raycl", None), ("ray", None)], max(cfg.rounds, 5),
+                                  first_line, ["first_line_ms", "submit_ms"])
 
 
 def callgrind_ir(cmd):
@@ -536,7 +551,9 @@ def main():
     parser.add_argument("--soak", default=None)
     parser.add_argument("--no-cluster", action="store_true")
     parser.add_argument("--no-callgrind", action="store_true")
-    parser.add_argument("--only", default="", help="comma-separated scenarios (get_job,decode,tail,...)")
+    parser.add_argument("--only", default="",
+                        help="comma-separated scenarios (get_job,decode,tail,backpressure,scale,callgrind,cluster,"
+                             "package_submit)")
     parser.add_argument("--out", default=None)
     parser.add_argument("--update", default=None,
                         help="a results JSON to complete: its scenarios are kept, those run now replace theirs")
@@ -598,8 +615,12 @@ def main():
     finally:
         nginx.stop()
         tail_server.stop()
-    if wanted("cluster") and not cfg.no_cluster:
-        scen["cluster"] = scenario_cluster(cfg, bench)
+    if (wanted("cluster") or wanted("package_submit")) and not cfg.no_cluster:
+        cluster = scenario_cluster(cfg, bench, wanted)
+        if wanted("package_submit"):
+            scen["package_submit"] = cluster.pop("package_submit", {"skipped": cluster.get("skipped")})
+        if wanted("cluster"):
+            scen["cluster"] = cluster
     shutil.rmtree(workdir, ignore_errors=True)
 
     import report  # bench/report.py

@@ -13,6 +13,7 @@ at least 2 s older than the record (git's rule), as it is for code edited before
 Timed: the submit_job call only (client construction excluded for both). Peak RSS: raycl reports
 VmHWM over its RSS before the call; Ray's is ru_maxrss of a child process over its RSS after
 imports and client construction. Prints one JSON line per sample, then a Markdown table.
+bench/harness.py runs the same measure() on its cluster (scenario 8 of bench/run.sh).
 """
 import argparse
 import json
@@ -63,35 +64,51 @@ def large_files(root, rng, nonce):
         f.write(nonce)
 
 
-def run_raycl(bench, address, tree, cache):
-    env = dict(os.environ, XDG_CACHE_HOME=cache)
-    out = subprocess.run([bench, "package-submit", "--url", address, "--dir", tree, "--entrypoint", "true"],
-                         capture_output=True, text=True, env=env, timeout=600)
-    sample = json.loads(out.stdout.strip().splitlines()[-1])
+def run_raycl(bench, address, tree, cache, env=None):
+    env = dict(env or os.environ, XDG_CACHE_HOME=cache)
+    cmd = [bench, "package-submit", "--url", address, "--dir", tree, "--entrypoint", "true"]
+    if env.get("RAY_AUTH_TOKEN"):
+        cmd.append("--token-from-env")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    lines = out.stdout.strip().splitlines()
+    if not lines:
+        raise RuntimeError("raycl_bench: exit %d, no output; stderr: %s" % (out.returncode, out.stderr[-2000:]))
+    sample = json.loads(lines[-1])
     if "error" in sample:
         raise RuntimeError("raycl_bench: " + sample["error"])
     return sample
 
 
-def run_ray(address, tree):
+def run_ray(address, tree, env=None):
     out = subprocess.run([sys.executable, "-c", RAY_CLIENT, address, tree], capture_output=True, text=True,
-                         timeout=600)
+                         timeout=600, env=env)
     if out.returncode != 0:
         raise RuntimeError("Ray's client failed: " + out.stderr[-2000:])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--address", required=True)
-    parser.add_argument("--raycl-bench", required=True)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+SCENARIOS = ("a", "b", "c")
+NAMES = {"a": "(a) 2,000 files, 20 MiB", "b": "(b) 5 files, 80 MiB", "c": "(c) (a) again, unchanged"}
+METRICS = ("submit_ms", "peak_over_baseline_kib", "archive_bytes")
+
+
+def summary(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return None
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+def measure(address, raycl_bench, rounds, env=None, log=None, on_sample=None):
+    """Both clients on the three scenarios, `rounds` times, interleaved (the order alternates
+    every round). Returns {scenario: {client: {"samples": [...], "summary": {metric: {median,
+    min, max, n}}, "errors": n}}}, the layout of bench/harness.py. `env` (default: this process's)
+    is the clients' environment: RAY_AUTH_MODE=token and RAY_AUTH_TOKEN for a token cluster."""
     work = tempfile.mkdtemp(prefix="raycl-package-bench-")
     cache = os.path.join(work, "cache")
-    samples = {}
+    results = {scenario: {client: {"samples": []} for client in ("raycl", "ray")} for scenario in SCENARIOS}
     try:
-        for round_index in range(args.rounds):
+        for round_index in range(rounds):
             rng = random.Random(round_index)
             trees = {}
             for client in ("raycl", "ray"):
@@ -105,28 +122,59 @@ def main():
             for scenario, tree_of in (("a", "a"), ("b", "b"), ("c", "a")):
                 for client in order:
                     tree = trees[(client, tree_of)]
-                    sample = run_raycl(args.raycl_bench, args.address, tree, cache) if client == "raycl" \
-                        else run_ray(args.address, tree)
+                    try:
+                        sample = run_raycl(raycl_bench, address, tree, cache, env) if client == "raycl" \
+                            else run_ray(address, tree, env)
+                    except Exception as error:  # recorded, as the harness records failed samples
+                        sample = {"client": client, "error": str(error)[-1000:]}
+                        if log:
+                            log("package_submit %s %s round %d: ERROR %s" % (scenario, client, round_index,
+                                                                              sample["error"]))
                     sample.update({"scenario": scenario, "round": round_index})
-                    print(json.dumps(sample), flush=True)
-                    samples.setdefault((scenario, client), []).append(sample)
+                    if on_sample:
+                        on_sample(sample)
+                    results[scenario][client]["samples"].append(sample)
             for tree in trees.values():
                 shutil.rmtree(tree, ignore_errors=True)
+            if log:
+                log("package_submit: round %d/%d done" % (round_index + 1, rounds))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    for scenario in SCENARIOS:
+        for node in results[scenario].values():
+            good = [s for s in node["samples"] if "error" not in s]
+            node["summary"] = {m: summary([s.get(m) for s in good]) for m in METRICS}
+            node["errors"] = len(node["samples"]) - len(good)
+    return results
 
-    names = {"a": "(a) 2,000 files, 20 MiB", "b": "(b) 5 files, 80 MiB", "c": "(c) (a) again, unchanged"}
-    print("\n| scenario | raycl ms | Ray ms | Ray / raycl | raycl peak RSS over baseline | Ray peak RSS over baseline |")
-    print("|---|---|---|---|---|---|")
-    for scenario in ("a", "b", "c"):
-        ours = samples[(scenario, "raycl")]
-        theirs = samples[(scenario, "ray")]
-        ours_ms = statistics.median(s["submit_ms"] for s in ours)
-        theirs_ms = statistics.median(s["submit_ms"] for s in theirs)
-        ours_rss = max(s["peak_over_baseline_kib"] for s in ours) / 1024
-        theirs_rss = max(s["peak_over_baseline_kib"] for s in theirs) / 1024
-        print("| %s | %.0f | %.0f | %.1fx | %.1f MiB | %.1f MiB |" % (
-            names[scenario], ours_ms, theirs_ms, theirs_ms / ours_ms, ours_rss, theirs_rss))
+
+def table(results):
+    """The Markdown table: medians of submit_ms, their ratio, the largest peak RSS over baseline."""
+    lines = ["| scenario | raycl ms | Ray ms | Ray / raycl | raycl peak RSS over baseline | Ray peak RSS over baseline |",
+             "|---|---|---|---|---|---|"]
+    for scenario in SCENARIOS:
+        ours, theirs = results[scenario]["raycl"]["summary"], results[scenario]["ray"]["summary"]
+        if not ours["submit_ms"] or not theirs["submit_ms"]:
+            lines.append("| %s | n/a | n/a | n/a | n/a | n/a |" % NAMES[scenario])
+            continue
+        ours_ms, theirs_ms = ours["submit_ms"]["median"], theirs["submit_ms"]["median"]
+        lines.append("| %s | %.0f [%.0f-%.0f] | %.0f [%.0f-%.0f] | %.1fx | %.1f MiB | %.1f MiB |" % (
+            NAMES[scenario], ours_ms, ours["submit_ms"]["min"], ours["submit_ms"]["max"], theirs_ms,
+            theirs["submit_ms"]["min"], theirs["submit_ms"]["max"], theirs_ms / ours_ms,
+            ours["peak_over_baseline_kib"]["max"] / 1024, theirs["peak_over_baseline_kib"]["max"] / 1024))
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--address", required=True)
+    parser.add_argument("--raycl-bench", required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    results = measure(args.address, args.raycl_bench, args.rounds,
+                      on_sample=lambda sample: print(json.dumps(sample), flush=True))
+    print()
+    print(table(results))
 
 
 if __name__ == "__main__":

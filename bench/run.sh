@@ -2,8 +2,10 @@
 # The one command of raycl's benchmarks: sets up (scripts/setup-bench.sh: wrk, nginx, valgrind,
 # the Ray venv with the pinned peers), builds the bench targets (Release with debug info, in
 # build-bench/), then runs bench/harness.py: every scenario, raycl and peers interleaved.
-# Usage: bench/run.sh [--quick] [--no-cluster] [--no-callgrind] [--only get_job,decode,...]
-# Full run: ~20-30 min on 2 cores (plus the build); --quick: ~6-9 min (results in bench/results/quick/).
+# Usage: bench/run.sh [--quick] [--no-cluster] [--no-callgrind] [--only get_job,decode,...,package_submit]
+# Full run: ~25-35 min on 2 cores (plus the build); --quick: ~8-11 min (results in bench/results/quick/).
+# The real-cluster scenarios (cluster, package_submit) bring up a cluster named $RAYCL_BENCH_CLUSTER_NAME
+# (default bench) on dashboard port $RAYCL_BENCH_DASHBOARD_PORT (default 8430).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${RAYCL_BENCH_BUILD_DIR:-$root/build-bench}"

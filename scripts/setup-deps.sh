@@ -7,7 +7,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
   libssl-dev python3 python3-venv
   libzip-dev  # runtime-env packaging: zips of working_dir/py_modules (raycl_packaging)
-  zlib1g-dev  # runtime-env packaging: small files deflated on worker threads
+  libdeflate-dev  # runtime-env packaging: small files deflated on worker threads
   clang-14 libclang-rt-14-dev time  # libFuzzer + sanitizers, CPU time: scripts/fuzz.sh
   libcli11-dev libyaml-cpp-dev  # the CLI's parser; YAML (src/core/yaml_json)
   tmux zsh fish                 # CLI tests: terminal behaviour (tmux), zsh and fish completion

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -85,6 +86,11 @@ std::vector<std::string> list_directory(const std::filesystem::path& path, std::
 
 file_descriptor::~file_descriptor() {
     if (fd_ >= 0) ::close(fd_);
+}
+
+bool file_descriptor::close() noexcept {
+    if (fd_ < 0) return true;
+    return ::close(std::exchange(fd_, -1)) == 0;
 }
 
 file_descriptor& file_descriptor::operator=(file_descriptor&& other) noexcept {

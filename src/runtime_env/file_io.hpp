@@ -66,6 +66,8 @@ public:
     file_descriptor& operator=(const file_descriptor&) = delete;
 
     int get() const noexcept { return fd_; }
+    /// Closes it now; false (errno set) when close(2) reports an error, e.g. a deferred write.
+    bool close() noexcept;
     explicit operator bool() const noexcept { return fd_ >= 0; }
 
 private:

@@ -8,6 +8,7 @@
 
 #include <raycl/error.hpp>
 
+#include <libdeflate.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -26,7 +27,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
 
 namespace raycl::packaging {
 namespace {
@@ -115,6 +115,22 @@ struct deflated_file {
     bool ready = false;
 };
 
+// One libdeflate compressor per worker thread, made once (its tables are the costly part).
+struct compressor_deleter {
+    void operator()(libdeflate_compressor* compressor) const noexcept { libdeflate_free_compressor(compressor); }
+};
+
+libdeflate_compressor& thread_compressor(int level, std::string_view field) {
+    thread_local std::unique_ptr<libdeflate_compressor, compressor_deleter> compressor;
+    thread_local int compressor_level = -1;
+    if (!compressor || compressor_level != level) {
+        compressor.reset(libdeflate_alloc_compressor(level));
+        compressor_level = level;
+    }
+    if (!compressor) fail(field, "libdeflate cannot start deflating");
+    return *compressor;
+}
+
 // The workers that deflate small files ahead of the writer. Jobs are claimed in archive order,
 // while the bytes claimed and not yet taken by the writer stay under precompress_window (one
 // job is always allowed, so the writer never waits on a job nobody may take).
@@ -140,62 +156,102 @@ public:
             std::lock_guard lock(mutex_);
             stopping_ = true;
         }
-        changed_.notify_all();
+        wake();
         for (auto& thread : threads_)
             if (thread.joinable()) thread.join();
     }
 
-    // The result of job k, waiting for it; nullptr once the operation failed.
+    // The result of job k. Rather than sleep while it is not ready, the writer does the next
+    // job nobody has claimed (job k itself when no worker got to it): it sleeps only while
+    // every job it could take is taken or outside the window.
     deflated_file* wait(std::size_t k) {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [&] { return results_[k].ready || state_.failed || stopping_; });
-        return results_[k].ready ? &results_[k] : nullptr;
+        for (;;) {
+            if (results_[k].ready) return &results_[k];
+            if (state_.failed || stopping_) return nullptr;
+            if (claimable()) {
+                const std::size_t job = claim();
+                lock.unlock();
+                complete(job);
+                lock.lock();
+                continue;
+            }
+            writer_waits_for_ = k;
+            writer_ready_.wait(lock);
+            writer_waits_for_ = no_job;
+        }
     }
 
     // The writer is done with job k: its bytes leave the window.
     void release(std::size_t k) {
+        bool wake_worker = false;
         {
             std::lock_guard lock(mutex_);
             in_window_ -= tree_.entries[jobs_[k]].size;
             results_[k].data = std::string();
+            wake_worker = workers_waiting_ > 0 && claimable();
         }
-        changed_.notify_all();
+        if (wake_worker) space_.notify_all();
     }
 
-    // Wakes waiters after a failure elsewhere.
-    void wake() { changed_.notify_all(); }
+    // Wakes every waiter (after a failure elsewhere, or to stop).
+    void wake() {
+        { std::lock_guard lock(mutex_); }  // a waiter has either seen the news or is asleep
+        writer_ready_.notify_all();
+        space_.notify_all();
+    }
 
 private:
+    static constexpr std::size_t no_job = SIZE_MAX;
+
+    // Under mutex_: the next job may be taken without overfilling the window (one always may).
+    bool claimable() const {
+        return next_ < jobs_.size() &&
+               (in_window_ == 0 || in_window_ + tree_.entries[jobs_[next_]].size <= precompress_window);
+    }
+    std::size_t claim() {
+        const std::size_t k = next_++;
+        in_window_ += tree_.entries[jobs_[k]].size;
+        return k;
+    }
+
+    // Produces job k and hands it over; wakes the writer only when it waits for this one.
+    void complete(std::size_t k) {
+        try {
+            deflated_file result = produce(jobs_[k]);
+            {
+                std::lock_guard lock(mutex_);
+                results_[k] = std::move(result);
+                results_[k].ready = true;
+                if (writer_waits_for_ != k) return;
+            }
+            writer_ready_.notify_one();
+        } catch (...) {
+            state_.fail(std::current_exception());
+            wake();
+        }
+    }
+
     void run() {
         for (;;) {
             std::size_t k = 0;
             {
                 std::unique_lock lock(mutex_);
-                changed_.wait(lock, [&] {
-                    return stopping_ || state_.failed || next_ == jobs_.size() || in_window_ == 0 ||
-                           in_window_ + tree_.entries[jobs_[next_]].size <= precompress_window;
-                });
+                ++workers_waiting_;
+                space_.wait(lock, [&] { return stopping_ || state_.failed || next_ == jobs_.size() || claimable(); });
+                --workers_waiting_;
                 if (stopping_ || state_.failed || next_ == jobs_.size()) return;
-                k = next_++;
-                in_window_ += tree_.entries[jobs_[k]].size;
+                k = claim();
             }
-            try {
-                deflated_file result = produce(jobs_[k]);
-                {
-                    std::lock_guard lock(mutex_);
-                    results_[k] = std::move(result);
-                    results_[k].ready = true;
-                }
-            } catch (...) {
-                state_.fail(std::current_exception());
-            }
-            changed_.notify_all();
+            complete(k);
         }
     }
 
     deflated_file produce(std::size_t index) {
         const package_entry& entry = tree_.entries[index];
-        std::string content;
+        // One buffer per worker, reused for every file.
+        thread_local std::string content;
+        content.clear();
         content.reserve(static_cast<std::size_t>(entry.size));
         read_file_chunks(entry.source, state_.settings.field, [&](const char* data, std::size_t size) {
             if (content.size() + size > entry.size) changed(state_, entry);
@@ -209,20 +265,22 @@ private:
         settle_digest(state_, index, entry, hasher.finish(), true);
 
         deflated_file out;
-        out.crc = static_cast<std::uint32_t>(
-            ::crc32(0L, reinterpret_cast<const Bytef*>(content.data()), static_cast<uInt>(content.size())));
-        z_stream stream{};
-        if (deflateInit2(&stream, level_, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-            fail(state_.settings.field, "zlib cannot start deflating");
-        out.data.resize(deflateBound(&stream, static_cast<uLong>(content.size())));
-        stream.next_in = reinterpret_cast<Bytef*>(content.data());
-        stream.avail_in = static_cast<uInt>(content.size());
-        stream.next_out = reinterpret_cast<Bytef*>(out.data.data());
-        stream.avail_out = static_cast<uInt>(out.data.size());
-        const int result = deflate(&stream, Z_FINISH);
-        out.data.resize(stream.total_out);
-        deflateEnd(&stream);
-        if (result != Z_STREAM_END) fail(state_.settings.field, "zlib failed to deflate " + display(entry.name));
+        out.crc = libdeflate_crc32(0, content.data(), content.size());
+        // Deflated whole into a buffer of the worst-case size, kept by the worker, then copied
+        // out at its real size: what waits in the window for the writer is only the compressed
+        // bytes, and no fresh memory is zeroed per file.
+        libdeflate_compressor& compressor = thread_compressor(level_, state_.settings.field);
+        thread_local std::vector<char> scratch;
+        const std::size_t bound = libdeflate_deflate_compress_bound(&compressor, content.size());
+        if (scratch.size() < bound) scratch.resize(bound);
+        const std::size_t size =
+            libdeflate_deflate_compress(&compressor, content.data(), content.size(), scratch.data(), scratch.size());
+        if (size == 0) fail(state_.settings.field, "libdeflate failed to deflate " + display(entry.name));
+        out.data.assign(scratch.data(), size);
+        // The writer's thread is the client's, which lives on: it keeps no more than this of it.
+        constexpr std::size_t kept_buffer = std::size_t{1} << 20;
+        if (content.capacity() > kept_buffer) content = std::string();
+        if (scratch.size() > kept_buffer) scratch = std::vector<char>();
         state_.add_progress(entry.size);
         return out;
     }
@@ -232,10 +290,13 @@ private:
     std::vector<deflated_file> results_;
     write_state& state_;
     int level_;
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    std::size_t next_ = 0;
+    std::mutex mutex_;                      // guards everything below but threads_
+    std::condition_variable writer_ready_;  // the job the writer waits for is ready, or a failure
+    std::condition_variable space_;         // a job may be claimed, or a failure, or stop
+    std::size_t next_ = 0;                  // the first job not claimed yet
     std::uint64_t in_window_ = 0;
+    std::size_t writer_waits_for_ = no_job;
+    std::size_t workers_waiting_ = 0;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };
@@ -395,6 +456,143 @@ struct entry_source {
     }
 };
 
+// The archive file as a libzip source, written through one buffer. libzip writes every entry's
+// local header, then its data, then seeks back to rewrite the header with the sizes and CRC;
+// through its own stdio file source each of those seeks costs a flush, an lseek and a read of
+// the buffer back (about eight system calls per entry). Here a rewrite that lands in the
+// buffer is a memcpy, and the file sees one pwrite per `output_buffer_size` bytes. Only for a
+// new archive: libzip never reads it back.
+class archive_output {
+public:
+    static constexpr std::size_t output_buffer_size = std::size_t{1} << 20;
+
+    explicit archive_output(std::filesystem::path target) : target_(std::move(target)) { zip_error_init(&error_); }
+    ~archive_output() { zip_error_fini(&error_); }
+    archive_output(const archive_output&) = delete;
+    archive_output& operator=(const archive_output&) = delete;
+
+    static zip_int64_t callback(void* user, void* data, zip_uint64_t length, zip_source_cmd_t command) {
+        auto* self = static_cast<archive_output*>(user);
+        switch (command) {
+            case ZIP_SOURCE_SUPPORTS:
+                return zip_source_make_command_bitmap(
+                    ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR,
+                    ZIP_SOURCE_FREE, ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL, ZIP_SOURCE_SUPPORTS, ZIP_SOURCE_BEGIN_WRITE,
+                    ZIP_SOURCE_COMMIT_WRITE, ZIP_SOURCE_ROLLBACK_WRITE, ZIP_SOURCE_WRITE, ZIP_SOURCE_SEEK_WRITE,
+                    ZIP_SOURCE_TELL_WRITE, ZIP_SOURCE_REMOVE, -1);
+            case ZIP_SOURCE_STAT:
+                // Not there yet: zip_open_from_source takes ZIP_ER_READ with ENOENT as "new archive".
+                return self->fail_with(ZIP_ER_READ, ENOENT);
+            case ZIP_SOURCE_BEGIN_WRITE:
+                return self->begin();
+            case ZIP_SOURCE_WRITE:
+                return self->write(data, length);
+            case ZIP_SOURCE_SEEK_WRITE: {
+                const zip_int64_t to =
+                    zip_source_seek_compute_offset(self->position_, self->size(), data, length, &self->error_);
+                if (to < 0) return -1;
+                self->position_ = static_cast<std::uint64_t>(to);
+                return 0;
+            }
+            case ZIP_SOURCE_TELL_WRITE:
+                return static_cast<zip_int64_t>(self->position_);
+            case ZIP_SOURCE_COMMIT_WRITE:
+                return self->commit();
+            case ZIP_SOURCE_ROLLBACK_WRITE:
+            case ZIP_SOURCE_REMOVE:
+                self->discard();
+                return 0;
+            case ZIP_SOURCE_ERROR:
+                return zip_error_to_data(&self->error_, data, length);
+            case ZIP_SOURCE_FREE:
+                return 0;
+            default:  // reading: a new archive is never read
+                return self->fail_with(ZIP_ER_OPNOTSUPP);
+        }
+    }
+
+private:
+    zip_int64_t fail_with(int code, int system_error = 0) {
+        zip_error_set(&error_, code, system_error);
+        return -1;
+    }
+
+    std::uint64_t size() const noexcept { return std::max(file_size_, buffer_offset_ + buffer_.size()); }
+
+    zip_int64_t begin() {
+        fd_ = file_descriptor(::open(target_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+        if (!fd_) return fail_with(ZIP_ER_OPEN, errno);
+        buffer_.reserve(output_buffer_size);
+        return 0;
+    }
+
+    bool write_at(const char* data, std::size_t length, std::uint64_t offset) {
+        while (length > 0) {
+            const ssize_t n = ::pwrite(fd_.get(), data, length, static_cast<off_t>(offset));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                fail_with(ZIP_ER_WRITE, n < 0 ? errno : ENOSPC);
+                return false;
+            }
+            data += n;
+            length -= static_cast<std::size_t>(n);
+            offset += static_cast<std::uint64_t>(n);
+            file_size_ = std::max(file_size_, offset);
+        }
+        return true;
+    }
+
+    bool flush() {
+        if (buffer_.empty()) return true;
+        if (!write_at(buffer_.data(), buffer_.size(), buffer_offset_)) return false;
+        buffer_offset_ += buffer_.size();
+        buffer_.clear();
+        return true;
+    }
+
+    // The buffer holds the latest bytes of [buffer_offset_, buffer_offset_ + size); a write that
+    // continues or overwrites it within its capacity stays in memory, any other flushes it first.
+    zip_int64_t write(const void* data, zip_uint64_t length) {
+        const char* bytes = static_cast<const char*>(data);
+        const auto n = static_cast<std::size_t>(length);
+        const bool inside = position_ >= buffer_offset_ && position_ <= buffer_offset_ + buffer_.size() &&
+                            position_ - buffer_offset_ + n <= output_buffer_size;
+        if (!inside) {
+            if (!flush()) return -1;
+            if (n >= output_buffer_size / 2) {
+                if (!write_at(bytes, n, position_)) return -1;
+                position_ += n;
+                return static_cast<zip_int64_t>(n);
+            }
+            buffer_offset_ = position_;
+        }
+        const auto at = static_cast<std::size_t>(position_ - buffer_offset_);
+        if (at + n > buffer_.size()) buffer_.resize(at + n);
+        std::memcpy(buffer_.data() + at, bytes, n);
+        position_ += n;
+        return static_cast<zip_int64_t>(n);
+    }
+
+    zip_int64_t commit() {
+        if (!flush()) return -1;
+        if (!fd_.close()) return fail_with(ZIP_ER_CLOSE, errno);
+        return 0;
+    }
+
+    void discard() noexcept {
+        fd_ = file_descriptor();
+        ::unlink(target_.c_str());
+    }
+
+    std::filesystem::path target_;
+    file_descriptor fd_{};
+    std::vector<char> buffer_{};
+    std::uint64_t buffer_offset_ = 0;  // where buffer_[0] goes in the file
+    std::uint64_t position_ = 0;       // libzip's write position
+    std::uint64_t file_size_ = 0;      // bytes written to the file so far
+    zip_error_t error_{};
+};
+
 }  // namespace
 
 std::vector<bool> compressible_entries(const package_tree& tree, std::string_view field, std::size_t threads) {
@@ -475,14 +673,19 @@ void write_zip(const package_tree& tree, const std::filesystem::path& target, co
     if (!jobs.empty()) workers = std::make_unique<deflate_workers>(tree, jobs, state, settings.compression_level);
     // libzip keeps pointers to these until the archive is closed: no reallocation after this.
     std::vector<entry_source> sources;
-    int open_error = 0;
-    std::unique_ptr<zip_t, zip_discarder> archive(zip_open(target.c_str(), ZIP_CREATE | ZIP_EXCL, &open_error));
-    if (!archive) {
+    archive_output output(target);
+    std::unique_ptr<zip_t, zip_discarder> archive;
+    {
         zip_error_t error;
-        zip_error_init_with_code(&error, open_error);
-        const std::string text = zip_error_strerror(&error);
+        zip_error_init(&error);
+        zip_source_t* output_source = zip_source_function_create(&archive_output::callback, &output, &error);
+        if (output_source) {
+            archive.reset(zip_open_from_source(output_source, ZIP_CREATE | ZIP_EXCL, &error));
+            if (!archive) zip_source_free(output_source);
+        }
+        const std::string text = archive ? std::string() : zip_error_strerror(&error);
         zip_error_fini(&error);
-        fail(settings.field, "cannot create the zip: " + text);
+        if (!archive) fail(settings.field, "cannot create the zip: " + text);
     }
     sources.reserve(tree.entries.size());
     for (std::size_t i = 0; i < tree.entries.size(); ++i) {

@@ -2,7 +2,7 @@
 // names, Unix modes and times, optionally deflated. Reads each file once while writing it,
 // hashing it on the way: a file planned with a digest must still have it, a file planned
 // without one (hash_cache miss, deferred) gets it computed. Small compressible files are read,
-// hashed and deflated (zlib) ahead of the writer by worker threads, within a bounded window,
+// hashed and deflated (libdeflate) ahead of the writer by worker threads, within a bounded window,
 // and handed to libzip as already-compressed data; other files are streamed by libzip. Memory
 // stays bounded whatever the package's size.
 #pragma once
@@ -36,7 +36,8 @@ private:
 
 /// How to write the zip.
 struct zip_settings {
-    /// zlib level 1..9 for the files marked compressible; 0 stores every entry (as Ray does).
+    /// Deflate level 1..9 for the files marked compressible (libdeflate for files deflated by the
+    /// workers, zlib through libzip for larger ones); 0 stores every entry (as Ray does).
     int compression_level = 1;
     /// Names the package in messages.
     std::string field{};
