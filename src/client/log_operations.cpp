@@ -205,12 +205,11 @@ asio::awaitable<std::string> client::get_log(log_target target, log_options opti
     auto request = core::log_file_request(resolved, options, driver_node);
     auto framing = log_framing_of_server(impl_);
     request.framed_log_body = co_await std::move(framing) == core::log_framing::leading_byte;
-    const bool framed = request.framed_log_body;
     auto read = log_call(impl_, std::move(request), call);
     auto text = co_await std::move(read);
-    if (text.empty() && framed && resolved.what() == log_target::kind::node_file) {
-        // Ray <= 2.44 answers a missing file now with its in-band error, now with an empty 200
-        // (no chunk at all, as for an empty file; seen on 2.9.3): the node's file list tells.
+    if (text.empty() && resolved.what() == log_target::kind::node_file) {
+        // Ray answers a missing file now with its error, now with an empty 200, as for an empty
+        // file (seen on 2.9.3 by hand and on 2.60 in a CI run): the node's file list tells.
         auto list = list_logs(resolved.node(), resolved.filename(), std::move(call));
         const auto files = (co_await std::move(list)).files();
         const auto& name = resolved.filename();

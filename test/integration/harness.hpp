@@ -16,6 +16,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -39,6 +40,7 @@ struct cluster_settings {
     /// RAYCL_TEST_PACKAGING_VENV: the Ray whose packaging raycl must equal (2.60's, also when the
     /// cluster runs an older release, whose client packages by older rules).
     std::string packaging_venv;
+    std::string cluster_dir;  ///< RAYCL_TEST_CLUSTER_DIR: the nodes' --temp-dir (Ray's logs below it)
 
     bool token_auth() const { return auth == "token"; }
     std::string python() const { return venv + "/bin/python"; }
@@ -72,16 +74,31 @@ inline const cluster_settings& cluster() {
                 value = value.substr(1, value.size() - 2);
             values[line.substr(0, eq)] = value;
         }
-        cluster_settings s{values["RAYCL_TEST_ADDRESS"],     values["RAYCL_TEST_AUTH"],
-                           values["RAYCL_TEST_TOKEN"],       values["RAYCL_TEST_SERVE_PORT"],
-                           values["RAYCL_TEST_VENV"],        values["RAYCL_TEST_RAY_VERSION"],
-                           values["RAYCL_TEST_GCS_ADDRESS"], values["RAYCL_TEST_PACKAGING_VENV"]};
+        cluster_settings s{
+            values["RAYCL_TEST_ADDRESS"],     values["RAYCL_TEST_AUTH"],           values["RAYCL_TEST_TOKEN"],
+            values["RAYCL_TEST_SERVE_PORT"],  values["RAYCL_TEST_VENV"],           values["RAYCL_TEST_RAY_VERSION"],
+            values["RAYCL_TEST_GCS_ADDRESS"], values["RAYCL_TEST_PACKAGING_VENV"], values["RAYCL_TEST_CLUSTER_DIR"]};
         if (s.address.empty()) throw std::runtime_error(std::string("no RAYCL_TEST_ADDRESS in ") + path);
         if (!core::parse_ray_release(s.ray_version))
             throw std::runtime_error(std::string("no RAYCL_TEST_RAY_VERSION in ") + path);
         return s;
     }();
     return settings;
+}
+
+/// Whether any of the dashboard's own log files of the cluster holds `text` (Ray's tracebacks
+/// behind a bare 500 are there).
+inline bool dashboard_logs_contain(const std::string& text) {
+    const auto logs = std::filesystem::path(cluster().cluster_dir) / "session_latest" / "logs";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(logs, ec)) {
+        const auto name = entry.path().filename().string();
+        if (!name.starts_with("dashboard")) continue;
+        std::ifstream file(entry.path(), std::ios::binary);
+        const std::string content{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+        if (content.find(text) != std::string::npos) return true;
+    }
+    return false;
 }
 
 /// Client options for the cluster under test, with its token when auth is on.
