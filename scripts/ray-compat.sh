@@ -10,8 +10,8 @@
 # RAYCL_OLD_RAY="" skips the stage locally (refused when CI=true). The venv comes from
 # scripts/setup-ray.sh VERSION (cached); the ctest fixtures start the clusters from RAYCL_VENV.
 # Entries run: integration.disabled.* (cluster_up/down, every real_ray_* suite, cli, cli_follow,
-# cli_logs_state; not the examples) and integration.faults.* (its own cluster); the build tree
-# must be configured with -DRAYCL_INTEGRATION=ON.
+# cli_logs_state; not the examples, nor the faults cluster: see below); the build tree must be
+# configured with -DRAYCL_INTEGRATION=ON.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${1:-${RAYCL_BUILD_DIR:-$root/build}}"
@@ -27,10 +27,12 @@ echo "raycl: Ray $version venv ready after $(( $(date +%s) - start )) s ($venv)"
 # raycl packages as Ray 2.60 does: the interop tests compare it with 2.60's client.
 packaging_venv=$(env -u RAYCL_VENV bash "$root/scripts/setup-ray.sh" | tail -n1)
 status=0
-# Every real-Ray suite of the 2.60 stage but the examples (which that stage covers), and the
-# faults cluster; their expectations follow the release under test (cluster().at_least, and
-# what Ray itself reports: docs/ray-versions.md).
+# Every real-Ray suite of the 2.60 stage but the examples (which that stage covers); their
+# expectations follow the release under test (cluster().at_least, and what Ray itself reports:
+# docs/ray-versions.md). Not the faults cluster: on old releases the jobs of its head-raylet case,
+# submitted after the worker-kill case, sometimes FAIL before they run (2.9.3 once in two runs,
+# 2.44.1 in the matrix), which makes the stage flaky; scripts/ray-matrix.sh runs it.
 RAYCL_VENV="$venv" RAYCL_PACKAGING_VENV="$packaging_venv" ctest --test-dir "$build" --output-on-failure --timeout 900 \
-  -R '^integration\.(disabled|faults)\.' -E '\.examples$' || status=$?
+  -R '^integration\.disabled\.' -E '\.examples$' || status=$?
 echo "raycl: Ray $version stage took $(( $(date +%s) - start )) s"
 exit $status
