@@ -101,6 +101,17 @@ inline bool dashboard_logs_contain(const std::string& text) {
     return false;
 }
 
+/// Polls (bounded) until `done(instance)` holds; returns the last instance seen.
+template <class Predicate>
+serve_instance wait_for_serve(client& ray, Predicate done, std::chrono::seconds limit = std::chrono::seconds(180)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        auto instance = run_sync(ray.list_serve_applications());
+        if (done(instance) || std::chrono::steady_clock::now() > deadline) return instance;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+}
+
 /// Client options for the cluster under test, with its token when auth is on.
 inline client_options cluster_options() {
     client_options options;

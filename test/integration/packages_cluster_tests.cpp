@@ -103,6 +103,9 @@ std::string file_name(const std::string& path) {
     return fs::path(path).filename().string();
 }
 
+/// How long the Serve cases wait for Ray to reach a state.
+constexpr std::chrono::seconds serve_wait{240};
+
 /// Waits (bounded) for `id` to end; fails unless it succeeded; returns what its entrypoint printed.
 std::string succeeded_job_output(client& ray, const std::string& id, const std::string& entrypoint) {
     wait_options wait;
@@ -113,17 +116,6 @@ std::string succeeded_job_output(client& ray, const std::string& id, const std::
                                                                          << job.message.value_or("") << "\n"
                                                                          << logs);
     return entrypoint_output(logs, id, entrypoint);
-}
-
-/// Polls (bounded) until `done(instance)` holds; returns the last instance seen.
-template <class Predicate>
-serve_instance wait_for_serve(client& ray, Predicate done, std::chrono::seconds limit = std::chrono::seconds(240)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        auto instance = run_sync(ray.list_serve_applications());
-        if (done(instance) || std::chrono::steady_clock::now() > deadline) return instance;
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
 }
 
 json::object project_env(const scratch_tree& tree) {
@@ -303,7 +295,7 @@ BOOST_AUTO_TEST_CASE(a_serve_application_deployed_from_a_local_working_dir_serve
         const auto* app = instance.find(name);
         return app && (app->status == serve_app_status::running || app->status == serve_app_status::deploy_failed);
     };
-    const serve_instance instance = wait_for_serve(ray, running);
+    const serve_instance instance = wait_for_serve(ray, running, serve_wait);
     const auto* app = instance.find(name);
     BOOST_TEST_REQUIRE(app != nullptr);
     BOOST_TEST_REQUIRE((app->status == serve_app_status::running), app->status_text << ": " << app->message);
@@ -324,11 +316,13 @@ BOOST_AUTO_TEST_CASE(a_serve_application_deployed_from_a_local_working_dir_serve
     BOOST_TEST(body == expected);
 
     run_sync(ray.delete_serve_application(name));
-    const serve_instance after = wait_for_serve(ray, [&](const serve_instance& i) { return i.find(name) == nullptr; });
+    const serve_instance after = wait_for_serve(
+        ray, [&](const serve_instance& i) { return i.find(name) == nullptr; }, serve_wait);
     BOOST_TEST(after.find(name) == nullptr);
     run_sync(ray.shutdown_serve());
-    BOOST_TEST(
-        wait_for_serve(ray, [](const serve_instance& i) { return i.applications.empty(); }).applications.empty());
+    BOOST_TEST(wait_for_serve(
+                   ray, [](const serve_instance& i) { return i.applications.empty(); }, serve_wait)
+                   .applications.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -29,17 +29,6 @@ json::object two_app_config() {
         {"http_options", json::object{{"host", "127.0.0.1"}, {"port", std::stoi(cluster().serve_port)}}}};
 }
 
-/// Polls (bounded) until `done(instance)` holds; returns the last instance seen.
-template <class Predicate>
-serve_instance wait_for_serve(client& ray, Predicate done, std::chrono::seconds limit = std::chrono::seconds(180)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-        auto instance = run_sync(ray.list_serve_applications());
-        if (done(instance) || std::chrono::steady_clock::now() > deadline) return instance;
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-}
-
 bool running(const serve_instance& instance, const char* name) {
     const auto* app = instance.find(name);
     return app && app->status == serve_app_status::running;
