@@ -11,6 +11,9 @@
 #include <boost/beast/websocket.hpp>
 
 #include <memory>
+#include <span>
+#include <utility>
+#include <vector>
 
 namespace raycl::transport {
 
@@ -78,20 +81,41 @@ public:
         co_return std::nullopt;
     }
 
-    asio::awaitable<std::optional<log_piece>> read() override {
+    asio::awaitable<std::optional<std::span<const log_piece>>> read() override {
+        if (std::exchange(too_large_, false)) throw too_large();
         buffer_.consume(buffer_.size());
-        boost::system::error_code ec;
-        do {
-            auto [read_ec, bytes] =
-                co_await socket_.async_read_some(buffer_, max_message_bytes_ + 1 - buffer_.size(), as_tuple_awaitable);
-            (void)bytes;
-            ec = read_ec;
-        } while (!ec && buffer_.size() <= max_message_bytes_ && !socket_.is_message_done());
-        if (!ec && buffer_.size() > max_message_bytes_)
-            throw failure(transport_failure::body_too_large, "WebSocket message larger than the frame cap");
+        ends_.clear();
+        boost::system::error_code ec = std::exchange(deferred_error_, {});
+        while (!ec) {
+            const std::size_t start = buffer_.size();
+            do {
+                auto [read_ec, bytes] = co_await socket_.async_read_some(
+                    buffer_, max_message_bytes_ + 1 - (buffer_.size() - start), as_tuple_awaitable);
+                (void)bytes;
+                ec = read_ec;
+            } while (!ec && buffer_.size() - start <= max_message_bytes_ && !socket_.is_message_done());
+            if (ec) break;
+            if (buffer_.size() - start > max_message_bytes_) {
+                if (ends_.empty()) throw too_large();
+                too_large_ = true;  // after the messages before it
+                break;
+            }
+            ends_.push_back(buffer_.size());
+            // Messages already read from the socket are taken at once, so one call delivers up
+            // to a socket read's worth instead of one frame of ~10 lines. A message whose rest
+            // is still on the way waits for it (a server writes each message at once).
+            if (socket_.next_layer().buffered() == 0 || buffer_.size() >= tcp_or_tls_stream::read_buffer_size) break;
+        }
+        if (ec && !ends_.empty()) deferred_error_ = std::exchange(ec, {});  // after these messages
         if (!ec) {
-            const auto data = buffer_.cdata();
-            co_return log_piece{std::string_view(static_cast<const char*>(data.data()), data.size()), true};
+            const auto* data = static_cast<const char*>(buffer_.cdata().data());
+            pieces_.clear();
+            std::size_t begin = 0;
+            for (const std::size_t end : ends_) {
+                pieces_.push_back(log_piece{std::string_view(data + begin, end - begin), true});
+                begin = end;
+            }
+            co_return std::span<const log_piece>(pieces_);
         }
         // Over TLS a server that skips close_notify after its close frame shows as a truncated stream.
         if (ec == websocket::error::closed ||
@@ -113,6 +137,14 @@ private:
     std::string target_;
     websocket::stream<tcp_or_tls_stream> socket_;
     beast::flat_buffer buffer_;
+    std::vector<std::size_t> ends_;  ///< where each message of the last read ends in buffer_
+    std::vector<log_piece> pieces_;  ///< the messages of the last read
+    boost::system::error_code deferred_error_;
+    bool too_large_ = false;  ///< a message over the cap followed the messages of the last read
+
+    static failure too_large() {
+        return failure(transport_failure::body_too_large, "WebSocket message larger than the frame cap");
+    }
     std::size_t max_message_bytes_;
     bool closed_ = false;
 };
@@ -120,7 +152,11 @@ private:
 class http_stream_source final : public log_source {
 public:
     http_stream_source(const strand_type& strand, std::shared_ptr<const session_settings> settings, std::string target)
-        : settings_(std::move(settings)), target_(std::move(target)), stream_(strand, *settings_) {}
+        : settings_(std::move(settings)), target_(std::move(target)), stream_(strand, *settings_) {
+        // Beast reads as much as the buffer has room for (512 bytes at first): one socket read
+        // per 64 KiB instead.
+        buffer_.reserve(tcp_or_tls_stream::read_buffer_size);
+    }
 
     asio::awaitable<std::optional<refusal>> open(seconds connect_timeout) override {
         const auto deadline = std::chrono::steady_clock::now() + to_steady(connect_timeout);
@@ -153,7 +189,12 @@ public:
         co_return refused;
     }
 
-    asio::awaitable<std::optional<log_piece>> read() override { return read_body_some(); }
+    asio::awaitable<std::optional<std::span<const log_piece>>> read() override {
+        auto piece = co_await read_body_some();
+        if (!piece) co_return std::nullopt;
+        piece_ = *piece;
+        co_return std::span<const log_piece>(&piece_, 1);
+    }
 
     void close() noexcept override {
         closed_ = true;
@@ -185,6 +226,7 @@ private:
     tcp_or_tls_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<log_stream_body> body_;
+    log_piece piece_;  ///< the bytes of the last read
     /// Not zero-filled: the kernel only makes resident the pages reads actually reach, so 1,000
     /// open streams of small chunks don't cost 64 MiB.
     std::unique_ptr<char[]> chunk_ = std::make_unique_for_overwrite<char[]>(log_stream_chunk_size);

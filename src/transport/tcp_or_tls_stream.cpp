@@ -78,6 +78,7 @@ void tcp_or_tls_stream::close_now() noexcept {
     auto& socket = tcp().socket();
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
+    read_begin_ = read_end_ = 0;  // a read after close fails like the socket's
 }
 
 asio::awaitable<void> tcp_or_tls_stream::open(const session_settings& settings,
