@@ -69,11 +69,15 @@ public:
 
     bool is_open() noexcept { return tcp().socket().is_open(); }
 
-    /// Reads some bytes. The stream reads the socket (or TLS) up to `read_buffer_size` bytes at
-    /// a time into its own buffer and hands them out from there: Beast reads a WebSocket at most
-    /// 1,536 bytes at a time and an HTTP response 512 bytes at first, which would otherwise be
-    /// one system call and one reactor operation each. A read that the buffer satisfies
-    /// completes as if posted (never inside this call), on the handler's executor.
+    /// Reads some bytes. When bytes are already waiting in the socket, the stream reads the
+    /// socket (or TLS) up to `read_buffer_size` bytes at a time into its own buffer and hands
+    /// them out from there: Beast reads a WebSocket at most 1,536 bytes at a time and an HTTP
+    /// response 512 bytes at first, which would otherwise be one system call and one reactor
+    /// operation each. When none are waiting, the read goes straight into the caller's buffers
+    /// and the stream gives its buffer back: a quiet connection holds none (every buffer of 200
+    /// idle tails would otherwise keep resident the pages their last replay touched, and the
+    /// soak's RSS grew with the log). A read that the buffer satisfies completes as if posted
+    /// (never inside this call), on the handler's executor.
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         return boost::asio::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
@@ -82,6 +86,10 @@ public:
 
     /// Bytes read from the socket that no read has taken yet.
     std::size_t buffered() const noexcept { return read_end_ - read_begin_; }
+
+    /// Whether a read would probably complete without waiting for the peer: bytes are buffered
+    /// here, waiting in the socket, or (TLS) decrypted and not yet read.
+    bool data_waiting() noexcept { return buffered() > 0 || socket_has_data(); }
 
     /// Bytes the stream asks the socket for at once.
     static constexpr std::size_t read_buffer_size = 64 * 1024;
@@ -134,7 +142,10 @@ private:
             asio::post(get_executor(), boost::beast::bind_front_handler(std::move(handler), ec, copied));
             return;
         }
-        if (wanted >= read_buffer_size) {  // a large read needs no copy
+        // A large read needs no copy; a read that will probably wait for the peer waits in the
+        // caller's buffers (Beast's own), and the stream keeps no buffer meanwhile.
+        if (wanted >= read_buffer_size || !socket_has_data()) {
+            read_buffer_.reset();
             std::visit([&](auto& stream) { stream.async_read_some(buffers, std::move(handler)); }, stream_);
             return;
         }
@@ -147,18 +158,32 @@ private:
             stream_);
     }
 
+    /// Bytes the kernel received on the socket and no read took yet (FIONREAD), or TLS
+    /// plaintext already decrypted.
+    bool socket_has_data() noexcept {
+        if (auto* tls = std::get_if<tls_stream>(&stream_); tls && ::SSL_pending(tls->native_handle()) > 0) return true;
+        boost::system::error_code ec;
+        const std::size_t available = tcp().socket().available(ec);
+        return !ec && available > 0;
+    }
+
     template <class MutableBuffers>
     std::size_t take_buffered(const MutableBuffers& buffers) noexcept {
         const std::size_t copied = boost::asio::buffer_copy(
             buffers, boost::asio::const_buffer(read_buffer_.get() + read_begin_, read_end_ - read_begin_));
         read_begin_ += copied;
-        if (read_begin_ == read_end_) read_begin_ = read_end_ = 0;
+        if (read_begin_ == read_end_) {
+            // A socket read that did not fill the buffer most likely emptied the socket: give
+            // the buffer back now (an idle pooled connection keeps none either).
+            if (read_end_ < read_buffer_size) read_buffer_.reset();
+            read_begin_ = read_end_ = 0;
+        }
         return copied;
     }
 
     boost::asio::ip::tcp::resolver resolver_;
     std::variant<boost::beast::tcp_stream, tls_stream> stream_;
-    /// Not zero-filled: only the pages reads reach become resident (1,000 quiet tails stay small).
+    /// Held only while bytes flow (not zero-filled: only the pages reads reach become resident).
     std::unique_ptr<char[]> read_buffer_;
     std::size_t read_begin_ = 0;
     std::size_t read_end_ = 0;
