@@ -85,6 +85,7 @@ public:
         if (std::exchange(too_large_, false)) throw too_large();
         buffer_.consume(buffer_.size());
         ends_.clear();
+        if (holds_burst_capacity() && !socket_.next_layer().data_waiting()) release_capacity();
         boost::system::error_code ec = std::exchange(deferred_error_, {});
         while (!ec) {
             const std::size_t start = buffer_.size();
@@ -141,6 +142,24 @@ private:
     std::vector<log_piece> pieces_;  ///< the messages of the last read
     boost::system::error_code deferred_error_;
     bool too_large_ = false;  ///< a message over the cap followed the messages of the last read
+
+    // What a quiet tail keeps between reads: one message of Ray's (~10 lines) fits.
+    static constexpr std::size_t kept_bytes = 4096;
+    static constexpr std::size_t kept_messages = 16;
+
+    bool holds_burst_capacity() const noexcept {
+        return buffer_.capacity() > kept_bytes || ends_.capacity() > kept_messages ||
+               pieces_.capacity() > kept_messages;
+    }
+
+    /// The next read will probably wait for the server: the capacity a burst left (a
+    /// reconnect's replay, up to a socket read's worth of messages) is given back instead of
+    /// being kept by every quiet tail (the soak's RSS grew with the log length otherwise).
+    void release_capacity() noexcept {
+        if (buffer_.capacity() > kept_bytes) buffer_.shrink_to_fit();
+        if (ends_.capacity() > kept_messages) ends_ = std::vector<std::size_t>();
+        if (pieces_.capacity() > kept_messages) pieces_ = std::vector<log_piece>();
+    }
 
     static failure too_large() {
         return failure(transport_failure::body_too_large, "WebSocket message larger than the frame cap");
