@@ -11,6 +11,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <array>
+#include <memory>
+
 namespace raycl::transport {
 
 namespace asio = boost::asio;
@@ -70,6 +73,31 @@ tcp_or_tls_stream::tcp_or_tls_stream(const strand_type& strand, const session_se
 beast::tcp_stream& tcp_or_tls_stream::tcp() noexcept {
     if (auto* tls = std::get_if<tls_stream>(&stream_)) return beast::get_lowest_layer(*tls);
     return std::get<beast::tcp_stream>(stream_);
+}
+
+namespace {
+
+/// Read buffers given back on this thread, for the next bursts of any stream running here. Two
+/// per thread: enough for the bursts in flight at once, and a bounded amount resident.
+struct spare_read_buffers {
+    std::array<std::unique_ptr<char[]>, 2> buffers;
+    std::size_t count = 0;
+};
+thread_local spare_read_buffers spares;
+
+}  // namespace
+
+std::unique_ptr<char[]> tcp_or_tls_stream::take_read_buffer() {
+    if (spares.count > 0) return std::move(spares.buffers[--spares.count]);
+    return std::make_unique_for_overwrite<char[]>(read_buffer_size);
+}
+
+void tcp_or_tls_stream::give_back_read_buffer() noexcept {
+    if (!read_buffer_) return;
+    if (spares.count < spares.buffers.size())
+        spares.buffers[spares.count++] = std::move(read_buffer_);
+    else
+        read_buffer_.reset();
 }
 
 void tcp_or_tls_stream::close_now() noexcept {

@@ -145,11 +145,11 @@ private:
         // A large read needs no copy; a read that will probably wait for the peer waits in the
         // caller's buffers (Beast's own), and the stream keeps no buffer meanwhile.
         if (wanted >= read_buffer_size || !socket_has_data()) {
-            read_buffer_.reset();
+            give_back_read_buffer();
             std::visit([&](auto& stream) { stream.async_read_some(buffers, std::move(handler)); }, stream_);
             return;
         }
-        if (!read_buffer_) read_buffer_ = std::make_unique_for_overwrite<char[]>(read_buffer_size);
+        if (!read_buffer_) read_buffer_ = take_read_buffer();
         std::visit(
             [&](auto& stream) {
                 stream.async_read_some(asio::buffer(read_buffer_.get(), read_buffer_size),
@@ -157,6 +157,14 @@ private:
             },
             stream_);
     }
+
+    /// A read buffer: a spare one of this thread's, else a new one (not zero-filled: only the
+    /// pages reads reach become resident).
+    static std::unique_ptr<char[]> take_read_buffer();
+    /// Keeps the buffer as one of this thread's few spares, else frees it: buffers taken and
+    /// given back for every burst would otherwise leave 64 KiB holes that small allocations
+    /// split (the heap grew).
+    void give_back_read_buffer() noexcept;
 
     /// Bytes the kernel received on the socket and no read took yet (FIONREAD), or TLS
     /// plaintext already decrypted.
@@ -175,7 +183,7 @@ private:
         if (read_begin_ == read_end_) {
             // A socket read that did not fill the buffer most likely emptied the socket: give
             // the buffer back now (an idle pooled connection keeps none either).
-            if (read_end_ < read_buffer_size) read_buffer_.reset();
+            if (read_end_ < read_buffer_size) give_back_read_buffer();
             read_begin_ = read_end_ = 0;
         }
         return copied;
