@@ -171,11 +171,7 @@ private:
 class http_stream_source final : public log_source {
 public:
     http_stream_source(const strand_type& strand, std::shared_ptr<const session_settings> settings, std::string target)
-        : settings_(std::move(settings)), target_(std::move(target)), stream_(strand, *settings_) {
-        // Beast reads as much as the buffer has room for (512 bytes at first): one socket read
-        // per 64 KiB instead.
-        buffer_.reserve(tcp_or_tls_stream::read_buffer_size);
-    }
+        : settings_(std::move(settings)), target_(std::move(target)), stream_(strand, *settings_) {}
 
     asio::awaitable<std::optional<refusal>> open(seconds connect_timeout) override {
         const auto deadline = std::chrono::steady_clock::now() + to_steady(connect_timeout);
@@ -228,6 +224,7 @@ private:
         auto& parser = body_->parser();
         for (;;) {
             if (parser.is_done()) co_return std::nullopt;
+            size_buffer();
             body_->lend(chunk_.get(), log_stream_chunk_size);
             auto [ec, bytes] = co_await http::async_read_some(stream_, buffer_, parser, as_tuple_awaitable);
             (void)bytes;
@@ -237,6 +234,19 @@ private:
                 fail_read(ec, closed_, "log stream connection lost");
             }
             if (received > 0) co_return log_piece{std::string_view(chunk_.get(), received), body_->take_chunk_start()};
+        }
+    }
+
+    /// Beast reads as much as the buffer has room for (512 bytes at first): while bytes wait,
+    /// room for one socket read of 64 KiB; before a read that will probably wait, the room is
+    /// given back (kept, every quiet stream would hold its last replay's pages resident).
+    void size_buffer() {
+        constexpr std::size_t kept_bytes = 4096;
+        if (stream_.data_waiting()) {
+            if (buffer_.capacity() < tcp_or_tls_stream::read_buffer_size)
+                buffer_.reserve(tcp_or_tls_stream::read_buffer_size);
+        } else if (buffer_.capacity() > kept_bytes) {
+            buffer_.shrink_to_fit();
         }
     }
 
