@@ -303,14 +303,15 @@ def scenario_tail(cfg, tail_server, bench):
     job = f"bench_{cfg.tail_lines}"
     out = {}
     for protocol in ("websocket", "stream"):
-        clients = [("raycl", None), ("raw-beast", None)]
+        # raycl-batch: the same tail consumed with log_stream::next_batch() instead of next().
+        clients = [("raycl", None), ("raycl-batch", None), ("raw-beast", None)]
         clients += [("websockets", None), ("ray", None), ("ray-lines", None)] if protocol == "websocket" else [("aiohttp", None)]
 
         def run_one(name, _spec, protocol=protocol):
             before = tail_server.cpu()
-            if name in ("raycl", "raw-beast"):
-                cmd = [bench, "tail" if name == "raycl" else "raw-tail", "--url", tail_server.url, "--id", job,
-                       "--protocol", protocol]
+            if name in ("raycl", "raycl-batch", "raw-beast"):
+                cmd = [bench, "raw-tail" if name == "raw-beast" else "tail", "--url", tail_server.url, "--id", job,
+                       "--protocol", protocol] + (["--batch"] if name == "raycl-batch" else [])
             else:
                 cmd = [PY, PEERS, "tail", "--client", name, "--url", tail_server.url, "--id", job]
             record = run_json(cmd)

@@ -7,9 +7,10 @@
 //   decode    --kind jobs|tasks --file F [--repetitions R]
 //             Boost.JSON parse + decode of a recorded-shape body into typed results, as the
 //             client does it; ms per list and peak extra RSS.
-//   tail      --url U --id ID --protocol websocket|stream [--pause-every L --pause-ms M]
+//   tail      --url U --id ID --protocol websocket|stream [--batch] [--pause-every L --pause-ms M]
 //             [--queue-size Q] [--sample-ms T]
-//             client::tail_job_logs consumed as fast as possible (or pausing: a slow consumer);
+//             client::tail_job_logs consumed as fast as possible (or pausing: a slow consumer),
+//             line by line with log_stream::next(), or with next_batch() (--batch);
 //             lines/s, CPU, RSS (peak, and a time series when sampling).
 //   raw-tail  --url U --id ID --protocol websocket|stream
 //             The limit: a synchronous Beast reader of the same stream that only counts bytes.
@@ -236,17 +237,32 @@ struct tail_result {
 };
 
 asio::awaitable<void> drain(client& ray, std::string id, raycl::tail_options options, std::uint64_t pause_every,
-                            std::chrono::milliseconds pause, tail_result& result) {
+                            std::chrono::milliseconds pause, bool batch, tail_result& result) {
     try {
         auto started = ray.tail_job_logs(id, options);
         auto stream = co_await std::move(started);
         asio::steady_timer timer(co_await asio::this_coro::executor);
-        while (auto line = co_await stream.next()) {
+        auto take = [&](const raycl::log_line& line) -> bool {
             ++result.lines;
-            result.bytes += line->text.size() + (line->newline ? 1 : 0);
-            if (pause_every && result.lines % pause_every == 0) {
-                timer.expires_after(pause);
-                co_await timer.async_wait(asio::use_awaitable);
+            result.bytes += line.text.size() + (line.newline ? 1 : 0);
+            return pause_every && result.lines % pause_every == 0;
+        };
+        if (batch) {
+            // log_stream::next_batch(): every line already received in one await.
+            for (auto lines = co_await stream.next_batch(); !lines.empty(); lines = co_await stream.next_batch()) {
+                for (const auto& line : lines) {
+                    if (take(line)) {
+                        timer.expires_after(pause);
+                        co_await timer.async_wait(asio::use_awaitable);
+                    }
+                }
+            }
+        } else {
+            while (auto line = co_await stream.next()) {
+                if (take(*line)) {
+                    timer.expires_after(pause);
+                    co_await timer.async_wait(asio::use_awaitable);
+                }
             }
         }
         result.queue_peak = stream.stats().queue_peak;
@@ -289,7 +305,8 @@ int command_tail(const arguments& args) {
     }
     const double cpu_before = cpu_seconds();
     tail_result result;
-    asio::co_spawn(context, drain(ray, args.get("id"), options, pause_every, pause, result), asio::detached);
+    asio::co_spawn(context, drain(ray, args.get("id"), options, pause_every, pause, args.has("batch"), result),
+                   asio::detached);
     context.run();
     const double elapsed = seconds_since(start);
     const double cpu = cpu_seconds() - cpu_before;
@@ -298,6 +315,7 @@ int command_tail(const arguments& args) {
     json::object out{{"bench", "tail"},
                      {"client", "raycl"},
                      {"protocol", args.get("protocol")},
+                     {"consumer", args.has("batch") ? "next_batch" : "next"},
                      {"lines", result.lines},
                      {"bytes", result.bytes},
                      {"seconds", elapsed},

@@ -175,10 +175,11 @@ def markdown(results):
             node = sc["tail"][protocol]
             out += ["", f"## 3. tail throughput, {protocol} ({results['settings']['tail_lines']:,} lines, "
                         f"{results['settings']['tail_bytes'] / 1e6:.0f} MB, frames of 10 lines)", "",
-                    _table(node, ["raycl", "raw-beast", "websockets", "aiohttp", "ray", "ray-lines"],
+                    _table(node, ["raycl", "raycl-batch", "raw-beast", "websockets", "aiohttp", "ray", "ray-lines"],
                            [("lines/s", "lines_per_s", 1), ("client CPU s", "cpu_s", 1),
                             ("server CPU share", "server_cpu_share", 1), ("peak RSS MiB", "peak_rss_kib", 1 / 1024)])]
-        out.append("\n`raw-beast`: a synchronous Beast reader that only counts bytes; `websockets`/`aiohttp`: "
+        out.append("\n`raycl`: `log_stream::next()` per line; `raycl-batch`: `log_stream::next_batch()`; "
+                   "`raw-beast`: a synchronous Beast reader that only counts bytes; `websockets`/`aiohttp`: "
                    "Python byte counters; `ray`: `JobSubmissionClient.tail_job_logs` as it yields (chunks of 10 lines, newlines counted); "
                    "`ray-lines`: the same, split into lines with `str.splitlines()`. Server CPU share near 1.0 "
                    "would mean the server is the bottleneck.")

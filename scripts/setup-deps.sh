@@ -12,6 +12,7 @@ packages=(
   libcli11-dev libyaml-cpp-dev  # the CLI's parser; YAML (src/core/yaml_json)
   tmux zsh fish                 # CLI tests: terminal behaviour (tmux), zsh and fish completion
   dpkg-dev man-db               # cpack -G DEB (dpkg-shlibdeps) and its test (man -l)
+  valgrind                      # scripts/perf-guard.sh: callgrind instruction counts
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace raycl {
 
@@ -86,6 +87,13 @@ class log_stream_state;
 /// while (auto line = co_await logs.next())
 ///     std::cout << line->text << (line->newline ? "\n" : "");
 /// @endcode
+/// `next_batch()` hands out every line already received in one await (the same lines, in the
+/// same order); it saves a coroutine round trip per line where lines arrive fast:
+/// @code
+/// for (auto lines = co_await logs.next_batch(); !lines.empty(); lines = co_await logs.next_batch())
+///     for (const auto& line : lines) std::cout << line.text << (line.newline ? "\n" : "");
+/// @endcode
+/// The two can be mixed.
 /// Stop early by leaving the loop and destroying the stream, by calling `close()`, or by
 /// cancelling a `next()` (e.g. `co_await (logs.next() || timer.async_wait(use_awaitable))`):
 /// each closes the socket at once and ends the reader.
@@ -111,6 +119,22 @@ public:
     /// @brief The next line, or `std::nullopt` at the end of the log.
     /// @throws client_error as described above; kind `cancelled` after `close()`.
     boost::asio::awaitable<std::optional<log_line>> next();
+
+    /// @brief Every line received and not yet handed out (at least one; waits for one when
+    /// there is none), in log order; an empty vector at the end of the log. At most
+    /// `stream_limits::queue_size` lines at once.
+    /// @par Errors
+    /// Those of `next()`, thrown once every line before them was handed out: a batch never
+    /// holds lines from after an error.
+    /// @par Retries
+    /// None here: the reader reconnects on its own (see `client::tail_job_logs`); this only
+    /// hands out what it delivered.
+    /// @par Cancellation
+    /// As `next()`: cancelling the await (e.g. `co_await (logs.next_batch() || timer.async_wait(use_awaitable))`)
+    /// closes the socket at once and fails with kind `cancelled`; lines not yet handed out are dropped.
+    /// @par Thread safety
+    /// One consumer at a time, like `next()`; `close()` and `stats()` from any thread.
+    boost::asio::awaitable<std::vector<log_line>> next_batch();
 
     /// @brief Stops the tail: closes its socket and ends its reader. Idempotent.
     void close() noexcept;

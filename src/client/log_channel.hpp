@@ -1,11 +1,12 @@
 // The bounded channel between a tail's reader (on its strand) and the stream's consumer.
 //
 // Lines travel in batches: one channel operation per line cost more than the rest of the tail
-// together (callgrind: ~18,000 instructions per line, mostly channel and strand hand-offs), so
-// the lines of one read go through in batches of at most batch_lines(). The channel holds
-// queue_size / batch_lines() - 1 batches, so the channel plus the consumer's current batch hold
-// at most `stream_limits::queue_size` lines: when it is full the reader waits, stops reading
-// the socket, and TCP pushes back on the server.
+// together (callgrind: ~18,000 instructions per line, mostly channel and strand hand-offs), and
+// still ~100 per line in batches of 10; so the lines of one read (up to 64 KiB: ~580 of Ray's
+// lines) go through in batches of a quarter of the queue (at most 1,024 lines). The channel
+// holds queue_size / batch - 1 batches, so the channel plus the consumer's current batch hold at
+// most `stream_limits::queue_size` lines: when it is full the reader waits, stops reading the
+// socket, and TCP pushes back on the server.
 #pragma once
 
 #include "transport/http_session.hpp"
@@ -40,7 +41,7 @@ public:
     using channel_type = boost::asio::experimental::concurrent_channel<void(boost::system::error_code, log_batch)>;
 
     log_channel(const transport::strand_type& strand, std::size_t queue_size)
-        : batch_(std::clamp<std::size_t>(queue_size / 100, 1, 64)),
+        : batch_(std::clamp<std::size_t>(queue_size / 4, 1, 1024)),
           queue_size_(queue_size),
           channel_(strand, std::max<std::size_t>(1, queue_size / batch_ - 1)) {}
 
@@ -69,6 +70,20 @@ public:
     template <class Token>
     auto async_receive(Token&& token) {
         return channel_.async_receive(std::forward<Token>(token));
+    }
+
+    /// Consumer side (any thread): the next batch if one is queued, without waiting: calls
+    /// `handler(batch)` at once and returns true; false when none is queued or the channel was
+    /// closed (the next async_receive reports that).
+    template <class Handler>
+    bool try_receive(Handler&& handler) {
+        bool got = false;
+        channel_.try_receive([&](boost::system::error_code ec, log_batch batch) {
+            if (ec) return;
+            got = true;
+            handler(std::move(batch));
+        });
+        return got;
     }
 
     /// Consumer side: `count` lines of a received batch were handed out.

@@ -10,6 +10,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <iterator>
+#include <utility>
+
 namespace raycl {
 
 namespace asio = boost::asio;
@@ -23,15 +26,66 @@ public:
     log_stream_state(std::shared_ptr<tail_driver> driver, std::shared_ptr<log_channel> channel)
         : driver_(std::move(driver)), channel_(std::move(channel)) {}
 
+    /// The next line of the batch being handed out, if any (no suspension).
+    std::optional<log_line> take_pending() {
+        if (next_pending_ >= pending_.size()) return std::nullopt;
+        check_open();
+        channel_->handed_out(1);
+        return std::move(pending_[next_pending_++]);
+    }
+
     asio::awaitable<std::optional<log_line>> next() {
-        if (finished_) co_return std::nullopt;
+        if (auto line = take_pending()) co_return line;
+        if (!co_await receive()) co_return std::nullopt;
+        co_return take_pending();
+    }
+
+    asio::awaitable<std::vector<log_line>> next_batch() {
+        std::vector<log_line> lines;
+        if (next_pending_ >= pending_.size() && !co_await receive()) co_return lines;
+        check_open();
+        if (next_pending_ == 0) {
+            lines = std::move(pending_);
+        } else {
+            lines.assign(std::make_move_iterator(pending_.begin() + static_cast<std::ptrdiff_t>(next_pending_)),
+                         std::make_move_iterator(pending_.end()));
+        }
+        pending_.clear();
+        next_pending_ = 0;
+        // Every batch already queued, without waiting; the end of the log (or its error) is
+        // kept for the next call, after these lines.
+        while (!end_seen_ && channel_->try_receive([this, &lines](log_batch batch) {
+            if (batch.lines.empty()) {
+                end_seen_ = true;
+                end_error_ = std::move(batch.error);
+                return;
+            }
+            lines.insert(lines.end(), std::make_move_iterator(batch.lines.begin()),
+                         std::make_move_iterator(batch.lines.end()));
+        })) {}
+        channel_->handed_out(lines.size());
+        co_return lines;
+    }
+
+    void close() noexcept { driver_->close(); }
+    stream_stats stats() const { return driver_->stats(); }
+
+private:
+    void check_open() const {
         // After close() (also by the client's shutdown) the channel may belong to a stopped
         // io_context: never touch it again.
         if (driver_->closing()) throw client_error(error_kind::cancelled, "log stream closed");
-        if (next_pending_ < pending_.size()) {
-            channel_->handed_out(1);
-            std::optional<log_line> line = std::move(pending_[next_pending_++]);
-            co_return line;
+    }
+
+    /// Waits for the next batch into pending_; false at the end of the log. Throws the
+    /// stream's error.
+    asio::awaitable<bool> receive() {
+        if (finished_) co_return false;
+        check_open();
+        if (end_seen_) {
+            finished_ = true;
+            if (end_error_) std::rethrow_exception(std::exchange(end_error_, nullptr));
+            co_return false;
         }
         auto received = co_await channel_->async_receive(asio::as_tuple(asio::use_awaitable));
         const boost::system::error_code ec = std::get<0>(received);
@@ -47,24 +101,20 @@ public:
         }
         if (batch.lines.empty()) {
             finished_ = true;
-            co_return std::nullopt;
+            co_return false;
         }
-        channel_->handed_out(1);
         pending_ = std::move(batch.lines);
-        next_pending_ = 1;
-        std::optional<log_line> line = std::move(pending_.front());
-        co_return line;
+        next_pending_ = 0;
+        co_return true;
     }
 
-    void close() noexcept { driver_->close(); }
-    stream_stats stats() const { return driver_->stats(); }
-
-private:
     std::shared_ptr<tail_driver> driver_;
     std::shared_ptr<log_channel> channel_;
     std::vector<log_line> pending_;  ///< the batch being handed out
     std::size_t next_pending_ = 0;
-    bool finished_ = false;  ///< end or error seen
+    bool end_seen_ = false;  ///< next_batch() took the end marker; reported by the next call
+    std::exception_ptr end_error_;
+    bool finished_ = false;  ///< end or error reported
 };
 
 }  // namespace detail
@@ -98,8 +148,17 @@ log_stream::~log_stream() {
 asio::awaitable<std::optional<log_line>> log_stream::next() {
     if (!state_) co_return std::nullopt;
     auto state = state_;
-    std::optional<log_line> line = co_await state->next();
-    co_return line;
+    // Most calls take a line of the batch at hand, without a second coroutine frame.
+    if (auto line = state->take_pending()) co_return line;
+    auto receive = state->next();
+    co_return co_await std::move(receive);
+}
+
+asio::awaitable<std::vector<log_line>> log_stream::next_batch() {
+    if (!state_) co_return std::vector<log_line>{};
+    auto state = state_;
+    auto receive = state->next_batch();
+    co_return co_await std::move(receive);
 }
 
 void log_stream::close() noexcept {

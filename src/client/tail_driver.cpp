@@ -75,20 +75,20 @@ asio::awaitable<void> tail_driver::run() {
                 }
                 case step::read: {
                     // Inline, not a coroutine of its own: this runs once per frame or chunk.
-                    std::optional<transport::log_piece> piece;
+                    std::optional<std::span<const transport::log_piece>> pieces;
                     try {
-                        piece = co_await source_->read();
+                        pieces = co_await source_->read();
                     } catch (const transport::failure& failure) {
                         action = on_transport_failure(failure);
                         break;
                     }
-                    if (!piece) {
+                    if (!pieces) {
                         source_.reset();
                         action = machine_.on_ended();
                         break;
                     }
                     last_data_ = clock::now();
-                    action = machine_.on_chunk(piece->data, piece->starts_chunk);
+                    action = machine_.on_chunks(*pieces);
                     break;
                 }
                 case step::report_in_band_error: {
@@ -117,7 +117,12 @@ asio::awaitable<void> tail_driver::run() {
                 case step::deliver: {
                     publish_stats();
                     machine_.take_lines(lines_);
+                    // Waiting for a slow consumer is not a quiet stream: the socket is not read
+                    // meanwhile, so the quiet clock restarts when the lines were taken.
+                    delivering_ = true;
                     co_await channel_->send_lines(lines_);
+                    delivering_ = false;
+                    last_data_ = clock::now();
                     action = machine_.on_delivered();
                     break;
                 }
@@ -276,8 +281,9 @@ void tail_driver::on_quiet_timer(std::uint64_t generation) {
     quiet_armed_ = false;
     const auto threshold = machine_.quiet_threshold();
     if (!threshold) return;
-    if (clock::now() < last_data_ + *threshold) {
-        arm_quiet_timer(last_data_ + *threshold);  // data arrived since: not quiet yet
+    if (delivering_ || clock::now() < last_data_ + *threshold) {
+        // Data arrived since, or the reader waits for the consumer: not quiet yet.
+        arm_quiet_timer((delivering_ ? clock::now() : last_data_) + *threshold);
         return;
     }
     handle_side(machine_.on_quiet(quiet_now()));

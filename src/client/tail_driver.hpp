@@ -80,6 +80,7 @@ private:
     std::chrono::steady_clock::time_point quiet_deadline_{};
     std::uint64_t quiet_generation_ = 0;
     bool quiet_armed_ = false;
+    bool delivering_ = false;  ///< waiting for the consumer to take lines (back-pressure)
     bool closed_ = false;
 
     std::atomic<bool> closing_{false};

@@ -27,6 +27,12 @@
 
 namespace raycl::core {
 
+/// Bytes of a log as one read delivered them.
+struct log_piece {
+    std::string_view data;     ///< valid until the next read
+    bool starts_chunk = true;  ///< begins an HTTP chunk the server wrote (each WebSocket message counts as one)
+};
+
 /// How a `/api/v0/logs/*` body is framed.
 enum class log_framing {
     raw,           ///< log bytes as they are (Ray 2.45+; WebSocket frames on every release)

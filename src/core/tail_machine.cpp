@@ -82,17 +82,30 @@ void tail_machine::reset_quiet_threshold() noexcept {
     quiet_threshold_ = threshold;
 }
 
-tail_machine::action tail_machine::on_chunk(std::string_view piece, bool starts_chunk) {
-    std::string_view data = decoder_.feed(piece, starts_chunk);
+tail_machine::action tail_machine::on_chunk(std::string_view data, bool starts_chunk) {
+    const log_piece piece{data, starts_chunk};
+    return on_chunks(std::span<const log_piece>(&piece, 1));
+}
+
+tail_machine::action tail_machine::on_chunks(std::span<const log_piece> pieces) {
+    for (const log_piece& piece : pieces) {
+        if (auto next = feed_piece(piece)) return std::move(*next);
+    }
+    reset_quiet_threshold();
+    return after_feed(feed_status::ok, {step::read});
+}
+
+std::optional<tail_machine::action> tail_machine::feed_piece(const log_piece& piece) {
+    std::string_view data = decoder_.feed(piece.data, piece.starts_chunk);
     switch (decoder_.status()) {
         case log_body_decoder::state::log:
             break;
         case log_body_decoder::state::error_incoming:
-            return {step::read};  // the rest of the error text
+            return std::nullopt;  // the rest of the error text comes in the next piece
         case log_body_decoder::state::server_error:
-            return report_in_band_error();
+            return deliver_then(report_in_band_error());  // lines of earlier pieces first
         case log_body_decoder::state::malformed:
-            return fail(malformed_log_body_error("the log stream"));
+            return deliver_then(fail(malformed_log_body_error("the log stream")));
     }
     const auto before = assembler_.consumed_offset();
     std::uint64_t offset = connection_offset_;
@@ -129,8 +142,8 @@ tail_machine::action tail_machine::on_chunk(std::string_view piece, bool starts_
         return finish();
     }
     if (status == feed_status::ok && reached_log_end()) return complete();
-    reset_quiet_threshold();
-    return after_feed(status, {step::read});
+    if (status != feed_status::ok) return after_feed(status, {step::read});
+    return std::nullopt;
 }
 
 std::string_view tail_machine::before_marker(std::uint64_t offset, std::string_view data, bool& seen) {

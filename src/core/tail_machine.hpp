@@ -27,6 +27,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -129,6 +130,9 @@ public:
     /// wrote (the transport never hands out bytes of two chunks at once). Decoded with the
     /// stream's framing; a chunk without Ray's status byte fails the tail (protocol_error).
     action on_chunk(std::string_view data, bool starts_chunk = true);
+    /// New bytes of the current connection in several pieces (WebSocket messages, each counts
+    /// toward `stream_limits::max_messages`), in order, with one `deliver` for all of them.
+    action on_chunks(std::span<const log_piece> pieces);
     /// The server's in-band error (after `report_in_band_error`): handled like a 5xx refusal,
     /// i.e. a reconnect within the budget.
     action on_in_band_error(client_error error, double random01);
@@ -190,6 +194,9 @@ private:
     action report_in_band_error();
     void reset_quiet_threshold() noexcept;
     bool reached_log_end() const noexcept;
+    /// Decodes and feeds one piece; an action when the piece ends the batch (an error, the
+    /// target's end), nullopt to go on with the next piece.
+    std::optional<action> feed_piece(const log_piece& piece);
     std::string_view before_marker(std::uint64_t offset, std::string_view data, bool& ended);
 
     tail_target_traits traits_;

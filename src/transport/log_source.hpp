@@ -3,6 +3,7 @@
 // implementations live in log_sources.cpp.
 #pragma once
 
+#include "core/log_framing.hpp"
 #include "transport/http_session.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -22,11 +24,7 @@ struct refusal {
     std::string body;
 };
 
-/// Bytes of a log as one read delivered them.
-struct log_piece {
-    std::string_view data;     ///< valid until the next read
-    bool starts_chunk = true;  ///< begins an HTTP chunk the server wrote (each WebSocket message counts as one)
-};
+using core::log_piece;
 
 /// One connection delivering a log from its first byte, chunk by chunk. Reads have no timeout
 /// of their own: the tail decides when silence is too long and closes the source. All member
@@ -39,12 +37,14 @@ public:
     /// way, else the server's refusal. Throws transport::failure.
     virtual boost::asio::awaitable<std::optional<refusal>> open(seconds connect_timeout) = 0;
 
-    /// The next bytes, valid until the next call, never from two HTTP chunks at once; nullopt
-    /// when the server ended the stream normally (WebSocket close 1000, end of the HTTP
-    /// body). Throws transport::failure:
-    /// connection_lost for resets and abnormal closes, body_too_large for a WebSocket message
-    /// over the cap, cancelled after close().
-    virtual boost::asio::awaitable<std::optional<log_piece>> read() = 0;
+    /// The next bytes: one or more pieces, in order (WebSocket: every whole message already
+    /// received, so one call takes up to a socket read's worth; HTTP stream: body bytes, never
+    /// from two HTTP chunks at once), each valid until the next call; nullopt when the server
+    /// ended the stream normally (WebSocket close 1000, end of the HTTP body). Throws
+    /// transport::failure: connection_lost for resets and abnormal closes, body_too_large for a
+    /// WebSocket message over the cap, cancelled after close(). A failure that follows messages
+    /// of the same read is thrown by the next call, after those messages were returned.
+    virtual boost::asio::awaitable<std::optional<std::span<const log_piece>>> read() = 0;
 
     /// Closes the socket at once; a pending read completes with `cancelled`.
     virtual void close() noexcept = 0;

@@ -11,6 +11,9 @@
 #include <boost/beast/websocket.hpp>
 
 #include <memory>
+#include <span>
+#include <utility>
+#include <vector>
 
 namespace raycl::transport {
 
@@ -78,20 +81,42 @@ public:
         co_return std::nullopt;
     }
 
-    asio::awaitable<std::optional<log_piece>> read() override {
+    asio::awaitable<std::optional<std::span<const log_piece>>> read() override {
+        if (std::exchange(too_large_, false)) throw too_large();
         buffer_.consume(buffer_.size());
-        boost::system::error_code ec;
-        do {
-            auto [read_ec, bytes] =
-                co_await socket_.async_read_some(buffer_, max_message_bytes_ + 1 - buffer_.size(), as_tuple_awaitable);
-            (void)bytes;
-            ec = read_ec;
-        } while (!ec && buffer_.size() <= max_message_bytes_ && !socket_.is_message_done());
-        if (!ec && buffer_.size() > max_message_bytes_)
-            throw failure(transport_failure::body_too_large, "WebSocket message larger than the frame cap");
+        ends_.clear();
+        if (holds_burst_capacity() && !socket_.next_layer().data_waiting()) release_capacity();
+        boost::system::error_code ec = std::exchange(deferred_error_, {});
+        while (!ec) {
+            const std::size_t start = buffer_.size();
+            do {
+                auto [read_ec, bytes] = co_await socket_.async_read_some(
+                    buffer_, max_message_bytes_ + 1 - (buffer_.size() - start), as_tuple_awaitable);
+                (void)bytes;
+                ec = read_ec;
+            } while (!ec && buffer_.size() - start <= max_message_bytes_ && !socket_.is_message_done());
+            if (ec) break;
+            if (buffer_.size() - start > max_message_bytes_) {
+                if (ends_.empty()) throw too_large();
+                too_large_ = true;  // after the messages before it
+                break;
+            }
+            ends_.push_back(buffer_.size());
+            // Messages already read from the socket are taken at once, so one call delivers up
+            // to a socket read's worth instead of one frame of ~10 lines. A message whose rest
+            // is still on the way waits for it (a server writes each message at once).
+            if (socket_.next_layer().buffered() == 0 || buffer_.size() >= tcp_or_tls_stream::read_buffer_size) break;
+        }
+        if (ec && !ends_.empty()) deferred_error_ = std::exchange(ec, {});  // after these messages
         if (!ec) {
-            const auto data = buffer_.cdata();
-            co_return log_piece{std::string_view(static_cast<const char*>(data.data()), data.size()), true};
+            const auto* data = static_cast<const char*>(buffer_.cdata().data());
+            pieces_.clear();
+            std::size_t begin = 0;
+            for (const std::size_t end : ends_) {
+                pieces_.push_back(log_piece{std::string_view(data + begin, end - begin), true});
+                begin = end;
+            }
+            co_return std::span<const log_piece>(pieces_);
         }
         // Over TLS a server that skips close_notify after its close frame shows as a truncated stream.
         if (ec == websocket::error::closed ||
@@ -113,6 +138,32 @@ private:
     std::string target_;
     websocket::stream<tcp_or_tls_stream> socket_;
     beast::flat_buffer buffer_;
+    std::vector<std::size_t> ends_;  ///< where each message of the last read ends in buffer_
+    std::vector<log_piece> pieces_;  ///< the messages of the last read
+    boost::system::error_code deferred_error_;
+    bool too_large_ = false;  ///< a message over the cap followed the messages of the last read
+
+    // What a quiet tail keeps between reads: one message of Ray's (~10 lines) fits.
+    static constexpr std::size_t kept_bytes = 4096;
+    static constexpr std::size_t kept_messages = 16;
+
+    bool holds_burst_capacity() const noexcept {
+        return buffer_.capacity() > kept_bytes || ends_.capacity() > kept_messages ||
+               pieces_.capacity() > kept_messages;
+    }
+
+    /// The next read will probably wait for the server: the capacity a burst left (a
+    /// reconnect's replay, up to a socket read's worth of messages) is given back instead of
+    /// being kept by every quiet tail (the soak's RSS grew with the log length otherwise).
+    void release_capacity() noexcept {
+        if (buffer_.capacity() > kept_bytes) buffer_.shrink_to_fit();
+        if (ends_.capacity() > kept_messages) ends_ = std::vector<std::size_t>();
+        if (pieces_.capacity() > kept_messages) pieces_ = std::vector<log_piece>();
+    }
+
+    static failure too_large() {
+        return failure(transport_failure::body_too_large, "WebSocket message larger than the frame cap");
+    }
     std::size_t max_message_bytes_;
     bool closed_ = false;
 };
@@ -153,7 +204,12 @@ public:
         co_return refused;
     }
 
-    asio::awaitable<std::optional<log_piece>> read() override { return read_body_some(); }
+    asio::awaitable<std::optional<std::span<const log_piece>>> read() override {
+        auto piece = co_await read_body_some();
+        if (!piece) co_return std::nullopt;
+        piece_ = *piece;
+        co_return std::span<const log_piece>(&piece_, 1);
+    }
 
     void close() noexcept override {
         closed_ = true;
@@ -168,6 +224,7 @@ private:
         auto& parser = body_->parser();
         for (;;) {
             if (parser.is_done()) co_return std::nullopt;
+            size_buffer();
             body_->lend(chunk_.get(), log_stream_chunk_size);
             auto [ec, bytes] = co_await http::async_read_some(stream_, buffer_, parser, as_tuple_awaitable);
             (void)bytes;
@@ -180,11 +237,25 @@ private:
         }
     }
 
+    /// Beast reads as much as the buffer has room for (512 bytes at first): while bytes wait,
+    /// room for one socket read of 64 KiB; before a read that will probably wait, the room is
+    /// given back (kept, every quiet stream would hold its last replay's pages resident).
+    void size_buffer() {
+        constexpr std::size_t kept_bytes = 4096;
+        if (stream_.data_waiting()) {
+            if (buffer_.capacity() < tcp_or_tls_stream::read_buffer_size)
+                buffer_.reserve(tcp_or_tls_stream::read_buffer_size);
+        } else if (buffer_.capacity() > kept_bytes) {
+            buffer_.shrink_to_fit();
+        }
+    }
+
     std::shared_ptr<const session_settings> settings_;
     std::string target_;
     tcp_or_tls_stream stream_;
     beast::flat_buffer buffer_;
     std::optional<log_stream_body> body_;
+    log_piece piece_;  ///< the bytes of the last read
     /// Not zero-filled: the kernel only makes resident the pages reads actually reach, so 1,000
     /// open streams of small chunks don't cost 64 MiB.
     std::unique_ptr<char[]> chunk_ = std::make_unique_for_overwrite<char[]>(log_stream_chunk_size);

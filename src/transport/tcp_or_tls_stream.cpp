@@ -11,7 +11,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <array>
 #include <filesystem>
+#include <memory>
 
 namespace raycl::transport {
 
@@ -81,12 +83,38 @@ beast::tcp_stream& tcp_or_tls_stream::tcp() noexcept {
     return std::get<beast::tcp_stream>(stream_);
 }
 
+namespace {
+
+/// Read buffers given back on this thread, for the next bursts of any stream running here. Two
+/// per thread: enough for the bursts in flight at once, and a bounded amount resident.
+struct spare_read_buffers {
+    std::array<std::unique_ptr<char[]>, 2> buffers;
+    std::size_t count = 0;
+};
+thread_local spare_read_buffers spares;
+
+}  // namespace
+
+std::unique_ptr<char[]> tcp_or_tls_stream::take_read_buffer() {
+    if (spares.count > 0) return std::move(spares.buffers[--spares.count]);
+    return std::make_unique_for_overwrite<char[]>(read_buffer_size);
+}
+
+void tcp_or_tls_stream::give_back_read_buffer() noexcept {
+    if (!read_buffer_) return;
+    if (spares.count < spares.buffers.size())
+        spares.buffers[spares.count++] = std::move(read_buffer_);
+    else
+        read_buffer_.reset();
+}
+
 void tcp_or_tls_stream::close_now() noexcept {
     boost::system::error_code ignored;
     resolver_.cancel();
     auto& socket = tcp().socket();
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
+    read_begin_ = read_end_ = 0;  // a read after close fails like the socket's
 }
 
 asio::awaitable<void> tcp_or_tls_stream::open(const session_settings& settings,

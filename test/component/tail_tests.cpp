@@ -206,6 +206,123 @@ BOOST_AUTO_TEST_CASE(limits_end_the_stream_with_429_after_everything_before) {
     BOOST_TEST(error->message().find("max_lines") != std::string::npos, error->message());
 }
 
+namespace {
+
+/// Every line of the stream through next_batch(), checked against the generated log; the
+/// number of batches in `batches`.
+asio::awaitable<std::uint64_t> generated_lines_by_batch(log_stream& stream, std::uint64_t& batches) {
+    std::uint64_t received = 0;
+    for (auto lines = co_await stream.next_batch(); !lines.empty(); lines = co_await stream.next_batch()) {
+        ++batches;
+        for (const auto& line : lines) {
+            if (line.text != generated_log_line(received) || !line.newline)
+                BOOST_FAIL("line " << received << " differs");
+            ++received;
+        }
+    }
+    co_return received;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(next_batch_hands_out_every_line_once_in_order_over_both_protocols) {
+    const std::uint64_t total = 5'000;
+    for (const auto protocol : {tail_protocol::websocket, tail_protocol::stream}) {
+        fake_dashboard dashboard;
+        scripted_job job;
+        job.install(dashboard, 0, generated_log(0, total));
+        dashboard.websocket_route(tail_target, [total](const recorded_request&) {
+            return websocket_script{}.send_lines(0, total).close(1000);
+        });
+        dashboard.expect("GET", stream_target).reply_with(reply::stream(generated_chunks(0, total)));
+        client ray(options_for(dashboard));
+        auto options = websocket_options();
+        options.protocol = protocol;
+        std::uint64_t batches = 0;
+        stream_stats stats;
+        auto consume = [&]() -> asio::awaitable<std::uint64_t> {
+            auto stream = co_await ray.tail_job_logs(job_id, options);
+            const auto received = co_await generated_lines_by_batch(stream, batches);
+            const auto after_end = co_await stream.next_batch();  // the end stays the end
+            BOOST_TEST(after_end.empty());
+            const auto line_after_end = co_await stream.next();
+            BOOST_TEST(!line_after_end.has_value());
+            stats = stream.stats();
+            co_return received;
+        };
+        BOOST_TEST(run_sync(consume()) == total);
+        BOOST_TEST((stats.protocol == protocol));
+        BOOST_TEST(stats.static_log_bytes == 0u);  // every line came from the tail, none twice
+        // Frames and chunks hold 10 lines each, and a batch holds at least one whole read.
+        BOOST_TEST(batches <= total / 10, batches << " batches");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(next_and_next_batch_mixed_keep_the_order) {
+    const std::uint64_t total = 2'000;
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 0, generated_log(0, total));
+    dashboard.websocket_route(
+        tail_target, [total](const recorded_request&) { return websocket_script{}.send_lines(0, total).close(1000); });
+    client ray(options_for(dashboard));
+    auto consume = [&]() -> asio::awaitable<std::uint64_t> {
+        auto stream = co_await ray.tail_job_logs(job_id, websocket_options());
+        std::uint64_t received = 0;
+        for (bool by_line = true;; by_line = !by_line) {
+            if (by_line) {
+                for (int i = 0; i < 3; ++i) {
+                    auto line = co_await stream.next();
+                    if (!line) co_return received;
+                    if (line->text != generated_log_line(received)) BOOST_FAIL("line " << received << " differs");
+                    ++received;
+                }
+            } else {
+                auto lines = co_await stream.next_batch();
+                if (lines.empty()) co_return received;
+                for (const auto& line : lines) {
+                    if (line.text != generated_log_line(received)) BOOST_FAIL("line " << received << " differs");
+                    ++received;
+                }
+            }
+        }
+    };
+    BOOST_TEST(run_sync(consume()) == total);
+}
+
+BOOST_AUTO_TEST_CASE(next_batch_throws_the_error_only_after_the_lines_before_it) {
+    fake_dashboard dashboard;
+    scripted_job job;
+    job.install(dashboard, 0, generated_log(0, 100));
+    dashboard.websocket_route(
+        tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 100).close(1000); });
+    client ray(options_for(dashboard));
+    auto options = websocket_options();
+    stream_limits limits;
+    limits.max_lines = 25;
+    options.limits = limits;
+    std::optional<client_error> error;
+    std::uint64_t received = 0;
+    auto consume = [&]() -> asio::awaitable<void> {
+        auto stream = co_await ray.tail_job_logs(job_id, options);
+        try {
+            for (auto lines = co_await stream.next_batch(); !lines.empty(); lines = co_await stream.next_batch()) {
+                for (const auto& line : lines) {
+                    if (line.text != generated_log_line(received)) BOOST_FAIL("line " << received << " differs");
+                    ++received;
+                }
+            }
+        } catch (const client_error& e) {
+            error = e;
+        }
+    };
+    run_sync(consume());
+    BOOST_TEST(received == 25u);
+    BOOST_TEST_REQUIRE(error.has_value());
+    BOOST_TEST(error->status() == 429);
+    BOOST_TEST(error->message().find("max_lines") != std::string::npos, error->message());
+}
+
 BOOST_AUTO_TEST_CASE(oversize_lines_are_split_not_dropped) {
     fake_dashboard dashboard;
     const std::string long_line(25 * 1024, 'x');

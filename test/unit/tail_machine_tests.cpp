@@ -298,6 +298,22 @@ BOOST_AUTO_TEST_CASE(a_limit_ends_the_tail_after_the_lines_before_it) {
     BOOST_TEST(action.error->message().find("max_lines") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(several_messages_of_one_read_count_each_and_deliver_once) {
+    auto settings = settings_for(tail_protocol::websocket);
+    settings.limits.max_messages = 2;
+    tail_machine machine(job_traits(), settings, running());
+    machine.start();
+    machine.on_connected();
+    const std::vector<raycl::core::log_piece> messages{{"1\n2"}, {"\n3\n"}, {"4\n"}};
+    auto action = machine.on_chunks(messages);
+    BOOST_TEST_REQUIRE((action.next == step::deliver));  // one delivery for the messages before the limit
+    BOOST_TEST(text_of(machine) == "1\n2\n3\n");
+    action = machine.on_delivered();
+    BOOST_TEST_REQUIRE((action.next == step::done));
+    BOOST_TEST(action.error->status() == 429);
+    BOOST_TEST(action.error->message().find("max_messages") != std::string::npos, action.error->message());
+}
+
 BOOST_AUTO_TEST_CASE(a_frame_over_the_cap_is_429) {
     tail_machine machine(job_traits(), settings_for(tail_protocol::websocket), running());
     machine.start();
