@@ -221,6 +221,26 @@ BOOST_AUTO_TEST_CASE(get_log_maps_ray_failures) {
     BOOST_TEST(dashboard.request_count() == before);
 }
 
+BOOST_AUTO_TEST_CASE(get_log_of_a_finished_task_whose_empty_log_ray_answers_with_a_bare_500) {
+    // Ray 2.45.0 answers the read of a finished task's empty log with a plain 500 (2.60: an empty
+    // 200). The task's record tells an empty log (its byte range is empty) from a real failure.
+    const std::string bare_500 = "500 Internal Server Error\n\nServer got itself in trouble";
+    fake_dashboard dashboard;
+    dashboard.expect("GET", task_file).reply_with(reply::text(500, bare_500));
+    dashboard.expect("GET", task_lookup).reply_with(reply::json(200, envelope(task_row("FINISHED", 120, 120))));
+    dashboard.expect("GET", task_file).reply_with(reply::text(500, bare_500));
+    dashboard.expect("GET", task_lookup).reply_with(reply::json(200, envelope(task_row("FINISHED", 120, 180))));
+    dashboard.expect("GET", task_file).reply_with(reply::text(500, bare_500));
+    dashboard.expect("GET", task_lookup).reply_with(reply::json(200, envelope(task_row("RUNNING", 120, 120))));
+    client ray(options_for(dashboard));
+    BOOST_TEST(run_sync(ray.get_log(log_target::task(task))) == "");
+    const auto written = expect_error(ray.get_log(log_target::task(task)));  // 60 bytes Ray did not send
+    BOOST_TEST(written.status() == 500);
+    BOOST_TEST(written.http_status() == 500);
+    BOOST_TEST(expect_error(ray.get_log(log_target::task(task))).status() == 500);  // not finished
+    BOOST_TEST(dashboard.unmet_expectations().empty());
+}
+
 BOOST_AUTO_TEST_CASE(follow_a_job_ends_when_the_job_ends) {
     fake_dashboard dashboard;
     scripted_job job;
