@@ -372,8 +372,12 @@ BOOST_AUTO_TEST_CASE(head_raylet_killed_under_a_multi_job_follow) {
     const auto entrypoint = python_entrypoint("slow_printer_job.py", "400 0.25");
     std::vector<std::string> ids;
     for (int k = 0; k < 3; ++k) ids.push_back(run_sync(ray.submit_job(job_submission(entrypoint).with_num_cpus(0.1))));
-    for (const auto& id : ids)
-        BOOST_TEST_REQUIRE(wait_for_status(ray, id, job_status::running).status == job_status::running);
+    for (const auto& id : ids) {
+        const auto job = wait_for_status(ray, id, job_status::running);
+        BOOST_TEST_REQUIRE(job.status == job_status::running, id << " never ran: " << to_string(job.status) << " "
+                                                                  << job.error_type.value_or("-") << ": "
+                                                                  << job.message.value_or("-"));
+    }
 
     std::vector<std::string> args{"--address", cluster().address, "job", "logs", "--follow"};
     args.insert(args.end(), ids.begin(), ids.end());
@@ -417,15 +421,14 @@ BOOST_AUTO_TEST_CASE(head_raylet_killed_under_a_multi_job_follow) {
         while (printed.find("tick " + std::to_string(delivered) + "\n") != std::string::npos) ++delivered;
         const auto& job = jobs.at(id);
         const auto expected = ticks(delivered, false);
-        if (job.is_terminal()) {
-            // The job ended: after its ticks come its last lines (Ray's own on 2.9.3, whose
-            // drivers lost the raylet; the script's "done" on 2.32.0). The ticks stay whole, in
-            // order, none repeated.
-            BOOST_TEST(printed.starts_with(expected), id << ":\n" << printed);
-            BOOST_TEST(printed.find("tick ", expected.size()) == std::string::npos, id << ":\n" << printed);
-        } else {
-            BOOST_TEST(printed == expected, id << ":\n" << printed);
-        }
+        // After its ticks may come the job's last lines: Ray's own on 2.9.3 (its drivers lost the
+        // raylet) and on 2.45.0 ("Unexpected error occurred: The actor ... is unavailable",
+        // while the job is still RUNNING), the script's "done" on 2.32.0; none on 2.60. The ticks
+        // stay whole, in order, none repeated.
+        BOOST_TEST(printed.starts_with(expected), id << ":\n" << printed);
+        BOOST_TEST(printed.find("tick ", expected.size()) == std::string::npos, id << ":\n" << printed);
+        if (job.status == job_status::running && printed.size() > expected.size())
+            BOOST_TEST_MESSAGE("  " << id << " (RUNNING) printed after its ticks: " << printed.substr(expected.size()));
         BOOST_TEST(delivered >= 6, id);
         BOOST_TEST_MESSAGE("  " << id << ": " << delivered << " ticks followed; Ray: " << to_string(job.status) << " "
                                 << job.error_type.value_or("-") << ": " << job.message.value_or("-"));
