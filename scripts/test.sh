@@ -3,7 +3,9 @@
 # docs check, then every ctest suite of the main tree (unit, component, CLI, soak.short, the
 # exactly-once submit scenario, packaging, the differential test, integration against a real
 # two-node Ray cluster in both auth modes and the real-Ray faults; ctest starts and stops the
-# clusters), the same real-Ray suites against Ray 2.9.3 (scripts/ray-compat.sh), the fuzz
+# clusters), the instruction-count guard over the main tree's benchmark binaries
+# (scripts/perf-guard.sh: fails when a hot path's callgrind count grew over 10%), the same
+# real-Ray suites against Ray 2.9.3 (scripts/ray-compat.sh), the fuzz
 # regression (scripts/fuzz.sh regress), and the two sanitizer stages (scripts/sanitize.sh):
 # ASan+UBSan and TSan, each over the suites that run without a cluster (the real-Ray suite
 # runs once, here in the main tree). Each stage's wall and CPU time is
@@ -83,6 +85,8 @@ prebuild_wait() {
 
 stage docs bash "$root/scripts/docs.sh"
 stage ctest ctest --test-dir "$build" --output-on-failure --timeout 900 "$@"
+# Instruction counts do not depend on the machine's load: the guard is as stable here as alone.
+stage perf-guard env RAYCL_PERF_BUILD_DIR="$build" bash "$root/scripts/perf-guard.sh" check
 # The old-release stage: the real-Ray suites against Ray 2.9.3, auth off (scripts/ray-compat.sh).
 if [ "$integration" = ON ]; then stage ray-compat bash "$root/scripts/ray-compat.sh" "$build"; fi
 stage prebuild-wait prebuild_wait
