@@ -12,7 +12,9 @@
 # scenario (raycl_submit_soak; soak.submit_short in ctest is one round): ROUNDS rounds of JOBS
 # concurrent submits through the chaos proxy, each request cut with probability 0.1 before it
 # reaches the server, 0.1 after it and 0.1 mid-answer (RAYCL_SOAK_BEFORE/AFTER/MID), 10 attempts
-# per call, a 60 s deadline per call -> build-soak/submit-<date>.json.
+# per call, a 60 s deadline per call; every 4th submit (RAYCL_SOAK_PACKAGED_EVERY, 0: none) carries
+# a local working_dir, one of 50 per round (RAYCL_SOAK_PACKAGE_DIRS), that raycl uploads
+# -> build-soak/submit-<date>.json.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="${RAYCL_SOAK_BUILD_DIR:-$root/build-soak}"
@@ -29,11 +31,12 @@ if [ "${1:-}" = submit ]; then
   set +e
   "$build/test/soak/raycl_submit_soak" --jobs "$jobs" --rounds "$rounds" --before "${RAYCL_SOAK_BEFORE:-0.1}" \
     --after "${RAYCL_SOAK_AFTER:-0.1}" --mid "${RAYCL_SOAK_MID:-0.1}" --attempts 10 --deadline 60 \
+    --packaged-every "${RAYCL_SOAK_PACKAGED_EVERY:-4}" --package-dirs "${RAYCL_SOAK_PACKAGE_DIRS:-50}" \
     --seed "${RAYCL_SOAK_SEED:-1}" --json > "$out"
   status=$?
   set -e
   echo "report: $out" >&2
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print({k: d[k] for k in ("ok","calls","returned_id","failed","failed_but_landed","lost","duplicated","orphans","hung","max_call_s","duplicates_refused","proxy","seconds")})' "$out" >&2 || true
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print({k: d[k] for k in ("ok","calls","returned_id","failed","failed_but_landed","lost","duplicated","orphans","hung","max_call_s","duplicates_refused","packages","proxy","seconds")})' "$out" >&2 || true
   exit $status
 fi
 duration="${1:-600}"

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -76,6 +77,8 @@ private:
     std::uint64_t body_left_ = 0;
     answer_fault planned_ = answer_fault::none;  // for the request being sent
     answer_fault pending_ = answer_fault::none;  // for the answer to the last complete request
+    bool planned_put_ = false;                   // the request being sent is a PUT
+    bool pending_put_ = false;                   // the last complete request was a PUT
     bool cut_after_write_ = false;               // the write under way is the last before a cut
 };
 
@@ -92,6 +95,8 @@ struct chaos_proxy::impl {
     std::uint64_t next_id = 1;
     std::atomic<std::uint64_t> accepted{0}, cuts_fin{0}, cuts_rst{0}, open{0}, bytes{0};
     std::atomic<std::uint64_t> requests{0}, cuts_before_request{0}, cuts_after_request{0}, cuts_mid_response{0};
+    std::atomic<std::uint64_t> put_requests{0}, put_cuts_before_request{0}, put_cuts_after_request{0},
+        put_cuts_mid_response{0};
     std::thread thread;
     std::atomic<bool> stopped{false};
 
@@ -220,11 +225,15 @@ bool proxy_connection::follow_requests(const char* data, std::size_t n) {
             in_body_ = false;
             head_.clear();
             ++owner_.requests;
+            // The method is in the first read of a request (raycl writes its header at once).
+            planned_put_ = std::string_view(data + i, std::min<std::size_t>(4, n - i)) == "PUT ";
+            if (planned_put_) ++owner_.put_requests;
             const auto& f = owner_.faults;
             const double u = owner_.uniform01();
             planned_ = answer_fault::none;
             if (u < f.before_request) {
                 ++owner_.cuts_before_request;
+                if (planned_put_) ++owner_.put_cuts_before_request;
                 owner_.cut_at_random(*this);
                 return false;
             }
@@ -250,6 +259,7 @@ bool proxy_connection::follow_requests(const char* data, std::size_t n) {
         if (body_left_ > 0) return true;
         in_request_ = false;  // complete: its answer gets the drawn fault
         pending_ = planned_;
+        pending_put_ = planned_put_;
     }
 }
 
@@ -258,9 +268,11 @@ std::size_t proxy_connection::answer_bytes_to_forward(std::size_t n) {
     if (fault == answer_fault::none || n == 0) return n;
     if (fault == answer_fault::cut_mid && n > 1) {
         ++owner_.cuts_mid_response;
+        if (pending_put_) ++owner_.put_cuts_mid_response;
         return 1 + static_cast<std::size_t>(owner_.random() % (n - 1));
     }
     ++owner_.cuts_after_request;  // cut_before, or an answer read one byte at a time
+    if (pending_put_) ++owner_.put_cuts_after_request;
     return 0;
 }
 
@@ -319,6 +331,10 @@ chaos_counters chaos_proxy::counters() const {
     c.cuts_before_request = impl_->cuts_before_request;
     c.cuts_after_request = impl_->cuts_after_request;
     c.cuts_mid_response = impl_->cuts_mid_response;
+    c.put_requests = impl_->put_requests;
+    c.put_cuts_before_request = impl_->put_cuts_before_request;
+    c.put_cuts_after_request = impl_->put_cuts_after_request;
+    c.put_cuts_mid_response = impl_->put_cuts_mid_response;
     return c;
 }
 

@@ -12,6 +12,7 @@
 //    request bodies, no pipelining) and draws one fault per request: cut before any byte of it
 //    reaches the server, cut after the whole request went up but before any byte of the answer
 //    comes back, or cut in the middle of the answer (part of its first read goes back, not all).
+//    PUT requests (package uploads) are counted apart as well.
 // Runs its own io_context on its own thread.
 #pragma once
 
@@ -40,6 +41,11 @@ struct chaos_counters {
     std::uint64_t cuts_before_request = 0;  ///< request faults injected, by kind
     std::uint64_t cuts_after_request = 0;
     std::uint64_t cuts_mid_response = 0;
+    /// The same for the PUT requests alone (package uploads): seen, and cut by kind.
+    std::uint64_t put_requests = 0;
+    std::uint64_t put_cuts_before_request = 0;
+    std::uint64_t put_cuts_after_request = 0;
+    std::uint64_t put_cuts_mid_response = 0;
 };
 
 /// The proxy. Thread-safe: counters() and stop() may be called from any thread.
