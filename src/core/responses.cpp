@@ -45,7 +45,33 @@ std::string_view summary_line(std::string_view body) {
 
 /// pydantic's "1 validation error for ListApiOptions" says nothing by itself: the reason is on
 /// the next line ("  Value error, Unsupported filter predicate > is given. ...").
+/// A failed gRPC call of the dashboard to a node's agent, as Python prints grpc's AioRpcError
+/// (Ray answers str(error) with a 500): "<AioRpcError of RPC that terminated with:\n\tstatus =
+/// StatusCode.X\n\tdetails = \"...\"\n...>". Its first line says nothing; its status and details do.
+std::optional<std::string> agent_rpc_failure(std::string_view body) {
+    const auto start = body.find("AioRpcError of RPC that terminated with:");
+    if (start == std::string_view::npos) return std::nullopt;
+    const auto field = [&](std::string_view key, std::string_view stop) -> std::string_view {
+        const auto at = body.find(key, start);
+        if (at == std::string_view::npos) return {};
+        const auto from = at + key.size();
+        const auto to = body.find_first_of(stop, from);
+        return body.substr(from, (to == std::string_view::npos ? body.size() : to) - from);
+    };
+    const auto status = field("status = StatusCode.", " \t\r\n>");
+    const auto details = field("details = \"", "\"\r\n");
+    if (status.empty()) return std::nullopt;
+    std::string line = "the dashboard's call to a node agent failed: " + std::string(status);
+    if (!details.empty()) line += " (" + std::string(details) + ")";
+    if (status == "UNAUTHENTICATED")
+        line +=
+            "; the dashboard of Ray 2.52 does not send the cluster's token to its node agents under token "
+            "authentication (seen on 2.52.1; 2.60 does), so its logs and runtime_envs cannot be read there";
+    return line;
+}
+
 std::string explaining_line(std::string_view body) {
+    if (auto rpc = agent_rpc_failure(body)) return std::move(*rpc);
     const std::string_view line = summary_line(body);
     std::string text(line);
     if (line.find(" validation error for ") == std::string_view::npos &&

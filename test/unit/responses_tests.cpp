@@ -127,6 +127,26 @@ BOOST_AUTO_TEST_CASE(ray_2_45_s_bare_500_on_a_state_route_says_there_is_no_reaso
     BOOST_TEST(!contains(classified(500, page).message(), "without a reason"));
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_agent_call_is_explained_by_its_grpc_status_and_details) {
+    // Ray 2.52.1 under token authentication: every log read through a node agent fails so
+    // (the exception of dashboard_StateHead.log; the 500's body is its str()).
+    const std::string body =
+        "<AioRpcError of RPC that terminated with:\n\tstatus = StatusCode.UNAUTHENTICATED\n\tdetails = \"Invalid "
+        "or missing authentication token\"\n\tdebug_error_string = \"UNAUTHENTICATED:Invalid or missing "
+        "authentication token\"\n>";
+    const auto error = classified(500, body);
+    BOOST_TEST(error.status() == 500);
+    BOOST_TEST(contains(error.message(),
+                        "HTTP 500: the dashboard's call to a node agent failed: UNAUTHENTICATED "
+                        "(Invalid or missing authentication token); the dashboard of Ray 2.52"));
+    const auto other = classified(
+        500,
+        "<AioRpcError of RPC that terminated with:\n\tstatus = StatusCode.UNAVAILABLE\n\tdetails = \"failed to "
+        "connect to all addresses\"\n>");
+    BOOST_TEST(contains(other.message(), "node agent failed: UNAVAILABLE (failed to connect to all addresses)"));
+    BOOST_TEST(!contains(other.message(), "Ray 2.52"));
+}
+
 BOOST_AUTO_TEST_CASE(body_is_bounded_to_2_kib) {
     client_error error = classified(500, std::string(10000, 'x'));
     BOOST_TEST(error.server_body().size() <= 2048u);
