@@ -545,13 +545,24 @@ BOOST_AUTO_TEST_CASE(head_raylet_killed_under_a_multi_job_follow) {
     BOOST_TEST_REQUIRE(cli != nullptr, "RAYCL_TEST_CLI_BINARY is not set: run through ctest");
     client ray(cluster_options());
     const auto entrypoint = python_entrypoint("slow_printer_job.py", "400 0.25");
+    // Three running jobs. After the worker-kill case, Ray 2.44.1 and 2.52.1 (seen in the matrix)
+    // sometimes fail a new job before it runs: its JobSupervisor actor dies loading its class
+    // ("AssertionError: Expected str or bytes, got <class 'NoneType'>" in load_actor_class). That
+    // is the precondition failing, not the case: such a job is replaced, up to 6 times in all.
     std::vector<std::string> ids;
-    for (int k = 0; k < 3; ++k) ids.push_back(run_sync(ray.submit_job(job_submission(entrypoint).with_num_cpus(0.1))));
-    for (const auto& id : ids) {
+    int replaced = 0;
+    while (ids.size() < 3) {
+        const auto id = run_sync(ray.submit_job(job_submission(entrypoint).with_num_cpus(0.1)));
         const auto job = wait_for_status(ray, id, job_status::running);
-        BOOST_TEST_REQUIRE(job.status == job_status::running, id << " never ran: " << to_string(job.status) << " "
-                                                                  << job.error_type.value_or("-") << ": "
-                                                                  << job.message.value_or("-"));
+        if (job.status == job_status::running) {
+            ids.push_back(id);
+            continue;
+        }
+        const std::string why =
+            to_string(job.status) + " " + job.error_type.value_or("-") + ": " + job.message.value_or("-");
+        BOOST_TEST_REQUIRE((job.error_type == "JOB_SUPERVISOR_ACTOR_DIED" && ++replaced <= 6),
+                           id << " never ran: " << why);
+        BOOST_TEST_MESSAGE("replaced a job that never ran (" << replaced << "): " << why.substr(0, 300));
     }
 
     std::vector<std::string> args{"--address", cluster().address, "job", "logs", "--follow"};
