@@ -43,8 +43,6 @@ std::string_view summary_line(std::string_view body) {
     return last_exception.empty() ? first : last_exception;
 }
 
-/// pydantic's "1 validation error for ListApiOptions" says nothing by itself: the reason is on
-/// the next line ("  Value error, Unsupported filter predicate > is given. ...").
 /// A failed gRPC call of the dashboard to a node's agent, as Python prints grpc's AioRpcError
 /// (Ray answers str(error) with a 500): "<AioRpcError of RPC that terminated with:\n\tstatus =
 /// StatusCode.X\n\tdetails = \"...\"\n...>". Its first line says nothing; its status and details do.
@@ -65,11 +63,13 @@ std::optional<std::string> agent_rpc_failure(std::string_view body) {
     if (!details.empty()) line += " (" + std::string(details) + ")";
     if (status == "UNAUTHENTICATED")
         line +=
-            "; the dashboard of Ray 2.52 does not send the cluster's token to its node agents under token "
-            "authentication (seen on 2.52.1; 2.60 does), so its logs and runtime_envs cannot be read there";
+            "; under token authentication Ray 2.52's dashboard sends no token on its streaming calls to "
+            "node agents (fixed by 2.60), so logs cannot be read there";
     return line;
 }
 
+/// pydantic's "1 validation error for ListApiOptions" says nothing by itself: the reason is on
+/// the next line ("  Value error, Unsupported filter predicate > is given. ...").
 std::string explaining_line(std::string_view body) {
     if (auto rpc = agent_rpc_failure(body)) return std::move(*rpc);
     const std::string_view line = summary_line(body);

@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(a_failed_agent_call_is_explained_by_its_grpc_status_and_det
     BOOST_TEST(error.status() == 500);
     BOOST_TEST(contains(error.message(),
                         "HTTP 500: the dashboard's call to a node agent failed: UNAUTHENTICATED "
-                        "(Invalid or missing authentication token); the dashboard of Ray 2.52"));
+                        "(Invalid or missing authentication token); under token authentication Ray 2.52's"));
     const auto other = classified(
         500,
         "<AioRpcError of RPC that terminated with:\n\tstatus = StatusCode.UNAVAILABLE\n\tdetails = \"failed to "
