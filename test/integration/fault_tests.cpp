@@ -562,7 +562,7 @@ BOOST_AUTO_TEST_CASE(head_raylet_killed_under_a_multi_job_follow) {
             continue;
         }
         const std::string why =
-            to_string(job.status) + " " + job.error_type.value_or("-") + ": " + job.message.value_or("-");
+            std::string(to_string(job.status)) + " " + job.error_type.value_or("-") + ": " + job.message.value_or("-");
         BOOST_TEST_REQUIRE((job.status == job_status::failed && ++replaced <= 6), id << " never ran: " << why);
         BOOST_TEST_MESSAGE("replaced a job that never ran (" << replaced << "): " << why.substr(0, 300));
     }
