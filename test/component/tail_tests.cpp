@@ -734,6 +734,66 @@ BOOST_AUTO_TEST_CASE(stream_tails_of_many_jobs_share_one_status_request_per_inte
     BOOST_TEST(dashboard.server_errors().empty());
 }
 
+BOOST_AUTO_TEST_CASE(a_job_the_shared_list_lacks_is_asked_on_its_own) {
+    // Two quiet stream tails of two jobs: the watcher lists every job, but the list never has
+    // the second one (deleted from the list meanwhile, say). Its tail asks on its own
+    // (GET /api/jobs/{id}), which reports it finished once a list was answered: the tail ends
+    // with its whole log. The first job runs on; destroying the client ends its tail.
+    fake_dashboard dashboard;
+    const std::string kept = "raysubmit_m0";
+    const std::string dropped = "raysubmit_m1";
+    auto job_text = [](const std::string& id, const std::string& status) {
+        return json::serialize(json::object{{"type", "SUBMISSION"},
+                                            {"job_id", "02"},
+                                            {"submission_id", id},
+                                            {"status", status},
+                                            {"entrypoint", "python job.py"},
+                                            {"driver_node_id", "node1"}});
+    };
+    auto lists = std::make_shared<std::atomic<int>>(0);
+    dashboard.route("GET", "/api/jobs/", [lists, kept, job_text](const recorded_request&) {
+        lists->fetch_add(1);
+        return reply::json(200, "[" + job_text(kept, "RUNNING") + "]");
+    });
+    dashboard.route("GET", "/api/jobs/" + kept,
+                    [kept, job_text](const recorded_request&) { return reply::json(200, job_text(kept, "RUNNING")); });
+    dashboard.route("GET", "/api/jobs/" + dropped, [lists, dropped, job_text](const recorded_request&) {
+        return reply::json(200, job_text(dropped, lists->load() > 0 ? "SUCCEEDED" : "RUNNING"));
+    });
+    const std::string log = generated_log(0, 1);
+    dashboard.route("GET", "/api/jobs/" + dropped + "/logs", [log](const recorded_request&) {
+        return reply::json(200, json::serialize(json::object{{"logs", log + "the end\n"}}));
+    });
+    dashboard.route("GET", "/api/v0/logs/stream*", [log](const recorded_request&) {
+        auto sent = std::make_shared<bool>(false);
+        return reply::stream([sent, log]() -> std::optional<std::string> {
+                   if (std::exchange(*sent, true)) return std::nullopt;
+                   return log;
+               })
+            .never_ending();
+    });
+    tail_options options;
+    options.protocol = tail_protocol::stream;
+    options.stream_timeout = seconds(20.0);
+    std::string text;
+    {
+        client ray(options_for(dashboard));
+        auto tail_both = [&]() -> asio::awaitable<std::string> {
+            auto open_kept = ray.tail_job_logs(kept, options);
+            auto kept_stream = co_await std::move(open_kept);
+            auto open_dropped = ray.tail_job_logs(dropped, options);
+            auto dropped_stream = co_await std::move(open_dropped);
+            auto read = read_all(dropped_stream);
+            co_return co_await std::move(read);  // the kept stream is dropped still running
+        };
+        text = run_sync(tail_both());
+    }
+    BOOST_TEST(text == log + "the end\n");
+    BOOST_TEST(lists->load() >= 1);
+    BOOST_TEST(dashboard.unmatched().empty());
+    BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace raycl::test
