@@ -1,6 +1,8 @@
 // The client's shared state: building it from the options, shutting it down.
 #include "client/client_impl.hpp"
 
+#include "client/job_watcher.hpp"
+
 #include "core/environment.hpp"
 #include "core/sanitize.hpp"
 
@@ -75,6 +77,12 @@ client_error client_impl::cancelled_error(const core::request_spec& request, std
                                  stopping_ ? "the client was destroyed" : detail, secrets_);
 }
 
+job_watcher& client_impl::job_status_watcher() {
+    std::lock_guard lock(watcher_mutex_);
+    if (!watcher_) watcher_ = std::make_shared<job_watcher>(*this, *slots_.front());
+    return *watcher_;
+}
+
 void client_impl::track(std::weak_ptr<closable> stream) {
     std::lock_guard lock(streams_mutex_);
     streams_.remove_if([](const std::weak_ptr<closable>& s) { return s.expired(); });
@@ -90,6 +98,10 @@ void client_impl::shutdown() {
             if (auto stream = weak.lock()) stream->close();
         }
         streams_.clear();
+    }
+    {
+        std::lock_guard lock(watcher_mutex_);
+        if (watcher_) watcher_->close();
     }
     auto self = shared_from_this();
     for (auto& slot : slots_) {

@@ -40,6 +40,8 @@ public:
     virtual void close() noexcept = 0;
 };
 
+class job_watcher;
+
 /// Result of a request after retries: the final response and whether it was repeated.
 struct request_result {
     transport::http_response response;
@@ -126,6 +128,10 @@ public:
     /// The cached release, if known.
     std::optional<core::server_version> known_version() const;
 
+    /// The job-status watcher shared by the client's log tails (created on first use, on the
+    /// first strand; closed by shutdown()). Any thread.
+    job_watcher& job_status_watcher();
+
     /// Registers a log stream so that shutdown() closes it.
     void track(std::weak_ptr<closable> stream);
 
@@ -172,6 +178,8 @@ private:
     mutable std::mutex version_mutex_;
     std::optional<core::server_version> version_;  ///< guarded by version_mutex_
     strand_turns version_turn_{1};                 ///< on the first strand: one `GET /api/version` at a time
+    std::mutex watcher_mutex_;
+    std::shared_ptr<job_watcher> watcher_;  ///< guarded by watcher_mutex_
 
 public:
     // Counters the request driver updates.

@@ -1,5 +1,7 @@
 #include "client/tail_driver.hpp"
 
+#include "client/job_watcher.hpp"
+
 #include "core/responses.hpp"
 #include "core/sanitize.hpp"
 
@@ -304,10 +306,30 @@ void tail_driver::handle_side(core::tail_machine::side_step side) {
     }
 }
 
+asio::awaitable<std::optional<core::target_state>> tail_driver::learn_target_state() {
+    if (const std::string_view job = target_->watched_job(); !job.empty()) {
+        // One fetch per interval answers every tail of the client (the dashboard's load, #15).
+        auto question = impl_->job_status_watcher().ask(std::string(job), machine_.poll_interval());
+        auto outcome = co_await std::move(question);
+        switch (outcome.result) {
+            case job_watch_outcome::kind::seen:
+                co_return target_->read_job(*outcome.job);
+            case job_watch_outcome::kind::missing:
+                break;  // not in the list (deleted meanwhile?): its own request says (a 404)
+            case job_watch_outcome::kind::failed:
+            case job_watch_outcome::kind::cancelled:
+                co_return std::nullopt;
+        }
+    }
+    auto fetch = fetch_target_state();
+    co_return co_await std::move(fetch);
+}
+
 asio::awaitable<void> tail_driver::ask_target() {
     std::optional<core::target_state> state;
     try {
-        state = co_await fetch_target_state();
+        auto learn = learn_target_state();
+        state = co_await std::move(learn);
     } catch (const std::exception&) {
         // A failed question is not fatal: the stream itself reports lost connections.
     }

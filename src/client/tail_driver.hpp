@@ -1,6 +1,8 @@
 // The reader of a live tail: a coroutine on one of the client's strands that performs what
 // core::tail_machine decides (connect, read, ask about the target, sleep, fetch the static
-// log, deliver) and feeds back how each step ended. It has no policy of its own.
+// log, deliver) and feeds back how each step ended. It has no policy of its own. While its
+// HTTP stream is quiet, a tail of a job asks the client's job_watcher (shared by all tails of
+// the client) instead of the dashboard.
 #pragma once
 
 #include "client/client_impl.hpp"
@@ -51,6 +53,7 @@ private:
     asio::awaitable<action> fetch_static_log();
     asio::awaitable<core::target_state> fetch_target_state();
     asio::awaitable<void> ask_target();
+    asio::awaitable<std::optional<core::target_state>> learn_target_state();
     asio::awaitable<void> pause(std::chrono::milliseconds delay);
     action on_transport_failure(const transport::failure& failure);
     void handle_side(core::tail_machine::side_step side);

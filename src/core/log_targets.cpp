@@ -51,7 +51,10 @@ request_spec job_log_target::state_request() const {
 
 target_state job_log_target::read_state(const request_spec& request, std::string_view body,
                                         const std::vector<std::string>& secrets) {
-    const auto job = decode_job_details(parse_json_body(request, body, secrets));
+    return read_job(decode_job_details(parse_json_body(request, body, secrets)));
+}
+
+target_state job_log_target::read_job(const job_details& job) {
     if (job.driver_node_id) driver_node_id_ = job.driver_node_id;
     return {job.is_terminal(), driver_node_id_.has_value()};
 }

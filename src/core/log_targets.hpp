@@ -50,6 +50,12 @@ public:
     /// node) and returns the state. Throws client_error 500 when malformed.
     virtual target_state read_state(const request_spec& request, std::string_view body,
                                     const std::vector<std::string>& secrets) = 0;
+    /// The submission id whose `GET /api/jobs/{id}` is state_request() (a job's driver log): the
+    /// client's job-status watcher may answer for it. Empty for other targets.
+    virtual std::string_view watched_job() const noexcept { return {}; }
+    /// Reads the job as the watcher reported it, like read_state() (only when watched_job() is
+    /// not empty; others return the default state).
+    virtual target_state read_job(const job_details&) { return {}; }
     /// The client_error of a refused connection (a non-2xx answer to the stream or WebSocket);
     /// by default classify_status.
     virtual std::optional<client_error> classify_refusal(const request_spec& request, int http_status,
@@ -77,6 +83,8 @@ public:
     request_spec state_request() const override;
     target_state read_state(const request_spec& request, std::string_view body,
                             const std::vector<std::string>& secrets) override;
+    std::string_view watched_job() const noexcept override { return id_; }
+    target_state read_job(const job_details& job) override;
 
     /// The state of `job` as the tail sees it.
     static target_state state_of(const job_details& job) noexcept;

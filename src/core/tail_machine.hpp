@@ -24,6 +24,7 @@
 #include <raycl/log_stream.hpp>
 #include <raycl/options.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -158,6 +159,13 @@ public:
     /// When the stream's quiet time (since its last bytes, or since the connection opened)
     /// reaches this, report `on_quiet`; none: never. Changes after events.
     std::optional<std::chrono::milliseconds> quiet_threshold() const noexcept { return quiet_threshold_; }
+
+    /// The shortest time between two `ask_target` of a quiet HTTP stream: the poll interval, or
+    /// half the idle timeout when that is sooner (how long an answer may take to stay useful).
+    std::chrono::milliseconds poll_interval() const noexcept {
+        return settings_.idle_timeout ? std::min(settings_.poll_interval, *settings_.idle_timeout / 2)
+                                      : settings_.poll_interval;
+    }
 
     /// Swaps the lines of the last `deliver` into `out` (which must be empty: its capacity is
     /// reused for the next lines), ANSI codes removed when the settings say so.

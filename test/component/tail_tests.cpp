@@ -9,8 +9,12 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <fstream>
+#include <mutex>
+#include <sstream>
 #include <thread>
+#include <utility>
 
 namespace raycl::test {
 
@@ -624,6 +628,170 @@ BOOST_AUTO_TEST_CASE(slow_consumer_back_pressure_keeps_memory_bounded,
     BOOST_TEST_MESSAGE("back-pressure: sent " << sent_while_paused << " bytes of " << total_bytes
                                               << " while paused; RSS " << rss_before << " -> " << rss_while_paused
                                               << " KiB");
+}
+
+BOOST_AUTO_TEST_CASE(stream_tails_of_many_jobs_share_one_status_request_per_interval) {
+    // Issue 15: N quiet HTTP-stream tails of N distinct running jobs on one client. Each tail
+    // asks about its job about once per second; the client's watcher answers them all with one
+    // `GET /api/jobs/` per interval. Counted by the watcher's own rhythm, not by sleeps: the
+    // per-job requests between the 2nd and the 5th list (three intervals) stay at most one per
+    // interval, where tails polling alone would send about N per interval. The jobs finish when
+    // the 6th list is asked (for the lists and the per-job requests alike: a tail whose question
+    // missed that list is answered on its own), and every tail ends with its whole log.
+    constexpr int jobs = 16;
+    constexpr int running_lists = 5;
+    fake_dashboard dashboard;
+    auto job_of = [](int j) { return "raysubmit_w" + std::to_string(j); };
+    auto job_object = [&](int j, const std::string& status) {
+        return json::object{{"type", "SUBMISSION"}, {"job_id", "0" + std::to_string(j)}, {"submission_id", job_of(j)},
+                            {"status", status},     {"entrypoint", "python job.py"},     {"driver_node_id", "node1"}};
+    };
+    auto static_log = [](int j) { return generated_log(static_cast<std::uint64_t>(j) * 1000, 1) + "the end\n"; };
+    struct counters {
+        std::mutex mutex;
+        int lists = 0;
+        int gets = 0;                   // GET /api/jobs/{id}, the tails' opens included
+        std::vector<int> gets_at_list;  // gets when each list was answered
+    };
+    auto count = std::make_shared<counters>();
+    dashboard.route("GET", "/api/jobs/", [count, job_object](const recorded_request&) {
+        std::lock_guard lock(count->mutex);
+        count->gets_at_list.push_back(count->gets);
+        const bool finished = ++count->lists > running_lists;
+        json::array all;
+        all.push_back(json::object{{"type", "DRIVER"},
+                                   {"job_id", "01000000"},
+                                   {"submission_id", nullptr},
+                                   {"status", "SUCCEEDED"},
+                                   {"entrypoint", ""}});  // a driver job, as Ray lists them too
+        for (int j = 0; j < jobs; ++j) all.push_back(job_object(j, finished ? "SUCCEEDED" : "RUNNING"));
+        return reply::json(200, json::serialize(all));
+    });
+    dashboard.route("GET", "/api/jobs/*", [count, job_object, static_log](const recorded_request& request) {
+        std::string_view rest(request.target);
+        rest.remove_prefix(std::string_view("/api/jobs/raysubmit_w").size());
+        int j = 0;
+        const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), j);
+        if (ec != std::errc{} || j < 0 || j >= jobs) return reply::text(404, "Job does not exist");
+        const std::string_view suffix(end, static_cast<std::size_t>(rest.data() + rest.size() - end));
+        if (suffix == "/logs") return reply::json(200, json::serialize(json::object{{"logs", static_log(j)}}));
+        std::lock_guard lock(count->mutex);
+        ++count->gets;
+        return reply::json(200, json::serialize(job_object(j, count->lists > running_lists ? "SUCCEEDED" : "RUNNING")));
+    });
+    dashboard.route("GET", "/api/v0/logs/stream*", [job_of](const recorded_request& request) {
+        for (int j = 0; j < jobs; ++j) {
+            if (request.target.find("submission_id=" + job_of(j) + "&") == std::string::npos) continue;
+            // One line, then quiet for good: the tail asks about its job while it waits.
+            auto sent = std::make_shared<bool>(false);
+            return reply::stream([sent, j]() -> std::optional<std::string> {
+                       if (std::exchange(*sent, true)) return std::nullopt;
+                       return generated_log(static_cast<std::uint64_t>(j) * 1000, 1);
+                   })
+                .never_ending();
+        }
+        return reply::text(404, "no such log");
+    });
+    client ray(options_for(dashboard));
+    tail_options options;
+    options.protocol = tail_protocol::stream;
+    options.stream_timeout = seconds(30.0);  // far beyond the test: no tail ends by its idle timeout
+    auto tail_every_job = [&]() -> asio::awaitable<std::vector<std::string>> {
+        std::vector<log_stream> streams;
+        for (int j = 0; j < jobs; ++j) {
+            auto open = ray.tail_job_logs(job_of(j), options);
+            streams.push_back(co_await std::move(open));
+        }
+        // The tails run on the client's strands whether read or not: read one after the other.
+        std::vector<std::string> texts;
+        for (auto& stream : streams) {
+            auto read = read_all(stream);
+            texts.push_back(co_await std::move(read));
+        }
+        co_return texts;
+    };
+    std::vector<std::string> texts;
+    std::string failure;
+    try {
+        texts = run_sync(tail_every_job());
+    } catch (const client_error& error) {
+        failure = error.what();
+    }
+    std::lock_guard lock(count->mutex);
+    std::ostringstream seen;
+    for (const int gets : count->gets_at_list) seen << " " << gets;
+    BOOST_TEST_MESSAGE("watcher: " << count->lists << " lists, " << count->gets - jobs
+                                   << " per-job requests besides the " << jobs
+                                   << " opens; gets at each list:" << seen.str());
+    BOOST_TEST_REQUIRE(failure.empty(), failure);
+    BOOST_REQUIRE(texts.size() == static_cast<std::size_t>(jobs));
+    for (int j = 0; j < jobs; ++j) BOOST_TEST(texts[static_cast<std::size_t>(j)] == static_log(j));
+    BOOST_REQUIRE(count->lists > running_lists);
+    BOOST_TEST(count->gets_at_list.front() >= jobs);  // the opens came first
+    const int gets_in_three_intervals = count->gets_at_list[4] - count->gets_at_list[1];
+    BOOST_TEST(gets_in_three_intervals <= 3, "per-job requests between lists 2 and 5: " << gets_in_three_intervals);
+    BOOST_TEST(dashboard.unmatched().empty());
+    BOOST_TEST(dashboard.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_job_the_shared_list_lacks_is_asked_on_its_own) {
+    // Two quiet stream tails of two jobs: the watcher lists every job, but the list never has
+    // the second one (deleted from the list meanwhile, say). Its tail asks on its own
+    // (GET /api/jobs/{id}), which reports it finished once a list was answered: the tail ends
+    // with its whole log. The first job runs on; destroying the client ends its tail.
+    fake_dashboard dashboard;
+    const std::string kept = "raysubmit_m0";
+    const std::string dropped = "raysubmit_m1";
+    auto job_text = [](const std::string& id, const std::string& status) {
+        return json::serialize(json::object{{"type", "SUBMISSION"},
+                                            {"job_id", "02"},
+                                            {"submission_id", id},
+                                            {"status", status},
+                                            {"entrypoint", "python job.py"},
+                                            {"driver_node_id", "node1"}});
+    };
+    auto lists = std::make_shared<std::atomic<int>>(0);
+    dashboard.route("GET", "/api/jobs/", [lists, kept, job_text](const recorded_request&) {
+        lists->fetch_add(1);
+        return reply::json(200, "[" + job_text(kept, "RUNNING") + "]");
+    });
+    dashboard.route("GET", "/api/jobs/" + kept,
+                    [kept, job_text](const recorded_request&) { return reply::json(200, job_text(kept, "RUNNING")); });
+    dashboard.route("GET", "/api/jobs/" + dropped, [lists, dropped, job_text](const recorded_request&) {
+        return reply::json(200, job_text(dropped, lists->load() > 0 ? "SUCCEEDED" : "RUNNING"));
+    });
+    const std::string log = generated_log(0, 1);
+    dashboard.route("GET", "/api/jobs/" + dropped + "/logs", [log](const recorded_request&) {
+        return reply::json(200, json::serialize(json::object{{"logs", log + "the end\n"}}));
+    });
+    dashboard.route("GET", "/api/v0/logs/stream*", [log](const recorded_request&) {
+        auto sent = std::make_shared<bool>(false);
+        return reply::stream([sent, log]() -> std::optional<std::string> {
+                   if (std::exchange(*sent, true)) return std::nullopt;
+                   return log;
+               })
+            .never_ending();
+    });
+    tail_options options;
+    options.protocol = tail_protocol::stream;
+    options.stream_timeout = seconds(20.0);
+    std::string text;
+    {
+        client ray(options_for(dashboard));
+        auto tail_both = [&]() -> asio::awaitable<std::string> {
+            auto open_kept = ray.tail_job_logs(kept, options);
+            auto kept_stream = co_await std::move(open_kept);
+            auto open_dropped = ray.tail_job_logs(dropped, options);
+            auto dropped_stream = co_await std::move(open_dropped);
+            auto read = read_all(dropped_stream);
+            co_return co_await std::move(read);  // the kept stream is dropped still running
+        };
+        text = run_sync(tail_both());
+    }
+    BOOST_TEST(text == log + "the end\n");
+    BOOST_TEST(lists->load() >= 1);
+    BOOST_TEST(dashboard.unmatched().empty());
+    BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,8 +10,10 @@
 // log from the start on every connection (Ray's behaviour); the HTTP stream does too (lines=-1)
 // and never ends. The proxy cuts each connection with probability R per second (FIN or RST).
 //
-// Every tail checks each line's content and order without storing the log. Samples (t, RSS,
-// fds, lines) go to stderr; one JSON object goes to stdout at the end. Exit status 0 only when
+// Every tail checks each line's content and order without storing the log. The server counts
+// the job-status requests (GET /api/jobs/{id} and GET /api/jobs/) per second of its life: the
+// dashboard's load from the tails' polls (issue 15). Samples (t, RSS, fds, lines) go to stderr;
+// one JSON object goes to stdout at the end. Exit status 0 only when
 // `ok` (criteria in the JSON's "criteria" and in docs/hardening.md).
 #include "soak/chaos_proxy.hpp"
 #include "support/fake_dashboard.hpp"
@@ -208,7 +210,34 @@ std::string query_value(const std::string& target, const std::string& name) {
     return {};
 }
 
-void install_jobs(raycl::test::fake_dashboard& dashboard, const settings& s, const job_clock& jobs) {
+/// The job-status requests the server answered, per second since it started (thread-safe: the
+/// fake's handlers run on its server thread, the report on the main thread after stop()).
+struct status_counts {
+    explicit status_counts(std::size_t seconds) : per_second(seconds) {}
+
+    void count(bool list) {
+        (list ? lists : gets).fetch_add(1, std::memory_order_relaxed);
+        const auto t = static_cast<std::size_t>(std::chrono::duration<double>(clock_type::now() - start).count());
+        per_second[std::min(t, per_second.size() - 1)].fetch_add(1, std::memory_order_relaxed);
+    }
+
+    clock_type::time_point start = clock_type::now();
+    std::atomic<std::uint64_t> gets{0};   ///< GET /api/jobs/{id}
+    std::atomic<std::uint64_t> lists{0};  ///< GET /api/jobs/
+    std::vector<std::atomic<std::uint64_t>> per_second;
+};
+
+json::object job_object(std::size_t j, std::string_view id, bool finished) {
+    return json::object{{"type", "SUBMISSION"},
+                        {"job_id", "0" + std::to_string(j)},
+                        {"submission_id", std::string(id)},
+                        {"status", finished ? "SUCCEEDED" : "RUNNING"},
+                        {"entrypoint", "python soak.py"},
+                        {"driver_node_id", node_id}};
+}
+
+void install_jobs(raycl::test::fake_dashboard& dashboard, const settings& s, const job_clock& jobs,
+                  const std::shared_ptr<status_counts>& status) {
     using raycl::test::recorded_request;
     using raycl::test::reply;
     using raycl::test::websocket_script;
@@ -261,14 +290,25 @@ void install_jobs(raycl::test::fake_dashboard& dashboard, const settings& s, con
         return r;
     });
 
+    // Every job at once (a client's job-status watcher lists them).
+    dashboard.route("GET", "/api/jobs/", [jobs, tails, status](const recorded_request&) {
+        status->count(true);
+        const bool finished = jobs.elapsed() >= jobs.end();
+        json::array all;
+        all.reserve(tails);
+        for (std::size_t j = 0; j < tails; ++j) all.push_back(job_object(j, job_id_of(j), finished));
+        return reply::json(200, json::serialize(all));
+    });
+
     // Job details and the static log.
-    dashboard.route("GET", "/api/jobs/*", [jobs, tails](const recorded_request& request) {
+    dashboard.route("GET", "/api/jobs/*", [jobs, tails, status](const recorded_request& request) {
         std::string_view path(request.target);
         path.remove_prefix(std::string_view("/api/jobs/").size());
         path = path.substr(0, path.find('?'));
         const auto slash = path.find('/');
         const auto id = path.substr(0, slash);
         const long j = job_index(id, tails);
+        if (slash == std::string_view::npos) status->count(false);
         if (j < 0) return reply::text(404, "Job " + std::string(id) + " does not exist");
         const std::string rest(path.substr(slash == std::string_view::npos ? path.size() : slash));
         const double e = jobs.elapsed();
@@ -280,13 +320,7 @@ void install_jobs(raycl::test::fake_dashboard& dashboard, const settings& s, con
             return reply::json(200, json::serialize(json::object{{"logs", log}}));
         }
         if (!rest.empty()) return reply::text(404, "Not found");
-        json::object job{{"type", "SUBMISSION"},
-                         {"job_id", "0" + std::to_string(j)},
-                         {"submission_id", std::string(id)},
-                         {"status", e >= jobs.end() ? "SUCCEEDED" : "RUNNING"},
-                         {"entrypoint", "python soak.py"},
-                         {"driver_node_id", node_id}};
-        return reply::json(200, json::serialize(job));
+        return reply::json(200, json::serialize(job_object(static_cast<std::size_t>(j), id, e >= jobs.end())));
     });
 }
 
@@ -299,7 +333,9 @@ void install_jobs(raycl::test::fake_dashboard& dashboard, const settings& s, con
     try {
         const job_clock jobs{clock_type::now() + 1s, s.lines_per_second, s.lines_per_tail()};
         raycl::test::fake_dashboard dashboard;
-        install_jobs(dashboard, s, jobs);
+        // One count per second up to the parent's deadline (the jobs' end + 61 s) and teardown.
+        auto status = std::make_shared<status_counts>(static_cast<std::size_t>(std::ceil(s.duration)) + 120);
+        install_jobs(dashboard, s, jobs, status);
         raycl::soak::chaos_proxy proxy(dashboard.port(), s.disconnect_rate, s.seed);
         line = std::to_string(proxy.port()) + "\n";
         if (::write(report, line.data(), line.size()) < 0) std::_Exit(3);
@@ -310,13 +346,18 @@ void install_jobs(raycl::test::fake_dashboard& dashboard, const settings& s, con
         const auto errors = dashboard.server_errors();
         const auto unmatched = dashboard.unmatched();
         const auto requests = dashboard.request_count();
+        const auto dashboard_connections = dashboard.connections_accepted();
         dashboard.stop();
         rusage usage{};
         ::getrusage(RUSAGE_SELF, &usage);
         line = std::to_string(counters.accepted) + " " + std::to_string(counters.cuts_fin) + " " +
                std::to_string(counters.cuts_rst) + " " + std::to_string(counters.bytes) + " " +
                std::to_string(requests) + " " + std::to_string(unmatched.size()) + " " + std::to_string(errors.size()) +
-               " " + std::to_string(usage.ru_maxrss) + "\n";
+               " " + std::to_string(usage.ru_maxrss) + " " + std::to_string(dashboard_connections) + " " +
+               std::to_string(status->gets.load()) + " " + std::to_string(status->lists.load()) + " " +
+               std::to_string(status->per_second.size());
+        for (const auto& n : status->per_second) line += " " + std::to_string(n.load());
+        line += "\n";
         for (const auto& e : errors) std::cerr << "fake dashboard error: " << e << "\n";
         for (const auto& u : unmatched)
             std::cerr << "fake dashboard unmatched: " << u.method << " " << u.target << "\n";
@@ -543,9 +584,13 @@ int main(int argc, char** argv) {
     // The server's figures.
     if (::write(to_child[1], "q", 1) < 0) std::perror("write");
     unsigned long long accepted = 0, cuts_fin = 0, cuts_rst = 0, proxied = 0, requests = 0, unmatched = 0,
-                       server_errors = 0, server_maxrss = 0;
-    const bool server_ok = std::fscanf(report, "%llu %llu %llu %llu %llu %llu %llu %llu", &accepted, &cuts_fin,
-                                       &cuts_rst, &proxied, &requests, &unmatched, &server_errors, &server_maxrss) == 8;
+                       server_errors = 0, server_maxrss = 0, dashboard_connections = 0, status_gets = 0,
+                       status_lists = 0, status_seconds = 0;
+    bool server_ok = std::fscanf(report, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &accepted,
+                                 &cuts_fin, &cuts_rst, &proxied, &requests, &unmatched, &server_errors, &server_maxrss,
+                                 &dashboard_connections, &status_gets, &status_lists, &status_seconds) == 12;
+    std::vector<unsigned long long> status_per_second(server_ok ? status_seconds : 0);
+    for (auto& n : status_per_second) server_ok = server_ok && std::fscanf(report, "%llu", &n) == 1;
     int child_status = 0;
     ::waitpid(child, &child_status, 0);
     rusage child_usage{};
@@ -593,6 +638,18 @@ int main(int argc, char** argv) {
     const double steady_growth =
         rss_quarter > 0 && rss_steady_max > 0 ? static_cast<double>(rss_steady_max) / rss_quarter - 1.0 : 0.0;
     const std::uint64_t fds_allowed_with_client = fds_start + 5 * idle_per_strand + 4;
+    // The tails' steady polls: job-status requests per second while the jobs run, after the
+    // tails opened (their opening GET /api/jobs/{id} each) and before the jobs end.
+    const std::size_t steady_from = std::min<std::size_t>(10, static_cast<std::size_t>(s.duration / 2));
+    const auto steady_to = static_cast<std::size_t>(s.duration);
+    std::uint64_t steady_requests = 0, steady_peak = 0;
+    for (std::size_t t = steady_from; t < steady_to && t < status_per_second.size(); ++t) {
+        steady_requests += status_per_second[t];
+        steady_peak = std::max<std::uint64_t>(steady_peak, status_per_second[t]);
+    }
+    const double steady_rate = steady_to > steady_from
+                                   ? static_cast<double>(steady_requests) / static_cast<double>(steady_to - steady_from)
+                                   : 0.0;
     const std::uint64_t lines_expected = total * s.tails;
 
     json::object checks;
@@ -649,6 +706,15 @@ int main(int argc, char** argv) {
     out["proxy_connections"] = accepted;
     out["proxy_bytes"] = proxied;
     out["server_requests"] = requests;
+    out["job_status_requests"] = status_gets + status_lists;
+    out["job_status_get_requests"] = status_gets;
+    out["job_status_list_requests"] = status_lists;
+    out["job_status_requests_per_s"] =
+        tail_seconds > 0 ? std::round(static_cast<double>(status_gets + status_lists) / tail_seconds * 100) / 100 : 0.0;
+    out["job_status_requests_per_s_steady"] = std::round(steady_rate * 100) / 100;
+    out["job_status_requests_peak_per_s_steady"] = steady_peak;
+    out["job_status_steady_window_s"] = json::array{steady_from, steady_to};
+    out["dashboard_connections_accepted"] = dashboard_connections;
     out["client_connections_opened"] = client_counters.connections_opened;
     out["client_requests_sent"] = client_counters.requests_sent;
     out["client_retries"] = client_counters.retries;
