@@ -1,5 +1,6 @@
 // Real-Ray faults (docs/fault-matrix.md, "Real Ray"): the dashboard stopped and started again
-// during a tail, during wait_for_job and in the middle of a package upload, the worker node that runs a job's driver killed, a tail
+// during a tail, during wait_for_job and in the middle of a package upload (before the worker-kill
+// case: Ray 2.44.1 runs no new job after it), the worker node that runs a job's driver killed, a tail
 // of a job whose driver node is gone, and the head's raylet killed under the CLI's multi-job
 // follow. They run against a cluster of their own (ctest fixture ray_faults): they kill parts of
 // it, so the destructive ones come last. Each test records what Ray reported and what raycl did
@@ -250,8 +251,9 @@ BOOST_AUTO_TEST_CASE(dashboard_restart_during_an_http_stream_tail) {
 
 // wait_for_job polls get_job; a poll that fails after its call's retries ends the wait. With the
 // default retries (3 attempts, back-off from 200 ms) a restart of several seconds may or may not
-// be ridden through; with 150 attempts and back-offs up to 1 s (about 2.5 min) it is: a restart took
-// 18 s on Ray 2.60 at load 20-25, and more than the 40 attempts first used here on 2.45.0 in the matrix.
+// be ridden through; with 100 attempts (raycl's most) and back-offs up to 2 s (about 3 min) it is: a
+// restart took 18 s on Ray 2.60 at load 20-25, and outlasted the 40 attempts (up to 1 s apart)
+// first used here on Ray 2.45.0 in the matrix.
 BOOST_AUTO_TEST_CASE(dashboard_restart_during_wait_for_job) {
     client ray(cluster_options());
     const auto entrypoint = python_entrypoint("slow_printer_job.py", "60 0.25");
@@ -262,8 +264,8 @@ BOOST_AUTO_TEST_CASE(dashboard_restart_during_wait_for_job) {
     auto by_default = start_call<job_details>([&ray, id, wait] { return ray.wait_for_job(id, wait); });
     call_options patient_call;
     retry_policy patient_retry;
-    patient_retry.max_attempts = 150;
-    patient_retry.max_backoff = std::chrono::milliseconds(1000);
+    patient_retry.max_attempts = 100;
+    patient_retry.max_backoff = std::chrono::milliseconds(2000);
     patient_call.retry = patient_retry;
     auto patient =
         start_call<job_details>([&ray, id, wait, patient_call] { return ray.wait_for_job(id, wait, patient_call); });
@@ -291,11 +293,119 @@ BOOST_AUTO_TEST_CASE(dashboard_restart_during_wait_for_job) {
     const auto logs = run_sync(ray.list_job_logs(id));
     BOOST_TEST(entrypoint_output(logs, id, entrypoint) == ticks(60));
     BOOST_TEST_MESSAGE("dashboard restart during wait_for_job: restart took "
-                       << restart_s << " s; 150 attempts: " << to_string(rode.value->status) << " after "
+                       << restart_s << " s; 100 attempts: " << to_string(rode.value->status) << " after "
                        << rode.seconds << " s; default retries: "
                        << (plain.error ? std::to_string(plain.error->status()) + " " + plain.error->what()
                                        : to_string(plain.value->status))
                        << " after " << plain.seconds << " s");
+}
+
+// The dashboard killed while raycl streams a 16 MiB working_dir up (PUT /api/packages/gcs/...),
+// then started again. The upload is held after its first pieces until the dashboard is gone
+// (upload_gate): a deterministic "in flight". With 60 attempts per request and back-offs up to
+// 1 s the submit is expected to ride through: the PUT fails, is retried from its first byte
+// until the new dashboard takes it, then the job is submitted. A 503 is the other clear outcome
+// accepted; then a resubmit with the same submission id must work. Either way: one job under
+// that id, SUCCEEDED, and its log shows the working_dir's content (marker, size and CRC-32 of the
+// incompressible file).
+BOOST_AUTO_TEST_CASE(dashboard_restart_during_a_package_upload) {
+    namespace fs = std::filesystem;
+    const std::string nonce =
+        std::to_string(::getpid()) + "_" + std::to_string(steady::now().time_since_epoch().count());
+    struct scratch_dir {
+        fs::path root;
+        ~scratch_dir() {
+            std::error_code ignored;
+            fs::remove_all(root, ignored);
+        }
+    } scratch{fs::temp_directory_path() / ("raycl-fault-upload-" + nonce)};
+    fs::create_directories(scratch.root);
+    constexpr std::size_t blob_size = std::size_t{16} << 20;
+    std::string blob(blob_size, '\0');
+    std::mt19937_64 random(static_cast<std::uint64_t>(steady::now().time_since_epoch().count()));
+    for (std::size_t i = 0; i < blob_size; i += 8) {
+        const std::uint64_t word = random();
+        std::memcpy(blob.data() + i, &word, 8);
+    }
+    boost::crc_32_type crc;
+    crc.process_bytes(blob.data(), blob.size());
+    char crc_text[16];
+    std::snprintf(crc_text, sizeof crc_text, "%08x", static_cast<unsigned>(crc.checksum()));
+    std::ofstream(scratch.root / "blob.bin", std::ios::binary) << blob;
+    std::ofstream(scratch.root / "marker.txt") << "upload " << nonce << "\n";
+    std::ofstream(scratch.root / "show.py") << "import zlib\n"
+                                               "data = open('blob.bin', 'rb').read()\n"
+                                               "print('marker=' + open('marker.txt').read().strip())\n"
+                                               "print('blob_size=%d' % len(data))\n"
+                                               "print('blob_crc=%08x' % (zlib.crc32(data) & 0xffffffff))\n";
+    blob.clear();
+    blob.shrink_to_fit();
+    const std::string expected_output =
+        "marker=upload " + nonce + "\nblob_size=" + std::to_string(blob_size) + "\nblob_crc=" + crc_text + "\n";
+
+    const std::string id = "raycl_fault_upload_" + nonce;
+    const std::string entrypoint = cluster().python() + " show.py";
+    json::object runtime_env{{"working_dir", scratch.root.string()}};
+    job_submission submission(entrypoint);
+    submission.with_submission_id(id).with_num_cpus(0.1).with_runtime_env(runtime_env);
+    call_options patient_call;
+    retry_policy patient_retry;
+    patient_retry.max_attempts = 60;
+    patient_retry.max_backoff = std::chrono::milliseconds(1000);
+    patient_call.retry = patient_retry;
+
+    upload_gate gate;
+    packaging_options packaging;
+    packaging.with_progress([&gate](const packaging_progress& progress) { gate.on_progress(progress); });
+    client ray(cluster_options());
+    auto submitted = start_call<std::string>(
+        [&ray, submission, packaging, patient_call] { return ray.submit_job(submission, packaging, patient_call); });
+    release_on_exit release{gate};
+    BOOST_TEST_REQUIRE(gate.wait_until_held(std::chrono::seconds(120)), "the upload never started");
+    const auto stopped = steady::now();
+    cluster_script("stop-dashboard");
+    gate.release();  // the PUT goes on against a dead dashboard
+    cluster_script("start-dashboard");
+    const double restart_s = std::chrono::duration<double>(steady::now() - stopped).count();
+    BOOST_TEST_REQUIRE((submitted.wait_for(std::chrono::seconds(300)) == std::future_status::ready), "submit_job hung");
+    const auto outcome = submitted.get();
+    const auto counters = ray.stats();  // the submit's requests alone: nothing else used this client yet
+
+    std::string resubmitted = "not needed";
+    if (outcome.error) {
+        BOOST_TEST(outcome.error->status() == 503, outcome.error->what());
+        BOOST_TEST(outcome.error->kind() == error_kind::unavailable);
+        job_submission again(entrypoint);
+        again.with_submission_id(id).with_num_cpus(0.1).with_runtime_env(runtime_env);
+        const packaging_options defaults;
+        const auto again_id = run_sync(ray.submit_job(again, defaults, patient_call));
+        BOOST_TEST(again_id == id);
+        resubmitted = "returned " + again_id;
+    } else {
+        BOOST_TEST(*outcome.value == id);
+        // The held PUT could not complete (its server was killed): it was sent again.
+        BOOST_TEST(gate.attempts() >= 2, gate.attempts());
+    }
+    // Nothing submitted twice: one job under the id.
+    const auto jobs = run_sync(ray.list_jobs());
+    const auto under_id = std::count_if(jobs.begin(), jobs.end(),
+                                        [&](const job_details& job) { return job.submission_id.value_or("") == id; });
+    BOOST_TEST(under_id == 1);
+    wait_options wait;
+    wait.deadline = std::chrono::seconds(240);
+    const auto job = run_sync(ray.wait_for_job(id, wait));
+    BOOST_TEST(job.status == job_status::succeeded, to_string(job.status) << ": " << job.message.value_or(""));
+    const auto logs = run_sync(ray.list_job_logs(id));
+    BOOST_TEST(entrypoint_output(logs, id, entrypoint) == expected_output);
+    BOOST_TEST_MESSAGE("dashboard restart during a package upload: held after "
+                       << gate.sent_when_held() << " of " << gate.total() << " bytes; restart took " << restart_s
+                       << " s; submit_job (60 attempts): "
+                       << (outcome.error ? std::to_string(outcome.error->status()) + " " + outcome.error->what()
+                                         : "returned " + *outcome.value)
+                       << " after " << outcome.seconds << " s, " << gate.attempts() << " upload attempts, "
+                       << counters.requests_sent << " requests sent (" << counters.retries << " retries); resubmit: "
+                       << resubmitted << "; jobs under the id: " << under_id << "; Ray job " << to_string(job.status)
+                       << ", runtime_env " << (job.runtime_env ? json::serialize(*job.runtime_env) : std::string("-")));
 }
 
 // Kills the worker node (the cluster has one node less afterwards).
@@ -431,114 +541,6 @@ struct release_on_exit {
     ~release_on_exit() { gate.release(); }
 };
 
-// The dashboard killed while raycl streams a 16 MiB working_dir up (PUT /api/packages/gcs/...),
-// then started again. The upload is held after its first pieces until the dashboard is gone
-// (upload_gate): a deterministic "in flight". With 60 attempts per request and back-offs up to
-// 1 s the submit is expected to ride through: the PUT fails, is retried from its first byte
-// until the new dashboard takes it, then the job is submitted. A 503 is the other clear outcome
-// accepted; then a resubmit with the same submission id must work. Either way: one job under
-// that id, SUCCEEDED, and its log shows the working_dir's content (marker, size and CRC-32 of the
-// incompressible file).
-BOOST_AUTO_TEST_CASE(dashboard_restart_during_a_package_upload) {
-    namespace fs = std::filesystem;
-    const std::string nonce =
-        std::to_string(::getpid()) + "_" + std::to_string(steady::now().time_since_epoch().count());
-    struct scratch_dir {
-        fs::path root;
-        ~scratch_dir() {
-            std::error_code ignored;
-            fs::remove_all(root, ignored);
-        }
-    } scratch{fs::temp_directory_path() / ("raycl-fault-upload-" + nonce)};
-    fs::create_directories(scratch.root);
-    constexpr std::size_t blob_size = std::size_t{16} << 20;
-    std::string blob(blob_size, '\0');
-    std::mt19937_64 random(static_cast<std::uint64_t>(steady::now().time_since_epoch().count()));
-    for (std::size_t i = 0; i < blob_size; i += 8) {
-        const std::uint64_t word = random();
-        std::memcpy(blob.data() + i, &word, 8);
-    }
-    boost::crc_32_type crc;
-    crc.process_bytes(blob.data(), blob.size());
-    char crc_text[16];
-    std::snprintf(crc_text, sizeof crc_text, "%08x", static_cast<unsigned>(crc.checksum()));
-    std::ofstream(scratch.root / "blob.bin", std::ios::binary) << blob;
-    std::ofstream(scratch.root / "marker.txt") << "upload " << nonce << "\n";
-    std::ofstream(scratch.root / "show.py") << "import zlib\n"
-                                               "data = open('blob.bin', 'rb').read()\n"
-                                               "print('marker=' + open('marker.txt').read().strip())\n"
-                                               "print('blob_size=%d' % len(data))\n"
-                                               "print('blob_crc=%08x' % (zlib.crc32(data) & 0xffffffff))\n";
-    blob.clear();
-    blob.shrink_to_fit();
-    const std::string expected_output =
-        "marker=upload " + nonce + "\nblob_size=" + std::to_string(blob_size) + "\nblob_crc=" + crc_text + "\n";
-
-    const std::string id = "raycl_fault_upload_" + nonce;
-    const std::string entrypoint = cluster().python() + " show.py";
-    json::object runtime_env{{"working_dir", scratch.root.string()}};
-    job_submission submission(entrypoint);
-    submission.with_submission_id(id).with_num_cpus(0.1).with_runtime_env(runtime_env);
-    call_options patient_call;
-    retry_policy patient_retry;
-    patient_retry.max_attempts = 60;
-    patient_retry.max_backoff = std::chrono::milliseconds(1000);
-    patient_call.retry = patient_retry;
-
-    upload_gate gate;
-    packaging_options packaging;
-    packaging.with_progress([&gate](const packaging_progress& progress) { gate.on_progress(progress); });
-    client ray(cluster_options());
-    auto submitted = start_call<std::string>(
-        [&ray, submission, packaging, patient_call] { return ray.submit_job(submission, packaging, patient_call); });
-    release_on_exit release{gate};
-    BOOST_TEST_REQUIRE(gate.wait_until_held(std::chrono::seconds(120)), "the upload never started");
-    const auto stopped = steady::now();
-    cluster_script("stop-dashboard");
-    gate.release();  // the PUT goes on against a dead dashboard
-    cluster_script("start-dashboard");
-    const double restart_s = std::chrono::duration<double>(steady::now() - stopped).count();
-    BOOST_TEST_REQUIRE((submitted.wait_for(std::chrono::seconds(300)) == std::future_status::ready), "submit_job hung");
-    const auto outcome = submitted.get();
-    const auto counters = ray.stats();  // the submit's requests alone: nothing else used this client yet
-
-    std::string resubmitted = "not needed";
-    if (outcome.error) {
-        BOOST_TEST(outcome.error->status() == 503, outcome.error->what());
-        BOOST_TEST(outcome.error->kind() == error_kind::unavailable);
-        job_submission again(entrypoint);
-        again.with_submission_id(id).with_num_cpus(0.1).with_runtime_env(runtime_env);
-        const packaging_options defaults;
-        const auto again_id = run_sync(ray.submit_job(again, defaults, patient_call));
-        BOOST_TEST(again_id == id);
-        resubmitted = "returned " + again_id;
-    } else {
-        BOOST_TEST(*outcome.value == id);
-        // The held PUT could not complete (its server was killed): it was sent again.
-        BOOST_TEST(gate.attempts() >= 2, gate.attempts());
-    }
-    // Nothing submitted twice: one job under the id.
-    const auto jobs = run_sync(ray.list_jobs());
-    const auto under_id = std::count_if(jobs.begin(), jobs.end(),
-                                        [&](const job_details& job) { return job.submission_id.value_or("") == id; });
-    BOOST_TEST(under_id == 1);
-    wait_options wait;
-    wait.deadline = std::chrono::seconds(240);
-    const auto job = run_sync(ray.wait_for_job(id, wait));
-    BOOST_TEST(job.status == job_status::succeeded, to_string(job.status) << ": " << job.message.value_or(""));
-    const auto logs = run_sync(ray.list_job_logs(id));
-    BOOST_TEST(entrypoint_output(logs, id, entrypoint) == expected_output);
-    BOOST_TEST_MESSAGE("dashboard restart during a package upload: held after "
-                       << gate.sent_when_held() << " of " << gate.total() << " bytes; restart took " << restart_s
-                       << " s; submit_job (60 attempts): "
-                       << (outcome.error ? std::to_string(outcome.error->status()) + " " + outcome.error->what()
-                                         : "returned " + *outcome.value)
-                       << " after " << outcome.seconds << " s, " << gate.attempts() << " upload attempts, "
-                       << counters.requests_sent << " requests sent (" << counters.retries << " retries); resubmit: "
-                       << resubmitted << "; jobs under the id: " << under_id << "; Ray job " << to_string(job.status)
-                       << ", runtime_env " << (job.runtime_env ? json::serialize(*job.runtime_env) : std::string("-")));
-}
-
 // Kills the head's raylet (last: the cluster is broken afterwards) while `raycl job logs
 // --follow` follows three jobs on the head.
 BOOST_AUTO_TEST_CASE(head_raylet_killed_under_a_multi_job_follow) {
@@ -551,7 +553,8 @@ BOOST_AUTO_TEST_CASE(head_raylet_killed_under_a_multi_job_follow) {
     // class, "AssertionError: Expected str or bytes, got <class 'NoneType'>" in load_actor_class;
     // 2.44.1: "Unexpected error occurred: The actor died unexpectedly before finishing this task").
     // That is the precondition failing, not the case: a job that FAILED before it ran is replaced,
-    // up to 6 times in all.
+    // up to 3 times in all (on 2.44.1 every new job failed so: the cluster runs no job any more
+    // after its worker node died, and the case stays red there; docs/ray-versions.md).
     std::vector<std::string> ids;
     int replaced = 0;
     while (ids.size() < 3) {
@@ -563,7 +566,7 @@ BOOST_AUTO_TEST_CASE(head_raylet_killed_under_a_multi_job_follow) {
         }
         const std::string why =
             std::string(to_string(job.status)) + " " + job.error_type.value_or("-") + ": " + job.message.value_or("-");
-        BOOST_TEST_REQUIRE((job.status == job_status::failed && ++replaced <= 6), id << " never ran: " << why);
+        BOOST_TEST_REQUIRE((job.status == job_status::failed && ++replaced <= 3), id << " never ran: " << why);
         BOOST_TEST_MESSAGE("replaced a job that never ran (" << replaced << "): " << why.substr(0, 300));
     }
 
