@@ -300,6 +300,61 @@ BOOST_AUTO_TEST_CASE(dashboard_restart_during_wait_for_job) {
                        << " after " << plain.seconds << " s");
 }
 
+/// Holds a package upload at its first progress report after some bytes went out, until the
+/// test releases it: the PUT is in flight (header and part of the body sent) for as long as the
+/// test needs to stop the dashboard. The report comes on the client's strand, so the hold stops
+/// the client's thread: nothing else may run on that client meanwhile. Bounded: it lets go after
+/// 180 s by itself. Counts the upload attempts (each starts with a report of 0 bytes).
+class upload_gate {
+public:
+    void on_progress(const packaging_progress& progress) {
+        if (progress.phase != packaging_phase::uploading) return;
+        std::unique_lock lock(mutex_);
+        if (progress.bytes_done == 0) ++attempts_;
+        if (held_ || progress.bytes_done == 0 || progress.bytes_done >= progress.bytes_total) return;
+        held_ = true;
+        sent_when_held_ = progress.bytes_done;
+        total_ = progress.bytes_total;
+        changed_.notify_all();
+        changed_.wait_for(lock, std::chrono::seconds(180), [this] { return released_; });
+    }
+    /// Waits until an upload is held; false after `limit`.
+    bool wait_until_held(std::chrono::seconds limit) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, limit, [this] { return held_; });
+    }
+    void release() {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+        changed_.notify_all();
+    }
+    int attempts() {
+        std::lock_guard lock(mutex_);
+        return attempts_;
+    }
+    std::uint64_t sent_when_held() {
+        std::lock_guard lock(mutex_);
+        return sent_when_held_;
+    }
+    std::uint64_t total() {
+        std::lock_guard lock(mutex_);
+        return total_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool held_ = false, released_ = false;
+    int attempts_ = 0;
+    std::uint64_t sent_when_held_ = 0, total_ = 0;
+};
+
+/// Releases the gate when the test leaves its scope on any path (before the call's future waits).
+struct release_on_exit {
+    upload_gate& gate;
+    ~release_on_exit() { gate.release(); }
+};
+
 // The dashboard killed while raycl streams a 16 MiB working_dir up (PUT /api/packages/gcs/...),
 // then started again. The upload is held after its first pieces until the dashboard is gone
 // (upload_gate): a deterministic "in flight". With 60 attempts per request and back-offs up to
@@ -485,61 +540,6 @@ BOOST_AUTO_TEST_CASE(worker_node_killed_under_a_running_job_then_its_log_is_tail
     }
     BOOST_TEST(!worker_node.empty());
 }
-
-/// Holds a package upload at its first progress report after some bytes went out, until the
-/// test releases it: the PUT is in flight (header and part of the body sent) for as long as the
-/// test needs to stop the dashboard. The report comes on the client's strand, so the hold stops
-/// the client's thread: nothing else may run on that client meanwhile. Bounded: it lets go after
-/// 180 s by itself. Counts the upload attempts (each starts with a report of 0 bytes).
-class upload_gate {
-public:
-    void on_progress(const packaging_progress& progress) {
-        if (progress.phase != packaging_phase::uploading) return;
-        std::unique_lock lock(mutex_);
-        if (progress.bytes_done == 0) ++attempts_;
-        if (held_ || progress.bytes_done == 0 || progress.bytes_done >= progress.bytes_total) return;
-        held_ = true;
-        sent_when_held_ = progress.bytes_done;
-        total_ = progress.bytes_total;
-        changed_.notify_all();
-        changed_.wait_for(lock, std::chrono::seconds(180), [this] { return released_; });
-    }
-    /// Waits until an upload is held; false after `limit`.
-    bool wait_until_held(std::chrono::seconds limit) {
-        std::unique_lock lock(mutex_);
-        return changed_.wait_for(lock, limit, [this] { return held_; });
-    }
-    void release() {
-        std::lock_guard lock(mutex_);
-        released_ = true;
-        changed_.notify_all();
-    }
-    int attempts() {
-        std::lock_guard lock(mutex_);
-        return attempts_;
-    }
-    std::uint64_t sent_when_held() {
-        std::lock_guard lock(mutex_);
-        return sent_when_held_;
-    }
-    std::uint64_t total() {
-        std::lock_guard lock(mutex_);
-        return total_;
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable changed_;
-    bool held_ = false, released_ = false;
-    int attempts_ = 0;
-    std::uint64_t sent_when_held_ = 0, total_ = 0;
-};
-
-/// Releases the gate when the test leaves its scope on any path (before the call's future waits).
-struct release_on_exit {
-    upload_gate& gate;
-    ~release_on_exit() { gate.release(); }
-};
 
 // Kills the head's raylet (last: the cluster is broken afterwards) while `raycl job logs
 // --follow` follows three jobs on the head.
