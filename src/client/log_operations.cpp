@@ -221,11 +221,7 @@ asio::awaitable<std::string> client::get_log(log_target target, log_options opti
         // tells which: only then is the answer the empty log. (A co_await cannot sit in a catch.)
         auto lookup = rows_by_id(impl_, "tasks", "task_id", resolved.id(), &core::decode_task);
         const auto rows = co_await std::move(lookup);
-        const bool has_attempt = std::any_of(rows.begin(), rows.end(), [&](const task_info& row) {
-            return row.attempt_number == resolved.attempt_number();
-        });
-        const auto state = core::task_log_target(resolved, options.suffix).state_of(rows);
-        if (!has_attempt || !state.finished || state.log_end != 0) throw *refused;
+        if (!core::task_log_target(resolved, options.suffix).has_finished_empty_log(rows)) throw *refused;
         co_return std::string{};
     }
     if (text.empty() && resolved.what() == log_target::kind::node_file) {

@@ -178,6 +178,13 @@ target_state task_log_target::state_of(const std::vector<task_info>& rows) const
     return state;
 }
 
+bool task_log_target::has_finished_empty_log(const std::vector<task_info>& rows) const {
+    const bool has_attempt = std::any_of(
+        rows.begin(), rows.end(), [&](const task_info& row) { return row.attempt_number == target_.attempt_number(); });
+    const auto state = state_of(rows);
+    return has_attempt && state.finished && state.log_end == 0;
+}
+
 actor_log_target::actor_log_target(const raycl::log_target& target, log_suffix suffix)
     : logs_api_target(target, suffix) {}
 

@@ -136,6 +136,9 @@ public:
 
     /// The state of the attempt in these rows (all rows of the task id, detailed).
     target_state state_of(const std::vector<task_info>& rows) const;
+    /// True when these rows hold the attempt, finished, and its log (of the suffix) is empty: an
+    /// empty byte range, or no file recorded.
+    bool has_finished_empty_log(const std::vector<task_info>& rows) const;
 };
 
 /// An actor's worker log. The state is its row of `/api/v0/actors?filter actor_id`: located once

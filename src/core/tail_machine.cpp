@@ -77,9 +77,7 @@ void tail_machine::reset_quiet_threshold() noexcept {
     }
     // Ask at least once before the idle timeout decides: the stream never ends by itself, so
     // silence may just mean the target finished.
-    auto threshold = settings_.poll_interval;
-    if (settings_.idle_timeout) threshold = std::min(threshold, *settings_.idle_timeout / 2);
-    quiet_threshold_ = threshold;
+    quiet_threshold_ = poll_interval();
 }
 
 tail_machine::action tail_machine::on_chunk(std::string_view data, bool starts_chunk) {
