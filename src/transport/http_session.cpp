@@ -5,6 +5,8 @@
 #include "transport/tcp_or_tls_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/file.hpp>
@@ -49,9 +51,9 @@ class connection {
 public:
     connection(const strand_type& strand, const session_settings& settings) : stream_(strand, settings) {}
 
-    /// Resolves, connects and (for https) handshakes within `timeout`.
-    asio::awaitable<void> open(const session_settings& settings, seconds timeout) {
-        co_await stream_.open(settings, std::chrono::steady_clock::now() + to_steady(timeout));
+    /// Resolves, connects and (for https) handshakes before `deadline`.
+    asio::awaitable<void> open(const session_settings& settings, std::chrono::steady_clock::time_point deadline) {
+        co_await stream_.open(settings, deadline);
     }
 
     /// Writes the request and reads the whole response (bounded by `read_timeout`).
@@ -194,34 +196,83 @@ private:
     std::size_t responses_ = 0;
 };
 
+/// A request waiting for a free connection; leaves the queue when destroyed unless woken.
+struct strand_session::waiter {
+    waiter(const strand_type& strand, std::list<waiter*>& queue) : timer(strand), queue(queue) {
+        queue.push_back(this);
+    }
+    ~waiter() {
+        if (!woken) queue.remove(this);
+    }
+    waiter(const waiter&) = delete;
+    waiter& operator=(const waiter&) = delete;
+
+    asio::steady_timer timer;
+    std::list<waiter*>& queue;
+    bool woken = false;  ///< set by wake_one(), which also removed it from the queue
+};
+
 strand_session::strand_session(strand_type strand, std::shared_ptr<const session_settings> settings,
                                std::atomic<std::uint64_t>* opened_counter)
     : strand_(std::move(strand)), settings_(std::move(settings)), opened_counter_(opened_counter) {}
 
 strand_session::~strand_session() = default;
 
-asio::awaitable<std::unique_ptr<connection>> strand_session::acquire(seconds connect_timeout) {
-    while (!idle_.empty()) {
-        auto conn = std::move(idle_.front());
-        idle_.pop_front();
-        if (conn->is_open()) co_return conn;
+asio::awaitable<std::unique_ptr<connection>> strand_session::acquire(std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+        while (!idle_.empty()) {
+            auto conn = std::move(idle_.front());
+            idle_.pop_front();
+            if (conn->is_open()) {
+                ++busy_;
+                co_return conn;
+            }
+        }
+        if (busy_ < settings_->max_connections) break;
+        co_await wait_for_room(deadline);
+        if (shut_down_) throw failure(transport_failure::cancelled, "client is shut down");
     }
+    ++busy_;
     auto conn = std::make_unique<connection>(strand_, *settings_);
     if (opened_counter_) ++*opened_counter_;
     in_use_.push_back(conn.get());
     auto unregister = [this, raw = conn.get()] { in_use_.remove(raw); };
     try {
-        co_await conn->open(*settings_, connect_timeout);
+        co_await conn->open(*settings_, deadline);
     } catch (...) {
         unregister();
+        --busy_;
+        wake_one();
         throw;
     }
     unregister();
     co_return conn;
 }
 
+asio::awaitable<void> strand_session::wait_for_room(std::chrono::steady_clock::time_point deadline) {
+    waiter self(strand_, waiters_);
+    self.timer.expires_at(deadline);
+    boost::system::error_code ec;
+    co_await self.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (self.woken) co_return;  // even if the deadline passed meanwhile: the room is ours
+    if (ec == asio::error::operation_aborted)
+        throw failure(transport_failure::cancelled, "cancelled while waiting for a free connection");
+    throw failure(transport_failure::connect_timeout,
+                  "every connection of the pool stayed busy for the connect timeout (" +
+                      std::to_string(settings_->max_connections) + " per strand)");
+}
+
+void strand_session::wake_one() noexcept {
+    if (waiters_.empty()) return;
+    waiter* next = waiters_.front();
+    waiters_.pop_front();
+    next->woken = true;
+    next->timer.cancel();
+}
+
 void strand_session::release(std::unique_ptr<connection> conn) {
-    if (shut_down_ || idle_.size() >= settings_->max_idle_connections) {
+    // A request waits: the connection is kept for it even above the idle bound.
+    if (shut_down_ || (idle_.size() >= settings_->max_idle_connections && waiters_.empty())) {
         conn->close();
         return;
     }
@@ -231,7 +282,15 @@ void strand_session::release(std::unique_ptr<connection> conn) {
 asio::awaitable<http_response> strand_session::send(const http_request& request, seconds connect_timeout,
                                                     seconds read_timeout) {
     if (shut_down_) throw failure(transport_failure::cancelled, "client is shut down");
-    auto conn = co_await acquire(connect_timeout);
+    auto conn = co_await acquire(std::chrono::steady_clock::now() + to_steady(connect_timeout));
+    // From here the connection counts as busy until this exchange is over, whatever the way out.
+    struct busy_lease {
+        strand_session& session;
+        ~busy_lease() {
+            --session.busy_;
+            session.wake_one();
+        }
+    } lease{*this};
     if (shut_down_) throw failure(transport_failure::cancelled, "client is shut down");
     in_use_.push_back(conn.get());
     bool keep_alive = false;
@@ -256,6 +315,7 @@ void strand_session::shutdown() {
     for (auto* conn : in_use_) conn->close();
     for (auto& conn : idle_) conn->close();
     idle_.clear();
+    while (!waiters_.empty()) wake_one();
 }
 
 }  // namespace raycl::transport

@@ -13,6 +13,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -80,13 +81,17 @@ struct session_settings {
     std::vector<std::pair<std::string, std::string>> headers;
     std::size_t max_response_bytes = 0;
     std::size_t max_idle_connections = 0;
+    /// Connections of one strand_session open at once (opening, in use); more requests wait.
+    std::size_t max_connections = 20;
     std::shared_ptr<tls_context> tls;  ///< set for https
 };
 
 class connection;
 
-/// The connections of one strand: an idle keep-alive pool and the set in use.
-/// Every member function must be called on `strand()`.
+/// The connections of one strand: an idle keep-alive pool and the set in use, at most
+/// `session_settings::max_connections` open at once (opening or in use); a request beyond that
+/// waits, in arrival order, for one to come free. Every member function must be called on
+/// `strand()`.
 class strand_session {
 public:
     /// `opened_counter`, when given, is incremented for every connection opened (shared by
@@ -102,6 +107,8 @@ public:
     /// Sends one request and reads its response on a pooled or new connection. Throws
     /// transport::failure (a pooled connection the server had closed is `stale_connection`).
     /// Honours the awaiting coroutine's cancellation: the connection is then closed.
+    /// `connect_timeout` bounds the wait for a free connection and the opening of a new one
+    /// together (`connect_timeout` when it runs out).
     /// `read_timeout` bounds the whole exchange, except for a file body: each of its pieces
     /// must then be written within it (a stalled upload is a `read_timeout`), and the response
     /// read after the body within it again. A server that answers before taking the whole body
@@ -109,17 +116,30 @@ public:
     boost::asio::awaitable<http_response> send(const http_request& request, seconds connect_timeout,
                                                seconds read_timeout);
 
-    /// Closes idle and in-use connections; later sends fail with `cancelled`.
+    /// Closes idle and in-use connections and wakes waiting requests; later sends fail with
+    /// `cancelled`.
     void shutdown();
 
+    /// Requests waiting for a free connection now.
+    std::size_t waiting() const noexcept { return waiters_.size(); }
+
 private:
-    boost::asio::awaitable<std::unique_ptr<connection>> acquire(seconds connect_timeout);
+    struct waiter;
+
+    boost::asio::awaitable<std::unique_ptr<connection>> acquire(std::chrono::steady_clock::time_point deadline);
     void release(std::unique_ptr<connection> conn);
+    /// Waits until woken by wake_one() (then the caller looks again), or throws `cancelled`
+    /// (cancellation, shutdown) or `connect_timeout` (`deadline` passed).
+    boost::asio::awaitable<void> wait_for_room(std::chrono::steady_clock::time_point deadline);
+    /// Wakes the request that has waited longest, if any.
+    void wake_one() noexcept;
 
     strand_type strand_;
     std::shared_ptr<const session_settings> settings_;
     std::list<std::unique_ptr<connection>> idle_;
     std::list<connection*> in_use_;
+    std::list<waiter*> waiters_;
+    std::size_t busy_ = 0;  ///< connections opening or in use (not idle)
     std::atomic<std::uint64_t>* opened_counter_ = nullptr;
     bool shut_down_ = false;
 };

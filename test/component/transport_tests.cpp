@@ -7,6 +7,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
 #include <thread>
 #include <variant>
 
@@ -15,6 +16,34 @@ namespace {
 
 const std::string version_body = R"({"version": "4", "ray_version": "2.60.0", "ray_commit": "c", "session_name": "s"})";
 constexpr const char* canary = "tok_CANARY_1234567890abcdef";
+
+/// Starts `calls` list_jobs on a client of `dashboard` with `options`, the list stalling before
+/// its headers; once `sent` of them reached the dashboard, destroys the client: every call must
+/// end `cancelled`, nothing more be sent, no connection stay open, no thread of raycl's run on.
+void destroy_the_client_under_stalled_lists(fake_dashboard& dashboard, const client_options& options, int calls,
+                                            std::size_t sent) {
+    dashboard.expect("GET", "/api/jobs/")
+        .reply_with(reply::json(200, "[]").with_fault(fault::stall_before_headers))
+        .repeatedly();
+    auto ray = std::make_unique<client>(options);
+    asio::io_context context;
+    std::vector<std::future<std::vector<job_details>>> pending;
+    for (int i = 0; i < calls; ++i) pending.push_back(asio::co_spawn(context, ray->list_jobs(), asio::use_future));
+    std::thread caller([&] { context.run(); });
+    BOOST_TEST(dashboard.wait_for_requests(sent, 10s));
+    ray.reset();
+    caller.join();  // returns: nothing raycl started is left running
+    for (auto& result : pending) {
+        try {
+            result.get();
+            BOOST_FAIL("expected cancellation");
+        } catch (const client_error& error) {
+            BOOST_TEST(error.kind() == error_kind::cancelled);
+        }
+    }
+    BOOST_TEST(dashboard.requests().size() == sent);
+    BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+}
 
 }  // namespace
 
@@ -180,6 +209,73 @@ BOOST_AUTO_TEST_CASE(keep_alive_connections_are_reused) {
     BOOST_TEST(ray.stats().requests_sent == 20u);
 }
 
+BOOST_AUTO_TEST_CASE(calls_beyond_the_connection_cap_wait_for_a_kept_alive_connection) {
+    // A strand opens at most 20 request connections, or max_idle_connections_per_strand when larger.
+    for (const std::size_t idle : {std::size_t{0}, std::size_t{30}}) {
+        const std::size_t cap = std::max<std::size_t>(20, idle);
+        fake_dashboard dashboard;
+        dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body), after(20ms)).repeatedly();
+        auto options = options_for(dashboard);
+        options.max_idle_connections_per_strand = idle;  // with 0, a freed connection is kept only for a waiting call
+        asio::io_context context;
+        client ray(context.get_executor(), options);
+        const std::size_t calls = 5 * cap * 4;  // four calls per connection the cap allows
+        std::atomic<std::size_t> succeeded{0};
+        for (std::size_t i = 0; i < calls; ++i) {
+            asio::co_spawn(context, ray.get_version(), [&](std::exception_ptr error, version_info version) {
+                if (!error && version.version == "4") ++succeeded;
+            });
+        }
+        context.run();
+        BOOST_TEST(succeeded.load() == calls);
+        BOOST_TEST(dashboard.requests().size() == calls);
+        // Each connection is handed from call to call (without the cap: one per call).
+        BOOST_TEST(ray.stats().connections_opened == 5 * cap);
+        BOOST_TEST(dashboard.connections_accepted() == 5 * cap);
+        BOOST_TEST(ray.stats().operations_active == 0u);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_call_that_finds_the_pool_busy_past_its_connect_timeout_fails_with_408) {
+    fake_dashboard dashboard;
+    dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body), after(1500ms)).repeatedly();
+    auto options = options_for(dashboard);
+    options.timeout.connect = seconds{0.2};
+    options.retry.max_attempts = 1;
+    asio::io_context context;
+    client ray(context.get_executor(), options);
+    // Round robin over five strands of 20 connections each: the first 100 calls take them all,
+    // the last five find their strand's connections busy.
+    std::vector<std::optional<int>> statuses(105);  // 200, or the error's status
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+        asio::co_spawn(context, ray.get_version(), [&, i](std::exception_ptr error, version_info) {
+            if (!error) {
+                statuses[i] = 200;
+                return;
+            }
+            try {
+                std::rethrow_exception(error);
+            } catch (const client_error& failure) {
+                statuses[i] = failure.status();
+                BOOST_TEST(failure.kind() == error_kind::timeout);
+                BOOST_TEST(std::string(failure.what()).find("busy") != std::string::npos);
+            }
+        });
+    }
+    context.run();
+    for (std::size_t i = 0; i < statuses.size(); ++i) BOOST_TEST(statuses[i] == (i < 100 ? 200 : 408));
+    BOOST_TEST(dashboard.requests().size() == 100u);  // nothing was sent for the calls that waited
+    BOOST_TEST(dashboard.connections_accepted() == 100u);
+}
+
+BOOST_AUTO_TEST_CASE(destroying_the_client_cancels_calls_waiting_for_a_connection) {
+    fake_dashboard dashboard;
+    auto options = options_for(dashboard);
+    options.timeout.connect = seconds{60};
+    // 20 connections per strand: 100 calls are sent, the other ten wait for a connection.
+    destroy_the_client_under_stalled_lists(dashboard, options, 110, 100);
+}
+
 BOOST_AUTO_TEST_CASE(a_pooled_connection_closed_by_the_server_is_replaced_transparently) {
     fake_dashboard dashboard;
     dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body)).repeatedly();
@@ -222,26 +318,7 @@ BOOST_AUTO_TEST_CASE(losing_a_race_with_a_timer_closes_the_connection) {
 
 BOOST_AUTO_TEST_CASE(destroying_the_client_cancels_running_operations) {
     fake_dashboard dashboard;
-    dashboard.expect("GET", "/api/jobs/")
-        .reply_with(reply::json(200, "[]").with_fault(fault::stall_before_headers))
-        .times(3);
-    auto ray = std::make_unique<client>(options_for(dashboard));
-    asio::io_context context;
-    std::vector<std::future<std::vector<job_details>>> pending;
-    for (int i = 0; i < 3; ++i) pending.push_back(asio::co_spawn(context, ray->list_jobs(), asio::use_future));
-    std::thread caller([&] { context.run(); });
-    BOOST_TEST(dashboard.wait_for_requests(3, 5s));
-    ray.reset();
-    caller.join();  // returns: nothing raycl started is left running
-    for (auto& result : pending) {
-        try {
-            result.get();
-            BOOST_FAIL("expected cancellation");
-        } catch (const client_error& error) {
-            BOOST_TEST(error.kind() == error_kind::cancelled);
-        }
-    }
-    BOOST_TEST(dashboard.wait_for_open_connections(0, 5s));
+    destroy_the_client_under_stalled_lists(dashboard, options_for(dashboard), 3, 3);
 }
 
 BOOST_AUTO_TEST_CASE(embedded_on_a_multithreaded_io_context) {
