@@ -32,7 +32,8 @@ client_impl::client_impl(asio::any_io_executor executor, const client_options& o
     settings->max_idle_connections = options_.max_idle_connections_per_strand;
     // Request connections open at once per strand: 20 (100 per client), or the idle bound when
     // a caller raised it above that (it wants that many concurrent calls kept alive).
-    settings->max_connections = std::max<std::size_t>(20, options_.max_idle_connections_per_strand);
+    settings->max_connections =
+        std::max(transport::default_max_connections, options_.max_idle_connections_per_strand);
     settings->headers.emplace_back("User-Agent", std::string("raycl/") + RAYCL_VERSION_STRING);
     settings->headers.emplace_back("Accept", "application/json, text/plain, */*");
     if (!options_.token.empty()) {

@@ -224,29 +224,29 @@ asio::awaitable<std::unique_ptr<connection>> strand_session::acquire(std::chrono
             auto conn = std::move(idle_.front());
             idle_.pop_front();
             if (conn->is_open()) {
-                ++busy_;
+                in_use_.push_back(conn.get());
                 co_return conn;
             }
         }
-        if (busy_ < settings_->max_connections) break;
+        if (in_use_.size() < settings_->max_connections) break;
         co_await wait_for_room(deadline);
         if (shut_down_) throw failure(transport_failure::cancelled, "client is shut down");
     }
-    ++busy_;
     auto conn = std::make_unique<connection>(strand_, *settings_);
     if (opened_counter_) ++*opened_counter_;
     in_use_.push_back(conn.get());
-    auto unregister = [this, raw = conn.get()] { in_use_.remove(raw); };
     try {
         co_await conn->open(*settings_, deadline);
     } catch (...) {
-        unregister();
-        --busy_;
-        wake_one();
+        finish_use(conn.get());
         throw;
     }
-    unregister();
     co_return conn;
+}
+
+void strand_session::finish_use(connection* conn) noexcept {
+    in_use_.remove(conn);
+    wake_one();
 }
 
 asio::awaitable<void> strand_session::wait_for_room(std::chrono::steady_clock::time_point deadline) {
@@ -283,26 +283,21 @@ asio::awaitable<http_response> strand_session::send(const http_request& request,
                                                     seconds read_timeout) {
     if (shut_down_) throw failure(transport_failure::cancelled, "client is shut down");
     auto conn = co_await acquire(std::chrono::steady_clock::now() + to_steady(connect_timeout));
-    // From here the connection counts as busy until this exchange is over, whatever the way out.
-    struct busy_lease {
+    // The connection stays in use until this exchange is over, whatever the way out.
+    struct in_use_lease {
         strand_session& session;
-        ~busy_lease() {
-            --session.busy_;
-            session.wake_one();
-        }
-    } lease{*this};
+        connection* conn;
+        ~in_use_lease() { session.finish_use(conn); }
+    } lease{*this, conn.get()};
     if (shut_down_) throw failure(transport_failure::cancelled, "client is shut down");
-    in_use_.push_back(conn.get());
     bool keep_alive = false;
     http_response response;
     try {
         response = co_await conn->exchange(*settings_, request, read_timeout, keep_alive);
     } catch (...) {
-        in_use_.remove(conn.get());
         conn->close();
         throw;
     }
-    in_use_.remove(conn.get());
     if (keep_alive)
         release(std::move(conn));
     else

@@ -74,6 +74,9 @@ class tls_context;
 /// disabled. Throws client_error 400 when the CA file cannot be loaded.
 std::shared_ptr<tls_context> make_tls_context(const tls_options& options);
 
+/// Request connections a strand opens at once unless the client's idle bound is larger.
+inline constexpr std::size_t default_max_connections = 20;
+
 /// Everything a connection needs to talk to one dashboard; immutable once built.
 struct session_settings {
     core::endpoint endpoint;
@@ -82,7 +85,7 @@ struct session_settings {
     std::size_t max_response_bytes = 0;
     std::size_t max_idle_connections = 0;
     /// Connections of one strand_session open at once (opening, in use); more requests wait.
-    std::size_t max_connections = 20;
+    std::size_t max_connections = default_max_connections;
     std::shared_ptr<tls_context> tls;  ///< set for https
 };
 
@@ -120,14 +123,13 @@ public:
     /// `cancelled`.
     void shutdown();
 
-    /// Requests waiting for a free connection now.
-    std::size_t waiting() const noexcept { return waiters_.size(); }
-
 private:
     struct waiter;
 
     boost::asio::awaitable<std::unique_ptr<connection>> acquire(std::chrono::steady_clock::time_point deadline);
     void release(std::unique_ptr<connection> conn);
+    /// `conn` (opening or exchanging) is no longer in use: the next waiting request may go.
+    void finish_use(connection* conn) noexcept;
     /// Waits until woken by wake_one() (then the caller looks again), or throws `cancelled`
     /// (cancellation, shutdown) or `connect_timeout` (`deadline` passed).
     boost::asio::awaitable<void> wait_for_room(std::chrono::steady_clock::time_point deadline);
@@ -137,9 +139,8 @@ private:
     strand_type strand_;
     std::shared_ptr<const session_settings> settings_;
     std::list<std::unique_ptr<connection>> idle_;
-    std::list<connection*> in_use_;
+    std::list<connection*> in_use_;  ///< opening or exchanging: at most max_connections
     std::list<waiter*> waiters_;
-    std::size_t busy_ = 0;  ///< connections opening or in use (not idle)
     std::atomic<std::uint64_t>* opened_counter_ = nullptr;
     bool shut_down_ = false;
 };
