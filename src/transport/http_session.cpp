@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/http.hpp>
 
@@ -72,8 +73,13 @@ public:
                 message.body() = request.body;
                 message.prepare_payload();
             }
-            auto [write_ec, written] = co_await http::async_write(stream_, message, as_tuple_awaitable);
+            // Beast serializes the message here, into one buffer kept for the connection's life,
+            // which goes out in one write: cheaper than Beast's asynchronous write of the message,
+            // which walks the header's buffer sequence on every write of the socket.
+            serialize(message, wire_);
+            auto [write_ec, written] = co_await asio::async_write(stream_, asio::buffer(wire_), as_tuple_awaitable);
             (void)written;
+            if (wire_.capacity() > max_kept_request_bytes) std::string().swap(wire_);  // a large body: not kept
             if (write_ec) fail_exchange(write_ec, false);
         }
 
@@ -115,6 +121,22 @@ public:
     bool is_open() noexcept { return stream_.is_open(); }
 
 private:
+    /// Replaces `out` with the bytes of `message` on the wire (Beast's serializer; nothing is
+    /// written anywhere).
+    void serialize(http::request<http::string_body>& message, std::string& out) {
+        out.clear();
+        http::request_serializer<http::string_body> serializer(message);
+        beast::error_code ec;
+        do {
+            serializer.next(ec, [&](beast::error_code&, const auto& buffers) {
+                for (const auto piece : beast::buffers_range_ref(buffers))
+                    out.append(static_cast<const char*>(piece.data()), piece.size());
+                serializer.consume(beast::buffer_bytes(buffers));
+            });
+        } while (!ec && !serializer.is_done());
+        if (ec) fail_exchange(ec, false);  // a string body does not fail; reported as a failed send
+    }
+
     template <class Message>
     static void set_header(Message& message, const session_settings& settings, const http_request& request) {
         message.set(http::field::host, host_header(settings.endpoint));
@@ -193,6 +215,9 @@ private:
 
     tcp_or_tls_stream stream_;
     beast::flat_buffer buffer_;
+    /// A pooled connection keeps the buffer of its last request up to this size.
+    static constexpr std::size_t max_kept_request_bytes = 16 * 1024;
+    std::string wire_;  ///< the request being written (its capacity kept for the next one)
     std::size_t responses_ = 0;
 };
 
