@@ -4,6 +4,9 @@
 //
 //   get-job   --url U --id ID --concurrency C (--duration S [--warmup S] | --count N)
 //             C coroutines calling client::get_job on one thread; requests/s, CPU per request.
+//   raw-get-job --url U --id ID --concurrency C [--decode] (--duration S [--warmup S] | --count N)
+//             An experiment, not a harness peer: the same requests through Beast alone (one
+//             keep-alive connection per coroutine), with --decode raycl's JSON parse and decode.
 //   decode    --kind jobs|tasks --file F [--repetitions R]
 //             Boost.JSON parse + decode of a recorded-shape body into typed results, as the
 //             client does it; ms per list and peak extra RSS.
@@ -12,8 +15,10 @@
 //             client::tail_job_logs consumed as fast as possible (or pausing: a slow consumer),
 //             line by line with log_stream::next(), or with next_batch() (--batch);
 //             lines/s, CPU, RSS (peak, and a time series when sampling).
-//   raw-tail  --url U --id ID --protocol websocket|stream
+//   raw-tail  --url U --id ID --protocol websocket|stream [--async [--lines]]
 //             The limit: a synchronous Beast reader of the same stream that only counts bytes.
+//             An experiment, not a harness peer: --async reads by coroutine instead, --lines
+//             also copies each line into a std::string of its own.
 //   first-line --url U --entrypoint CMD
 //             Real cluster: submit_job, then tail_job_logs (WebSocket) until the first line;
 //             milliseconds from before the submit to that line.
@@ -25,12 +30,14 @@
 
 #include "core/models_json.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -44,7 +51,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -119,6 +128,16 @@ raycl::client_options options_for(const arguments& args, std::size_t concurrency
     return options;
 }
 
+struct host_port {
+    std::string host, port;
+};
+
+host_port split_url(const std::string& url) {
+    auto rest = url.substr(url.find("://") + 3);
+    const auto colon = rest.find(':');
+    return {rest.substr(0, colon), rest.substr(colon + 1)};
+}
+
 // ---- get-job ------------------------------------------------------------------------------
 
 struct get_job_counters {
@@ -143,35 +162,38 @@ asio::awaitable<void> get_job_worker(client& ray, std::string id, clock_type::ti
     }
 }
 
-get_job_counters run_get_job_phase(asio::io_context& context, client& ray, const std::string& id,
-                                   std::size_t concurrency, double seconds, std::uint64_t limit) {
+/// Runs `concurrency` workers (each `make_worker(deadline, limit, counters)`) on `context`
+/// until they finish.
+template <class MakeWorker>
+get_job_counters run_get_job_phase(asio::io_context& context, std::size_t concurrency, double seconds,
+                                   std::uint64_t limit, MakeWorker make_worker) {
     get_job_counters counters;
     const auto deadline =
         clock_type::now() + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds));
     for (std::size_t i = 0; i < concurrency; ++i)
-        asio::co_spawn(context, get_job_worker(ray, id, deadline, limit, counters), asio::detached);
+        asio::co_spawn(context, make_worker(deadline, limit, counters), asio::detached);
     context.restart();
     context.run();
     return counters;
 }
 
-int command_get_job(const arguments& args) {
+/// A warm-up phase, then the measured one; one JSON record of the measured phase.
+template <class MakeWorker>
+int measure_get_job(const arguments& args, asio::io_context& context, const char* client_name,
+                    MakeWorker make_worker, const std::function<std::uint64_t()>& connections_opened) {
     const auto concurrency = static_cast<std::size_t>(args.number("concurrency", 1));
-    const std::string id = args.get("id");
-    asio::io_context context(1);
-    client ray(context.get_executor(), options_for(args, concurrency));
     const bool counted = args.has("count");
     const auto limit = static_cast<std::uint64_t>(args.number("count", 0));
     // Warm-up: open the connections, fault in the code and the allocator's pools.
-    run_get_job_phase(context, ray, id, concurrency, args.number("warmup", 0.5),
-                      counted ? static_cast<std::uint64_t>(args.number("warmup-count", 1)) : 0);
+    run_get_job_phase(context, concurrency, args.number("warmup", 0.5),
+                      counted ? static_cast<std::uint64_t>(args.number("warmup-count", 1)) : 0, make_worker);
     const double cpu_before = cpu_seconds();
     const auto start = clock_type::now();
-    const auto counters = run_get_job_phase(context, ray, id, concurrency, args.number("duration", 5), limit);
+    const auto counters = run_get_job_phase(context, concurrency, args.number("duration", 5), limit, make_worker);
     const double elapsed = seconds_since(start);
     const double cpu = cpu_seconds() - cpu_before;
     json::object out{{"bench", "get_job"},
-                     {"client", "raycl"},
+                     {"client", client_name},
                      {"concurrency", concurrency},
                      {"requests", counters.done},
                      {"errors", counters.errors},
@@ -179,11 +201,93 @@ int command_get_job(const arguments& args) {
                      {"requests_per_s", counters.done / elapsed},
                      {"cpu_s", cpu},
                      {"cpu_us_per_request", counters.done ? cpu / counters.done * 1e6 : 0.0},
-                     {"connections_opened", ray.stats().connections_opened},
+                     {"connections_opened", connections_opened()},
                      {"peak_rss_kib", status_kib("VmHWM")}};
     if (!counters.last_error.empty()) out["last_error"] = counters.last_error;
     std::cout << json::serialize(out) << std::endl;
     return counters.errors ? 1 : 0;
+}
+
+int command_get_job(const arguments& args) {
+    const auto concurrency = static_cast<std::size_t>(args.number("concurrency", 1));
+    const std::string id = args.get("id");
+    asio::io_context context(1);
+    client ray(context.get_executor(), options_for(args, concurrency));
+    return measure_get_job(
+        args, context, "raycl",
+        [&](clock_type::time_point deadline, std::uint64_t limit, get_job_counters& counters) {
+            return get_job_worker(ray, id, deadline, limit, counters);
+        },
+        [&] { return ray.stats().connections_opened; });
+}
+
+// ---- raw-get-job (an experiment, not one of the harness's peers) ------------------------------
+
+asio::awaitable<void> raw_get_job_loop(asio::ip::tcp::endpoint server, std::string host, std::string target,
+                                       bool decode, clock_type::time_point deadline, std::uint64_t limit,
+                                       get_job_counters& counters, std::uint64_t& connections);
+
+/// One keep-alive connection doing what get_job does on the wire with nothing around it:
+/// Beast's write and read over a plain socket, by coroutine, and (with `decode`) the same JSON
+/// parse and decode as raycl's get_job. The floor of a Beast-and-coroutine client on this loop.
+asio::awaitable<void> raw_get_job_worker(asio::ip::tcp::endpoint server, std::string host, std::string target,
+                                         bool decode, clock_type::time_point deadline, std::uint64_t limit,
+                                         get_job_counters& counters, std::uint64_t& connections) {
+    try {
+        co_await raw_get_job_loop(server, std::move(host), std::move(target), decode, deadline, limit, counters,
+                                  connections);
+    } catch (const std::exception& e) {
+        ++counters.errors;
+        counters.last_error = e.what();
+    }
+}
+
+asio::awaitable<void> raw_get_job_loop(asio::ip::tcp::endpoint server, std::string host, std::string target,
+                                       bool decode, clock_type::time_point deadline, std::uint64_t limit,
+                                       get_job_counters& counters, std::uint64_t& connections) {
+    namespace http = beast::http;
+    asio::ip::tcp::socket socket(co_await asio::this_coro::executor);
+    co_await socket.async_connect(server, asio::use_awaitable);
+    ++connections;
+    socket.set_option(asio::ip::tcp::no_delay(true));
+    beast::flat_buffer buffer;
+    http::request<http::empty_body> request(http::verb::get, target, 11);
+    request.set(http::field::host, host);
+    request.set(http::field::user_agent, "raycl-bench");
+    while (limit ? counters.issued < limit : clock_type::now() < deadline) {
+        ++counters.issued;
+        co_await http::async_write(socket, request, asio::use_awaitable);
+        http::response<http::string_body> response;
+        co_await http::async_read(socket, buffer, response, asio::use_awaitable);
+        if (response.result_int() != 200) {
+            ++counters.errors;
+            counters.last_error = "status " + std::to_string(response.result_int());
+            continue;
+        }
+        if (!decode) {
+            counters.done += response.body().empty() ? 0 : 1;
+            continue;
+        }
+        const auto job = raycl::core::decode_job_details(json::parse(response.body()));
+        counters.done += job.submission_id ? 1 : 0;
+    }
+}
+
+int command_raw_get_job(const arguments& args) {
+    const auto [host, port] = split_url(args.get("url"));
+    const std::string target = "/api/jobs/" + args.get("id");
+    const bool decode = args.has("decode");
+    asio::io_context context(1);
+    asio::ip::tcp::resolver resolver(context);
+    const auto server = resolver.resolve(host, port).begin()->endpoint();
+    std::uint64_t connections = 0;
+    return measure_get_job(
+        args, context, decode ? "raw-beast-decode" : "raw-beast",
+        [&](clock_type::time_point deadline, std::uint64_t limit, get_job_counters& counters) {
+            return raw_get_job_worker(server, host + ":" + port, target, decode, deadline, limit, counters,
+                                      connections);
+        },
+        [&] { return connections; });
 }
 
 // ---- decode -------------------------------------------------------------------------------
@@ -335,30 +439,102 @@ int command_tail(const arguments& args) {
 
 // ---- raw-tail -----------------------------------------------------------------------------
 
-struct host_port {
-    std::string host, port;
-};
-
-host_port split_url(const std::string& url) {
-    auto rest = url.substr(url.find("://") + 3);
-    const auto colon = rest.find(':');
-    return {rest.substr(0, colon), rest.substr(colon + 1)};
+/// The `--async` form of raw-tail: the same reads by coroutine on one io_context, as an
+/// asynchronous client does them; with `lines`, each line is also copied into a `std::string`
+/// of its own (into a vector cleared after each read), as a per-line API hands it out.
+asio::awaitable<void> raw_tail_async(const asio::ip::tcp::resolver::results_type& endpoints, std::string host,
+                                     std::string target, bool websocket, bool lines, std::uint64_t& bytes,
+                                     std::uint64_t& line_count) {
+    namespace http = beast::http;
+    std::vector<std::string> received;
+    std::string partial;
+    auto split = [&](const char* data, std::size_t size) {
+        if (!lines) return;
+        const char* end = data + size;
+        for (const char* at = data; at < end;) {
+            const char* newline = static_cast<const char*>(std::memchr(at, '\n', end - at));
+            if (!newline) {
+                partial.append(at, end);
+                break;
+            }
+            if (partial.empty()) {
+                received.emplace_back(at, newline);
+            } else {
+                partial.append(at, newline);
+                received.push_back(std::move(partial));
+                partial.clear();
+            }
+            at = newline + 1;
+        }
+        line_count += received.size();
+        received.clear();
+    };
+    auto executor = co_await asio::this_coro::executor;
+    if (websocket) {
+        beast::websocket::stream<asio::ip::tcp::socket> ws(executor);
+        co_await asio::async_connect(ws.next_layer(), endpoints, asio::use_awaitable);
+        co_await ws.async_handshake(host, target, asio::use_awaitable);
+        beast::flat_buffer buffer;
+        for (;;) {
+            auto [ec, n] = co_await ws.async_read(buffer, asio::as_tuple(asio::use_awaitable));
+            if (ec == beast::websocket::error::closed) break;
+            if (ec) throw beast::system_error(ec);
+            bytes += n;
+            split(static_cast<const char*>(buffer.data().data()), n);
+            buffer.consume(n);
+        }
+    } else {
+        asio::ip::tcp::socket socket(executor);
+        co_await asio::async_connect(socket, endpoints, asio::use_awaitable);
+        http::request<http::empty_body> request(http::verb::get, target, 11);
+        request.set(http::field::host, host);
+        co_await http::async_write(socket, request, asio::use_awaitable);
+        beast::flat_buffer buffer;
+        http::response_parser<http::buffer_body> parser;
+        parser.body_limit(boost::none);
+        co_await http::async_read_header(socket, buffer, parser, asio::use_awaitable);
+        std::vector<char> chunk(64 * 1024);
+        while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            auto [ec, n] = co_await http::async_read(socket, buffer, parser, asio::as_tuple(asio::use_awaitable));
+            (void)n;
+            if (ec && ec != http::error::need_buffer) throw beast::system_error(ec);
+            const auto got = chunk.size() - parser.get().body().size;
+            bytes += got;
+            split(chunk.data(), got);
+        }
+    }
 }
 
 int command_raw_tail(const arguments& args) {
     const auto [host, port] = split_url(args.get("url"));
     const std::string id = args.get("id");
     const bool websocket = args.get("protocol") != "stream";
+    const bool run_async = args.has("async");
+    const bool lines = args.has("lines");
+    if (lines && !run_async) throw std::invalid_argument("--lines needs --async");
+    const std::string websocket_target = "/api/jobs/" + id + "/logs/tail";
+    const std::string stream_target = "/api/v0/logs/stream?submission_id=" + id + "&node_id=x&lines=-1";
     asio::io_context context;
     asio::ip::tcp::resolver resolver(context);
     const auto endpoints = resolver.resolve(host, port);
     const double cpu_before = cpu_seconds();
     const auto start = clock_type::now();
     std::uint64_t bytes = 0;
-    if (websocket) {
+    std::uint64_t line_count = 0;
+    if (run_async) {
+        std::exception_ptr failed;
+        asio::co_spawn(context,
+                       raw_tail_async(endpoints, host + ":" + port, websocket ? websocket_target : stream_target,
+                                      websocket, lines, bytes, line_count),
+                       [&](std::exception_ptr error) { failed = error; });
+        context.run();
+        if (failed) std::rethrow_exception(failed);
+    } else if (websocket) {
         beast::websocket::stream<asio::ip::tcp::socket> ws(context);
         asio::connect(ws.next_layer(), endpoints);
-        ws.handshake(host + ":" + port, "/api/jobs/" + id + "/logs/tail");
+        ws.handshake(host + ":" + port, websocket_target);
         beast::flat_buffer buffer;
         for (;;) {
             beast::error_code ec;
@@ -372,8 +548,7 @@ int command_raw_tail(const arguments& args) {
         asio::ip::tcp::socket socket(context);
         asio::connect(socket, endpoints);
         namespace http = beast::http;
-        http::request<http::empty_body> request(http::verb::get,
-                                                "/api/v0/logs/stream?submission_id=" + id + "&node_id=x&lines=-1", 11);
+        http::request<http::empty_body> request(http::verb::get, stream_target, 11);
         request.set(http::field::host, host + ":" + port);
         http::write(socket, request);
         beast::flat_buffer buffer;
@@ -392,9 +567,11 @@ int command_raw_tail(const arguments& args) {
     }
     const double elapsed = seconds_since(start);
     const double cpu = cpu_seconds() - cpu_before;
+    const std::string name = std::string("raw-beast") + (run_async ? "-async" : "") + (lines ? "-lines" : "");
     json::object out{
-        {"bench", "tail"},    {"client", "raw-beast"}, {"protocol", args.get("protocol")},   {"bytes", bytes},
-        {"seconds", elapsed}, {"cpu_s", cpu},          {"peak_rss_kib", status_kib("VmHWM")}};
+        {"bench", "tail"},    {"client", name}, {"protocol", args.get("protocol")},   {"bytes", bytes},
+        {"seconds", elapsed}, {"cpu_s", cpu},   {"peak_rss_kib", status_kib("VmHWM")}};
+    if (lines) out["lines"] = line_count;
     std::cout << json::serialize(out) << std::endl;
     return 0;
 }
@@ -507,7 +684,7 @@ int command_package_submit(const arguments& args) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::cerr << "usage: raycl_bench get-job|decode|tail|raw-tail|first-line|package-submit --option value ...\n";
+        std::cerr << "usage: raycl_bench get-job|raw-get-job|decode|tail|raw-tail|first-line|package-submit --option value ...\n";
         return 2;
     }
     arguments args;
@@ -526,6 +703,7 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     try {
         if (command == "get-job") return command_get_job(args);
+        if (command == "raw-get-job") return command_raw_get_job(args);
         if (command == "decode") return command_decode(args);
         if (command == "tail") return command_tail(args);
         if (command == "raw-tail") return command_raw_tail(args);
