@@ -18,6 +18,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 namespace raycl::soak {
 
@@ -31,10 +32,14 @@ constexpr std::size_t buffer_size = 16 * 1024;
 /// What a drawn request fault does to the answer of its request.
 enum class answer_fault { none, cut_before, cut_mid };
 
-/// The Content-Length of a request header (0 when absent or malformed).
-std::uint64_t content_length(std::string header) {
-    std::transform(header.begin(), header.end(), header.begin(),
+std::string lowercase(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+/// The Content-Length of a lowercased request header (0 when absent or malformed).
+std::uint64_t content_length(const std::string& header) {
     const auto at = header.find("\r\ncontent-length:");
     if (at == std::string::npos) return 0;
     std::uint64_t value = 0;
@@ -42,6 +47,24 @@ std::uint64_t content_length(std::string header) {
          i < header.size() && std::isdigit(static_cast<unsigned char>(header[i])); ++i)
         value = value * 10 + static_cast<std::uint64_t>(header[i] - '0');
     return value;
+}
+
+/// Whether a lowercased request header asks to upgrade the connection to a WebSocket.
+bool upgrades_to_websocket(const std::string& header) {
+    return header.find("\r\nupgrade: websocket") != std::string::npos ||
+           header.find("\r\nupgrade:websocket") != std::string::npos;
+}
+
+/// Hands the method and target of the request line at the start of `header` to `observer`.
+void observe(const request_observer& observer, std::string_view header) {
+    const auto line = header.substr(0, header.find("\r\n"));
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos) {
+        observer(line, {});
+        return;
+    }
+    const auto target = line.substr(space + 1);
+    observer(line.substr(0, space), target.substr(0, target.find(' ')));
 }
 }  // namespace
 
@@ -70,7 +93,8 @@ private:
     std::array<char, buffer_size> down_buffer_{};  // upstream -> client
     std::uint64_t id_;
     bool closed_ = false;
-    // Request following (only with request faults).
+    // Request following (only with request faults or an observer).
+    bool upgraded_ = false;    // a WebSocket upgrade went up: no more requests on this connection
     bool in_request_ = false;  // bytes of a request seen, not all of it yet
     bool in_body_ = false;     // its header is complete
     std::string head_;         // its header so far
@@ -90,6 +114,7 @@ struct chaos_proxy::impl {
     unsigned short port = 0;
     double cut_probability = 0;  // per tick
     request_faults faults;
+    request_observer observer;
     std::mt19937_64 random;
     std::unordered_map<std::uint64_t, std::weak_ptr<proxy_connection>> live;  // on the thread
     std::uint64_t next_id = 1;
@@ -132,6 +157,8 @@ struct chaos_proxy::impl {
             chaos();
         });
     }
+
+    bool follows_requests() const { return faults.any() || observer != nullptr; }
 
     double uniform01() { return std::uniform_real_distribution<double>(0.0, 1.0)(random); }
 
@@ -185,7 +212,7 @@ void proxy_connection::pump(tcp::socket& from, tcp::socket& to, std::array<char,
             self->cut(false);
             return;
         }
-        if (self->owner_.faults.any()) {
+        if (self->owner_.follows_requests()) {
             if (&from == &self->client_) {
                 if (!self->follow_requests(buffer.data(), n)) return;
             } else {
@@ -218,6 +245,7 @@ void proxy_connection::pump(tcp::socket& from, tcp::socket& to, std::array<char,
 bool proxy_connection::follow_requests(const char* data, std::size_t n) {
     std::size_t i = 0;
     for (;;) {
+        if (upgraded_) return true;
         if (!in_request_) {
             if (i == n) return true;
             // The first byte of a new request: draw its fault.
@@ -250,7 +278,10 @@ bool proxy_connection::follow_requests(const char* data, std::size_t n) {
             const auto header_size = end + 4;
             i += header_size - old;
             head_.resize(header_size);
-            body_left_ = content_length(head_);
+            if (owner_.observer) observe(owner_.observer, head_);
+            const auto lower = lowercase(head_);
+            body_left_ = content_length(lower);
+            upgraded_ = upgrades_to_websocket(lower);
             in_body_ = true;
         }
         const auto body = static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, n - i));
@@ -295,10 +326,12 @@ void proxy_connection::finish() {
     owner_.forget(id_);
 }
 
-chaos_proxy::chaos_proxy(unsigned short upstream_port, double rate, std::uint64_t seed, request_faults faults)
+chaos_proxy::chaos_proxy(unsigned short upstream_port, double rate, std::uint64_t seed, request_faults faults,
+                         request_observer observer)
     : impl_(std::make_shared<impl>()) {
     impl_->upstream_port = upstream_port;
     impl_->faults = faults;
+    impl_->observer = std::move(observer);
     impl_->cut_probability = rate * std::chrono::duration<double>(tick).count();
     impl_->random.seed(seed);
     const tcp::endpoint endpoint(asio::ip::address_v4::loopback(), 0);

@@ -13,11 +13,17 @@
 //    reaches the server, cut after the whole request went up but before any byte of the answer
 //    comes back, or cut in the middle of the answer (part of its first read goes back, not all).
 //    PUT requests (package uploads) are counted apart as well.
+// With a request_observer (and no faults, no cuts) it is a counting proxy: the requests are
+// followed the same way and each one's method and target are handed to the observer
+// (bench/real_tails.cpp: the requests raycl's tails send to a real dashboard). A request that
+// upgrades its connection to a WebSocket is the last one followed there: what follows is frames.
 // Runs its own io_context on its own thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string_view>
 
 namespace raycl::soak {
 
@@ -30,6 +36,10 @@ struct request_faults {
     bool any() const { return before_request > 0 || after_request > 0 || mid_response > 0; }
 };
 
+/// Called on the proxy's thread with the method and target of each request the client sends, as
+/// soon as its header is complete (views valid for the call only). Must not throw.
+using request_observer = std::function<void(std::string_view method, std::string_view target)>;
+
 /// Counters of a chaos_proxy (a snapshot).
 struct chaos_counters {
     std::uint64_t accepted = 0;             ///< client connections accepted
@@ -37,7 +47,7 @@ struct chaos_counters {
     std::uint64_t cuts_rst = 0;             ///< connections cut with RST (all kinds)
     std::uint64_t open = 0;                 ///< connections open now
     std::uint64_t bytes = 0;                ///< bytes forwarded, both directions
-    std::uint64_t requests = 0;             ///< requests seen (with request_faults only)
+    std::uint64_t requests = 0;             ///< requests seen (with request_faults or an observer only)
     std::uint64_t cuts_before_request = 0;  ///< request faults injected, by kind
     std::uint64_t cuts_after_request = 0;
     std::uint64_t cuts_mid_response = 0;
@@ -53,8 +63,10 @@ class chaos_proxy {
 public:
     /// Listens on an ephemeral port of 127.0.0.1 at once and forwards to 127.0.0.1:upstream_port.
     /// `rate` in [0, 1]: probability per second that a given connection is cut (0: none);
-    /// `faults`: the per-request cuts (none by default).
-    chaos_proxy(unsigned short upstream_port, double rate, std::uint64_t seed, request_faults faults = {});
+    /// `faults`: the per-request cuts (none by default); `observer`: told of every request (none
+    /// by default; with one, requests are followed even without faults).
+    chaos_proxy(unsigned short upstream_port, double rate, std::uint64_t seed, request_faults faults = {},
+                request_observer observer = {});
     /// stop().
     ~chaos_proxy();
     chaos_proxy(const chaos_proxy&) = delete;

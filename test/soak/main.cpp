@@ -16,6 +16,7 @@
 // one JSON object goes to stdout at the end. Exit status 0 only when
 // `ok` (criteria in the JSON's "criteria" and in docs/hardening.md).
 #include "soak/chaos_proxy.hpp"
+#include "soak/process.hpp"
 #include "support/fake_dashboard.hpp"
 
 #include <raycl/raycl.hpp>
@@ -79,11 +80,10 @@ struct settings {
 };
 
 [[noreturn]] void usage(const std::string& problem) {
-    std::cerr << "raycl_soak: " << problem << "\n"
-              << "usage: raycl_soak --tails N --duration SECONDS --disconnect-rate R "
-                 "--protocol websocket|stream|auto --queue-size Q --lines-per-second-per-tail L "
-                 "--seed S [--json] [--threads T (2)] [--max-reconnects M (raycl's default)]\n";
-    std::exit(2);
+    raycl::soak::usage_exit("raycl_soak", problem,
+                            "--tails N --duration SECONDS --disconnect-rate R "
+                            "--protocol websocket|stream|auto --queue-size Q --lines-per-second-per-tail L "
+                            "--seed S [--json] [--threads T (2)] [--max-reconnects M (raycl's default)]");
 }
 
 settings parse(int argc, char** argv) {
@@ -135,27 +135,11 @@ settings parse(int argc, char** argv) {
     return s;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Process figures.
+using raycl::soak::open_fds;
+using raycl::soak::seconds_of;
 
 std::uint64_t rss_kib() {
-    std::ifstream status("/proc/self/status");
-    for (std::string line; std::getline(status, line);)
-        if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
-    return 0;
-}
-
-std::uint64_t open_fds() {
-    std::uint64_t n = 0;
-    std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator("/proc/self/fd", ec);
-         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
-        ++n;
-    return n > 0 ? n - 1 : 0;  // the iterator's own descriptor
-}
-
-double seconds_of(const timeval& t) {
-    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+    return raycl::soak::status_kib("VmRSS");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,23 +308,19 @@ void install_jobs(raycl::test::fake_dashboard& dashboard, const settings& s, con
     });
 }
 
-/// The child: serves until the parent writes to (or closes) `control`, then reports the proxy's
-/// counters on `report` and exits.
-[[noreturn]] void serve(const settings& s, int control, int report) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+/// The child (raycl::soak::fork_peer): reports the proxy's port on `report`, serves until the
+/// parent writes to (or closes) `control`, then returns the servers' counters (the last line).
+std::string serve(const settings& s, int control, int report) {
     std::string line;
-    int status = 0;
-    try {
+    {
         const job_clock jobs{clock_type::now() + 1s, s.lines_per_second, s.lines_per_tail()};
         raycl::test::fake_dashboard dashboard;
         // One count per second up to the parent's deadline (the jobs' end + 61 s) and teardown.
         auto status = std::make_shared<status_counts>(static_cast<std::size_t>(std::ceil(s.duration)) + 120);
         install_jobs(dashboard, s, jobs, status);
         raycl::soak::chaos_proxy proxy(dashboard.port(), s.disconnect_rate, s.seed);
-        line = std::to_string(proxy.port()) + "\n";
-        if (::write(report, line.data(), line.size()) < 0) std::_Exit(3);
-        char c = 0;
-        while (::read(control, &c, 1) < 0 && errno == EINTR) {}
+        raycl::soak::report_line(report, std::to_string(proxy.port()) + "\n");
+        raycl::soak::wait_for_parent(control);
         const auto counters = proxy.counters();
         proxy.stop();
         const auto errors = dashboard.server_errors();
@@ -361,13 +341,8 @@ void install_jobs(raycl::test::fake_dashboard& dashboard, const settings& s, con
         for (const auto& e : errors) std::cerr << "fake dashboard error: " << e << "\n";
         for (const auto& u : unmatched)
             std::cerr << "fake dashboard unmatched: " << u.method << " " << u.target << "\n";
-    } catch (const std::exception& e) {
-        std::cerr << "raycl_soak server: " << e.what() << "\n";
-        line = "error\n";
-        status = 3;
     }
-    if (::write(report, line.data(), line.size()) < 0) status = 3;
-    std::_Exit(status);
+    return line;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,24 +442,11 @@ int main(int argc, char** argv) {
     }
 
     // The server first, before this process starts any thread (fork copies only the caller).
-    int to_child[2], from_child[2];
-    if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) {
-        std::perror("pipe");
-        return 2;
-    }
-    const pid_t child = ::fork();
-    if (child < 0) {
-        std::perror("fork");
-        return 2;
-    }
-    if (child == 0) {
-        ::close(to_child[1]);
-        ::close(from_child[0]);
-        serve(s, to_child[0], from_child[1]);
-    }
-    ::close(to_child[0]);
-    ::close(from_child[1]);
-    FILE* report = ::fdopen(from_child[0], "r");
+    const auto peer = raycl::soak::fork_peer("raycl_soak server",
+                                             [&s](int control, int report) { return serve(s, control, report); });
+    if (peer.pid < 0) return 2;
+    const pid_t child = peer.pid;
+    FILE* report = peer.report;
     unsigned port = 0;
     if (!report || std::fscanf(report, "%u", &port) != 1 || port == 0) {
         std::cerr << "raycl_soak: the server did not start\n";
@@ -582,7 +544,7 @@ int main(int argc, char** argv) {
     ::getrusage(RUSAGE_SELF, &usage);
 
     // The server's figures.
-    if (::write(to_child[1], "q", 1) < 0) std::perror("write");
+    if (::write(peer.control, "q", 1) < 0) std::perror("write");
     unsigned long long accepted = 0, cuts_fin = 0, cuts_rst = 0, proxied = 0, requests = 0, unmatched = 0,
                        server_errors = 0, server_maxrss = 0, dashboard_connections = 0, status_gets = 0,
                        status_lists = 0, status_seconds = 0;

@@ -37,6 +37,8 @@
 // reference URIs of its directories, each stored with the reference bytes at the end of the round.
 // The fake's records are cleared after each round's checks (memory bounded by one round).
 #include "soak/chaos_proxy.hpp"
+#include "soak/flags.hpp"
+#include "soak/process.hpp"
 #include "support/fake_dashboard.hpp"
 
 #include <raycl/raycl.hpp>
@@ -97,11 +99,10 @@ struct settings {
 };
 
 [[noreturn]] void usage(const std::string& problem) {
-    std::cerr << "raycl_submit_soak: " << problem << "\n"
-              << "usage: raycl_submit_soak [--jobs N] [--rounds R] [--before P] [--after P] [--mid P] "
-                 "[--attempts A] [--deadline S] [--threads T] [--seed X] [--packaged-every E] "
-                 "[--package-dirs K] [--json]\n";
-    std::exit(2);
+    raycl::soak::usage_exit("raycl_submit_soak", problem,
+                            "[--jobs N] [--rounds R] [--before P] [--after P] [--mid P] "
+                            "[--attempts A] [--deadline S] [--threads T] [--seed X] [--packaged-every E] "
+                            "[--package-dirs K] [--json]");
 }
 
 settings parse(int argc, char** argv) {
@@ -119,11 +120,7 @@ settings parse(int argc, char** argv) {
     app.add_option("--packaged-every", s.packaged_every);
     app.add_option("--package-dirs", s.package_dirs);
     app.add_flag("--json", s.json);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& error) {
-        usage(error.get_name() == "CallForHelp" ? "help" : error.what());
-    }
+    raycl::soak::parse_flags(app, argc, argv, usage);
     const auto& f = s.faults;
     if (s.jobs == 0 || s.jobs > 100'000) usage("--jobs must be in [1, 100000]");
     if (s.rounds == 0 || s.rounds > 10'000) usage("--rounds must be in [1, 10000]");
