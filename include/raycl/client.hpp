@@ -73,9 +73,11 @@ public:
     /// @throws client_error 400 when the options are invalid (address, headers, timeouts).
     explicit client(client_options options = {});
 
-    /// @brief Creates a client embedded in the caller's event loop: its five strands are built
-    /// over @p executor and it starts no thread.
-    /// @throws client_error 400 when the options are invalid.
+    /// @brief Creates a client embedded in the caller's event loop: its five strands run on the
+    /// io_context of @p executor (an io_context's executor, or a strand of one) and it starts no
+    /// thread. Each operation completes on the executor of the coroutine that awaits it.
+    /// @throws client_error 400 when the options are invalid, or when @p executor does not
+    /// belong to an io_context.
     explicit client(boost::asio::any_io_executor executor, client_options options = {});
 
     /// @brief Cancels every running operation and closes every connection and log stream;

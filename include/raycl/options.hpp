@@ -101,6 +101,11 @@ struct client_options {
     retry_policy retry{};
     /// @brief Idle keep-alive connections kept per strand (five strands per client). Default 4.
     std::size_t max_idle_connections_per_strand = 4;
+    /// @brief Request connections a strand has open at once (connecting or in use), or
+    /// `max_idle_connections_per_strand` when that is larger. A request beyond them waits, in
+    /// arrival order, for one to come free, within its connect timeout (then a retryable 408).
+    /// Log streams are not counted. Default 20 (100 per client); must be > 0.
+    std::size_t max_connections_per_strand = 20;
     /// @brief Largest response body accepted; a larger one fails with 429. Default 64 MiB.
     std::size_t max_response_bytes = std::size_t{64} << 20;
     /// @brief Default limits of log tails (per call: `tail_options::limits`).

@@ -9,6 +9,7 @@
 #include <raycl/version.hpp>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -16,6 +17,23 @@
 #include <algorithm>
 
 namespace raycl::detail {
+
+namespace {
+
+/// The io_context that `executor` submits to: its own executor, or a strand of one. The
+/// client's strands run there. Anything else: 400.
+asio::io_context& io_context_of(const asio::any_io_executor& executor) {
+    if (const auto* plain = executor.target<asio::io_context::executor_type>()) return plain->context();
+    if (const auto* strand = executor.target<asio::strand<asio::io_context::executor_type>>())
+        return strand->get_inner_executor().context();
+    if (const auto* strand = executor.target<asio::strand<asio::any_io_executor>>())
+        return io_context_of(strand->get_inner_executor());
+    throw client_error(error_kind::invalid_argument,
+                       "the executor must belong to an io_context (its executor, or a strand of one): "
+                       "the client's strands run on it");
+}
+
+}  // namespace
 
 client_impl::client_impl(asio::any_io_executor executor, const client_options& options,
                          std::shared_ptr<loop_thread> loop)
@@ -33,7 +51,7 @@ client_impl::client_impl(asio::any_io_executor executor, const client_options& o
     // Request connections open at once per strand: 20 (100 per client), or the idle bound when
     // a caller raised it above that (it wants that many concurrent calls kept alive).
     settings->max_connections =
-        std::max(transport::default_max_connections, options_.max_idle_connections_per_strand);
+        std::max(options_.max_connections_per_strand, options_.max_idle_connections_per_strand);
     settings->headers.emplace_back("User-Agent", std::string("raycl/") + RAYCL_VERSION_STRING);
     settings->headers.emplace_back("Accept", "application/json, text/plain, */*");
     if (!options_.token.empty()) {
@@ -52,8 +70,9 @@ client_impl::client_impl(asio::any_io_executor executor, const client_options& o
     settings_ = settings;
     address_ = settings->endpoint.display;
     base_path_ = settings->endpoint.base_path;
+    auto& io = io_context_of(executor_);
     for (std::size_t i = 0; i < strand_count; ++i) {
-        slots_.push_back(std::make_unique<strand_slot>(asio::make_strand(executor_), settings, connections_opened_));
+        slots_.push_back(std::make_unique<strand_slot>(asio::make_strand(io.get_executor()), settings, connections_opened_));
     }
 }
 

@@ -208,6 +208,7 @@ void validate_client_options(const client_options& options) {
     validate_timeout("read timeout", options.timeout.read);
     validate_retry_policy(options.retry);
     if (options.max_response_bytes == 0) reject("max_response_bytes must be > 0");
+    if (options.max_connections_per_strand == 0) reject("max_connections_per_strand must be > 0");
 }
 
 void validate_call_options(const call_options& options) {

@@ -10,6 +10,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
@@ -24,7 +25,11 @@
 
 namespace raycl::transport {
 
-using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
+/// The strands of a client. Over the io_context's own executor type, not `any_io_executor`: a
+/// strand of that fits in an `any_io_executor`'s inline storage, so the work tracking of each
+/// asynchronous operation allocates nothing (a strand of `any_io_executor` did, several times
+/// per read and write).
+using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
 /// A request as the transport sends it (target already includes the base path).
 struct http_request {
@@ -74,9 +79,6 @@ class tls_context;
 /// disabled. Throws client_error 400 when the CA file cannot be loaded.
 std::shared_ptr<tls_context> make_tls_context(const tls_options& options);
 
-/// Request connections a strand opens at once unless the client's idle bound is larger.
-inline constexpr std::size_t default_max_connections = 20;
-
 /// Everything a connection needs to talk to one dashboard; immutable once built.
 struct session_settings {
     core::endpoint endpoint;
@@ -85,7 +87,7 @@ struct session_settings {
     std::size_t max_response_bytes = 0;
     std::size_t max_idle_connections = 0;
     /// Connections of one strand_session open at once (opening, in use); more requests wait.
-    std::size_t max_connections = default_max_connections;
+    std::size_t max_connections = 20;
     std::shared_ptr<tls_context> tls;  ///< set for https
 };
 

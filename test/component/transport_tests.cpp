@@ -4,6 +4,7 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -210,13 +211,18 @@ BOOST_AUTO_TEST_CASE(keep_alive_connections_are_reused) {
 }
 
 BOOST_AUTO_TEST_CASE(calls_beyond_the_connection_cap_wait_for_a_kept_alive_connection) {
-    // A strand opens at most 20 request connections, or max_idle_connections_per_strand when larger.
-    for (const std::size_t idle : {std::size_t{0}, std::size_t{30}}) {
-        const std::size_t cap = std::max<std::size_t>(20, idle);
+    // A strand opens at most max_connections_per_strand (20) request connections, or
+    // max_idle_connections_per_strand when larger.
+    struct pool_bounds {
+        std::size_t idle, cap;
+    };
+    for (const auto [idle, cap_option] : {pool_bounds{0, 20}, pool_bounds{30, 20}, pool_bounds{2, 8}}) {
+        const std::size_t cap = std::max(cap_option, idle);
         fake_dashboard dashboard;
         dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body), after(20ms)).repeatedly();
         auto options = options_for(dashboard);
         options.max_idle_connections_per_strand = idle;  // with 0, a freed connection is kept only for a waiting call
+        options.max_connections_per_strand = cap_option;
         asio::io_context context;
         client ray(context.get_executor(), options);
         const std::size_t calls = 5 * cap * 4;  // four calls per connection the cap allows
@@ -341,6 +347,34 @@ BOOST_AUTO_TEST_CASE(embedded_on_a_multithreaded_io_context) {
     BOOST_TEST(ray.stats().operations_active == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(embedded_on_a_strand_of_the_callers_io_context) {
+    fake_dashboard dashboard;
+    dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body)).repeatedly();
+    asio::io_context context;
+    const auto strand = asio::make_strand(context);
+    for (const asio::any_io_executor& executor :
+         {asio::any_io_executor(strand), asio::any_io_executor(asio::make_strand(asio::any_io_executor(strand)))}) {
+        client ray(executor, options_for(dashboard));
+        auto result = asio::co_spawn(strand, ray.get_version(), asio::use_future);
+        context.restart();
+        context.run();
+        BOOST_TEST(result.get().version == "4");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(an_executor_of_no_io_context_is_refused_with_400) {
+    asio::thread_pool pool(1);
+    try {
+        client ray(pool.get_executor());
+        BOOST_FAIL("a thread pool's executor must be refused");
+    } catch (const client_error& error) {
+        BOOST_TEST(error.status() == 400);
+        BOOST_TEST(error.kind() == error_kind::invalid_argument);
+        BOOST_TEST(std::string(error.what()).find("io_context") != std::string::npos);
+    }
+    pool.join();
+}
+
 BOOST_AUTO_TEST_CASE(embedded_client_starts_no_thread_and_ends_with_the_work) {
     fake_dashboard dashboard;
     dashboard.expect("GET", "/api/version").reply_with(reply::json(200, version_body));
@@ -432,6 +466,9 @@ BOOST_AUTO_TEST_CASE(invalid_options_are_rejected_at_construction) {
     options.timeout.read = seconds(std::numeric_limits<double>::quiet_NaN());
     BOOST_CHECK_THROW(client{options}, client_error);
     options.timeout.read = seconds(301);
+    BOOST_CHECK_THROW(client{options}, client_error);
+    options.timeout.read = seconds(30);
+    options.max_connections_per_strand = 0;
     BOOST_CHECK_THROW(client{options}, client_error);
 }
 

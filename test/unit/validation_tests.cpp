@@ -203,6 +203,7 @@ BOOST_AUTO_TEST_CASE(client_options_checks) {
     rejected([](client_options& o) { o.retry.multiplier = 0.5; });
     rejected([](client_options& o) { o.retry.initial_backoff = std::chrono::milliseconds{-1}; });
     rejected([](client_options& o) { o.max_response_bytes = 0; });
+    rejected([](client_options& o) { o.max_connections_per_strand = 0; });
 }
 
 BOOST_AUTO_TEST_CASE(call_options_checks) {
