@@ -205,7 +205,8 @@ asio::awaitable<tail_driver::action> tail_driver::refresh_target() {
     std::optional<client_error> failure;
     core::target_state state;
     try {
-        state = co_await fetch_target_state();
+        auto learn = learn_target_state(machine_.refresh_patience());
+        state = co_await std::move(learn);
     } catch (const client_error& error) {
         failure = error;
     }
@@ -306,10 +307,12 @@ void tail_driver::handle_side(core::tail_machine::side_step side) {
     }
 }
 
-asio::awaitable<std::optional<core::target_state>> tail_driver::learn_target_state() {
+asio::awaitable<core::target_state> tail_driver::learn_target_state(std::chrono::milliseconds patience) {
     if (const std::string_view job = target_->watched_job(); !job.empty()) {
-        // One fetch per interval answers every tail of the client (the dashboard's load, #15).
-        auto question = impl_->job_status_watcher().ask(std::string(job), machine_.poll_interval());
+        // One fetch per interval answers every tail of the client (the dashboard's load, #15):
+        // the questions while the stream is quiet, and those the tail cannot go on without
+        // (where the driver runs, whether the job ended after the stream did).
+        auto question = impl_->job_status_watcher().ask(std::string(job), patience);
         auto outcome = co_await std::move(question);
         switch (outcome.result) {
             case job_watch_outcome::kind::seen:
@@ -317,8 +320,9 @@ asio::awaitable<std::optional<core::target_state>> tail_driver::learn_target_sta
             case job_watch_outcome::kind::missing:
                 break;  // not in the list (deleted meanwhile?): its own request says (a 404)
             case job_watch_outcome::kind::failed:
+                throw *outcome.error;
             case job_watch_outcome::kind::cancelled:
-                co_return std::nullopt;
+                throw client_error(error_kind::cancelled, "log stream closed");
         }
     }
     auto fetch = fetch_target_state();
@@ -328,7 +332,7 @@ asio::awaitable<std::optional<core::target_state>> tail_driver::learn_target_sta
 asio::awaitable<void> tail_driver::ask_target() {
     std::optional<core::target_state> state;
     try {
-        auto learn = learn_target_state();
+        auto learn = learn_target_state(machine_.poll_interval());
         state = co_await std::move(learn);
     } catch (const std::exception&) {
         // A failed question is not fatal: the stream itself reports lost connections.

@@ -53,7 +53,7 @@ private:
     asio::awaitable<action> fetch_static_log();
     asio::awaitable<core::target_state> fetch_target_state();
     asio::awaitable<void> ask_target();
-    asio::awaitable<std::optional<core::target_state>> learn_target_state();
+    asio::awaitable<core::target_state> learn_target_state(std::chrono::milliseconds patience);
     asio::awaitable<void> pause(std::chrono::milliseconds delay);
     action on_transport_failure(const transport::failure& failure);
     void handle_side(core::tail_machine::side_step side);

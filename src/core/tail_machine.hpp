@@ -167,6 +167,10 @@ public:
                                       : settings_.poll_interval;
     }
 
+    /// How soon a `refresh_target` question wants its answer: the locate interval, the shortest
+    /// wait between two of them.
+    std::chrono::milliseconds refresh_patience() const noexcept { return settings_.locate_interval; }
+
     /// Swaps the lines of the last `deliver` into `out` (which must be empty: its capacity is
     /// reused for the next lines), ANSI codes removed when the settings say so.
     void take_lines(std::vector<log_line>& out) noexcept;

@@ -7,10 +7,13 @@
 #include <boost/json.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace raycl::test {
@@ -64,6 +67,88 @@ inline asio::awaitable<std::string> tail_all(client& ray, tail_options options, 
     auto text = co_await read_all(stream, lines);
     if (stats) *stats = stream.stats();
     co_return text;
+}
+
+/// Job j of a test's numbered jobs (`<prefix>0` .. `<prefix>{jobs-1}`) and the rest of the
+/// target after its id, from a target `<prefix><j><rest>`; nothing for another target.
+inline std::optional<std::pair<int, std::string>> numbered_job(std::string_view target, std::string_view prefix,
+                                                               int jobs) {
+    if (target.substr(0, prefix.size()) != prefix) return std::nullopt;
+    target.remove_prefix(prefix.size());
+    int j = 0;
+    const auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), j);
+    if (ec != std::errc{} || j < 0 || j >= jobs) return std::nullopt;
+    return std::pair{j, std::string(end, static_cast<std::size_t>(target.data() + target.size() - end))};
+}
+
+/// The job-status requests a test's dashboard answered (routes hold `mutex` while counting).
+struct status_request_counts {
+    std::mutex mutex;
+    int lists = 0;                  ///< GET /api/jobs/
+    int gets = 0;                   ///< GET /api/jobs/{id}, the tails' opens included
+    std::vector<int> gets_at_list;  ///< `gets` when each list was answered
+
+    /// " g1 g2 ...": `gets_at_list`, for a test's message.
+    std::string gets_at_each_list() const {
+        std::string text;
+        for (const int at : gets_at_list) text += " " + std::to_string(at);
+        return text;
+    }
+
+    /// Counts a list; returns the lists so far, this one included.
+    int count_list() {
+        gets_at_list.push_back(gets);
+        return ++lists;
+    }
+};
+
+/// Routes the numbered jobs `<prefix>0` .. `<prefix>{jobs-1}`: `GET /api/jobs/{id}` answers
+/// `job(j)` (a json::object; called with `count->mutex` held, the request counted), and
+/// `GET /api/jobs/{id}/logs` answers `static_log(j)`. Other ids: 404.
+template <class Job, class Log>
+void route_numbered_jobs(fake_dashboard& dashboard, const std::string& prefix, int jobs,
+                         std::shared_ptr<status_request_counts> count, Job job, Log static_log) {
+    dashboard.route("GET", "/api/jobs/*", [=](const recorded_request& request) {
+        const auto numbered = numbered_job(request.target, "/api/jobs/" + prefix, jobs);
+        if (!numbered) return reply::text(404, "Job does not exist");
+        const auto& [j, suffix] = *numbered;
+        if (suffix == "/logs") return reply::json(200, json::serialize(json::object{{"logs", static_log(j)}}));
+        std::lock_guard lock(count->mutex);
+        ++count->gets;
+        return reply::json(200, json::serialize(job(j)));
+    });
+}
+
+/// The texts of tails of several jobs, or the first failure's message.
+struct every_job_tailed {
+    std::vector<std::string> texts;
+    std::string failure;
+};
+
+/// Opens a tail of each job `job_of(0)` .. `job_of(jobs - 1)` on `ray`, then reads each to its
+/// end, one after the other (the tails run on the client's strands whether read or not).
+template <class JobOf>
+every_job_tailed tail_every_job(client& ray, int jobs, JobOf job_of, const tail_options& options) {
+    auto tail_them = [&]() -> asio::awaitable<std::vector<std::string>> {
+        std::vector<log_stream> streams;
+        for (int j = 0; j < jobs; ++j) {
+            auto open = ray.tail_job_logs(job_of(j), options);
+            streams.push_back(co_await std::move(open));
+        }
+        std::vector<std::string> texts;
+        for (auto& stream : streams) {
+            auto read = read_all(stream);
+            texts.push_back(co_await std::move(read));
+        }
+        co_return texts;
+    };
+    every_job_tailed result;
+    try {
+        result.texts = run_sync(tail_them());
+    } catch (const client_error& error) {
+        result.failure = error.what();
+    }
+    return result;
 }
 
 /// Lines of a generated log received (each checked) before the stream failed; the failure in

@@ -647,17 +647,10 @@ BOOST_AUTO_TEST_CASE(stream_tails_of_many_jobs_share_one_status_request_per_inte
                             {"status", status},     {"entrypoint", "python job.py"},     {"driver_node_id", "node1"}};
     };
     auto static_log = [](int j) { return generated_log(static_cast<std::uint64_t>(j) * 1000, 1) + "the end\n"; };
-    struct counters {
-        std::mutex mutex;
-        int lists = 0;
-        int gets = 0;                   // GET /api/jobs/{id}, the tails' opens included
-        std::vector<int> gets_at_list;  // gets when each list was answered
-    };
-    auto count = std::make_shared<counters>();
+    auto count = std::make_shared<status_request_counts>();
     dashboard.route("GET", "/api/jobs/", [count, job_object](const recorded_request&) {
         std::lock_guard lock(count->mutex);
-        count->gets_at_list.push_back(count->gets);
-        const bool finished = ++count->lists > running_lists;
+        const bool finished = count->count_list() > running_lists;
         json::array all;
         all.push_back(json::object{{"type", "DRIVER"},
                                    {"job_id", "01000000"},
@@ -667,18 +660,10 @@ BOOST_AUTO_TEST_CASE(stream_tails_of_many_jobs_share_one_status_request_per_inte
         for (int j = 0; j < jobs; ++j) all.push_back(job_object(j, finished ? "SUCCEEDED" : "RUNNING"));
         return reply::json(200, json::serialize(all));
     });
-    dashboard.route("GET", "/api/jobs/*", [count, job_object, static_log](const recorded_request& request) {
-        std::string_view rest(request.target);
-        rest.remove_prefix(std::string_view("/api/jobs/raysubmit_w").size());
-        int j = 0;
-        const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), j);
-        if (ec != std::errc{} || j < 0 || j >= jobs) return reply::text(404, "Job does not exist");
-        const std::string_view suffix(end, static_cast<std::size_t>(rest.data() + rest.size() - end));
-        if (suffix == "/logs") return reply::json(200, json::serialize(json::object{{"logs", static_log(j)}}));
-        std::lock_guard lock(count->mutex);
-        ++count->gets;
-        return reply::json(200, json::serialize(job_object(j, count->lists > running_lists ? "SUCCEEDED" : "RUNNING")));
-    });
+    route_numbered_jobs(
+        dashboard, "raysubmit_w", jobs, count,
+        [count, job_object](int j) { return job_object(j, count->lists > running_lists ? "SUCCEEDED" : "RUNNING"); },
+        static_log);
     dashboard.route("GET", "/api/v0/logs/stream*", [job_of](const recorded_request& request) {
         for (int j = 0; j < jobs; ++j) {
             if (request.target.find("submission_id=" + job_of(j) + "&") == std::string::npos) continue;
@@ -696,33 +681,11 @@ BOOST_AUTO_TEST_CASE(stream_tails_of_many_jobs_share_one_status_request_per_inte
     tail_options options;
     options.protocol = tail_protocol::stream;
     options.stream_timeout = seconds(30.0);  // far beyond the test: no tail ends by its idle timeout
-    auto tail_every_job = [&]() -> asio::awaitable<std::vector<std::string>> {
-        std::vector<log_stream> streams;
-        for (int j = 0; j < jobs; ++j) {
-            auto open = ray.tail_job_logs(job_of(j), options);
-            streams.push_back(co_await std::move(open));
-        }
-        // The tails run on the client's strands whether read or not: read one after the other.
-        std::vector<std::string> texts;
-        for (auto& stream : streams) {
-            auto read = read_all(stream);
-            texts.push_back(co_await std::move(read));
-        }
-        co_return texts;
-    };
-    std::vector<std::string> texts;
-    std::string failure;
-    try {
-        texts = run_sync(tail_every_job());
-    } catch (const client_error& error) {
-        failure = error.what();
-    }
+    const auto [texts, failure] = tail_every_job(ray, jobs, job_of, options);
     std::lock_guard lock(count->mutex);
-    std::ostringstream seen;
-    for (const int gets : count->gets_at_list) seen << " " << gets;
     BOOST_TEST_MESSAGE("watcher: " << count->lists << " lists, " << count->gets - jobs
                                    << " per-job requests besides the " << jobs
-                                   << " opens; gets at each list:" << seen.str());
+                                   << " opens; gets at each list:" << count->gets_at_each_list());
     BOOST_TEST_REQUIRE(failure.empty(), failure);
     BOOST_REQUIRE(texts.size() == static_cast<std::size_t>(jobs));
     for (int j = 0; j < jobs; ++j) BOOST_TEST(texts[static_cast<std::size_t>(j)] == static_log(j));
@@ -730,6 +693,64 @@ BOOST_AUTO_TEST_CASE(stream_tails_of_many_jobs_share_one_status_request_per_inte
     BOOST_TEST(count->gets_at_list.front() >= jobs);  // the opens came first
     const int gets_in_three_intervals = count->gets_at_list[4] - count->gets_at_list[1];
     BOOST_TEST(gets_in_three_intervals <= 3, "per-job requests between lists 2 and 5: " << gets_in_three_intervals);
+    BOOST_TEST(dashboard.unmatched().empty());
+    BOOST_TEST(dashboard.server_errors().empty());
+}
+
+BOOST_AUTO_TEST_CASE(stream_tails_waiting_for_their_drivers_share_the_watchers_fetches) {
+    // Found on a real cluster (bench/README.md, "Real cluster: 100 tails"): a stream tail cannot
+    // open its stream before its job has a driver node, and asked where it runs every 250 ms on
+    // its own (100 tails: ~300 requests/s while jobs started). Those questions go through the
+    // client's watcher too: N tails of N pending jobs are answered by one list per fetch. The
+    // jobs get their driver at the 4th list; until then the per-job requests stay at most one
+    // per fetch interval (tails polling alone: about 4 per tail per second).
+    constexpr int jobs = 16;
+    constexpr int pending_lists = 4;
+    fake_dashboard dashboard;
+    auto job_of = [](int j) { return "raysubmit_p" + std::to_string(j); };
+    auto job_object = [&](int j, bool started) {
+        json::object job{{"type", "SUBMISSION"}, {"job_id", "0" + std::to_string(j)}, {"submission_id", job_of(j)},
+                         {"status", started ? "SUCCEEDED" : "PENDING"}, {"entrypoint", "python job.py"}};
+        job["driver_node_id"] = started ? json::value("node1") : json::value(nullptr);
+        return job;
+    };
+    auto static_log = [](int j) { return generated_log(static_cast<std::uint64_t>(j) * 1000, 3); };
+    auto count = std::make_shared<status_request_counts>();
+    dashboard.route("GET", "/api/jobs/", [count, job_object](const recorded_request&) {
+        std::lock_guard lock(count->mutex);
+        const bool started = count->count_list() >= pending_lists;
+        json::array all;
+        for (int j = 0; j < jobs; ++j) all.push_back(job_object(j, started));
+        return reply::json(200, json::serialize(all));
+    });
+    route_numbered_jobs(
+        dashboard, "raysubmit_p", jobs, count,
+        [count, job_object](int j) { return job_object(j, count->lists >= pending_lists); }, static_log);
+    dashboard.route("GET", "/api/v0/logs/stream*", [job_of, static_log](const recorded_request& request) {
+        for (int j = 0; j < jobs; ++j) {
+            if (request.target.find("submission_id=" + job_of(j) + "&") == std::string::npos) continue;
+            return reply::text(200, static_log(j));  // the whole log; Ray's stream then stays open
+        }
+        return reply::text(404, "no such log");
+    });
+    client ray(options_for(dashboard));
+    tail_options options;
+    options.protocol = tail_protocol::stream;
+    options.stream_timeout = seconds(30.0);
+    const auto [texts, failure] = tail_every_job(ray, jobs, job_of, options);
+    std::lock_guard lock(count->mutex);
+    BOOST_TEST_MESSAGE("locating: " << count->lists << " lists, " << count->gets
+                                     << " per-job requests; gets at each list:" << count->gets_at_each_list());
+    BOOST_TEST_REQUIRE(failure.empty(), failure);
+    BOOST_REQUIRE(texts.size() == static_cast<std::size_t>(jobs));
+    for (int j = 0; j < jobs; ++j) BOOST_TEST(texts[static_cast<std::size_t>(j)] == static_log(j));
+    BOOST_REQUIRE(count->lists >= pending_lists);
+    BOOST_TEST(count->gets_at_list.front() >= jobs);  // the opens came first
+    // Between two lists the watcher fetches at most once more (a lone question is asked per
+    // job): at most three per-job requests in the three intervals from the 1st to the 4th list.
+    const int gets_while_pending = count->gets_at_list[pending_lists - 1] - count->gets_at_list[0];
+    BOOST_TEST(gets_while_pending <= pending_lists - 1,
+               "per-job requests between lists 1 and " << pending_lists << ": " << gets_while_pending);
     BOOST_TEST(dashboard.unmatched().empty());
     BOOST_TEST(dashboard.server_errors().empty());
 }
