@@ -15,6 +15,8 @@ tracepoints). One JSON object per run on stdout, medians per server and protocol
 
 NAME=SERVER[+CLIENT]: the raycl_bench of CLIENT reads that server (default: --client).
 --pin S,C: the server's threads on CPU S, the reader on CPU C (taskset).
+--fifo P: server and reader under SCHED_FIFO priority P (chrt), so that other processes of a
+shared machine cannot preempt them (as if it were idle; the kernel's RT throttling still holds).
 """
 
 import argparse
@@ -64,6 +66,7 @@ def main():
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--protocols", default="stream,websocket")
     parser.add_argument("--pin", help="S,C: server CPU, reader CPU")
+    parser.add_argument("--fifo", type=int, help="SCHED_FIFO priority for server and reader")
     parser.add_argument("--perf", action="store_true", help="syscalls per line (perf stat)")
     args = parser.parse_args()
 
@@ -78,6 +81,8 @@ def main():
         s["url"] = json.loads(s["proc"].stdout.readline())["address"]
         if pin:
             subprocess.run(["taskset", "-a", "-p", "-c", pin[0], str(s["proc"].pid)], check=True, capture_output=True)
+        if args.fifo:
+            subprocess.run(["chrt", "-a", "-f", "-p", str(args.fifo), str(s["proc"].pid)], check=True, capture_output=True)
     rows = []
     try:
         names = list(servers)
@@ -95,6 +100,7 @@ def main():
                     u0, s0 = user_system(pid)
                     cpu0, (v0, i0) = on_cpu_seconds(pid), context_switches(pid)
                     cmd = ["/usr/bin/time", "-f", "TIME %w %c"] + (["taskset", "-c", pin[1]] if pin else [])
+                    cmd += ["chrt", "-f", str(args.fifo)] if args.fifo else []
                     cmd += [s["client"], "raw-tail", "--url", s["url"], "--id", f"bench_{args.lines}",
                             "--protocol", protocol]
                     done = subprocess.run(cmd, capture_output=True, text=True)
