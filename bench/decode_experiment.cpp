@@ -11,7 +11,11 @@
 //                  change; `raw = std::move(row)` then copies each row out of the arena)
 //   sax            a boost::json::basic_parser handler that fills the typed results directly,
 //                  without `raw` (a prototype: see "What the prototype leaves out" below)
+//   sax_reserved   sax with the rows' vector reserved to the exact count (the best a size
+//                  estimate could do; sax grows it by doubling, as a decoder that cannot count must)
 //   sax_raw        sax plus each record's JSON text as a std::string (what a lazy `raw` would keep)
+//   tokenize       basic_parser with a handler that ignores every event: the floor of any
+//                  decoder on Boost.JSON's parser
 //   none           nothing (the baseline of a peak-RSS run under /usr/bin/time -v)
 //
 // Usage: raycl_bench_decode_experiment jobs|tasks FILE REPETITIONS VARIANT[,VARIANT...]
@@ -480,9 +484,10 @@ const record_type job_record{
     "job details", job_keys, (1u << 4) | (1u << 5), &set_job_field, &open_job_field, &finish_job,
     [](void* rows) -> void* { return &static_cast<std::vector<job_details>*>(rows)->emplace_back(); }};
 
-/// Decodes a job list; with `texts`, also each job's JSON text.
-std::vector<job_details> sax_jobs(std::string_view body, std::vector<std::string>* texts) {
+/// Decodes a job list; with `texts`, also each job's JSON text. `expected`: rows to reserve.
+std::vector<job_details> sax_jobs(std::string_view body, std::vector<std::string>* texts, std::size_t expected = 0) {
     std::vector<job_details> jobs;
+    jobs.reserve(expected);
     std::vector<const char*> starts;
     json::basic_parser<decode_handler> parser(json::parse_options{}, frame{frame_kind::root, &job_record, &jobs},
                                               "the job list", body, texts ? &starts : nullptr);
@@ -599,9 +604,11 @@ const record_type data_record{"state API data", data_keys, 1u << 0, &set_data_fi
 const record_type result_record{"state API result", result_keys, 1u << 3, &set_result_field, &open_result_field,
                                 nullptr, nullptr};
 
-/// Decodes a task list; with `texts`, also each task's JSON text.
-raycl::list_result<task_info> sax_tasks(std::string_view body, std::vector<std::string>* texts) {
+/// Decodes a task list; with `texts`, also each task's JSON text. `expected`: rows to reserve.
+raycl::list_result<task_info> sax_tasks(std::string_view body, std::vector<std::string>* texts,
+                                        std::size_t expected = 0) {
     task_envelope e;
+    e.list.items.reserve(expected);
     std::vector<const char*> starts;
     frame root{frame_kind::root, &envelope_record, &e};
     root.object = true;
@@ -624,6 +631,41 @@ raycl::list_result<task_info> sax_tasks(std::string_view body, std::vector<std::
 }
 
 // ---- measurement ---------------------------------------------------------------------------
+
+/// basic_parser's own work: every event ignored (the floor of any Boost.JSON decoder).
+struct null_handler {
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+    using sv = json::string_view;
+    using ec = json::error_code;
+    bool on_document_begin(ec&) { return true; }
+    bool on_document_end(ec&) { return true; }
+    bool on_object_begin(ec&) { return true; }
+    bool on_object_end(std::size_t, ec&) { return true; }
+    bool on_array_begin(ec&) { return true; }
+    bool on_array_end(std::size_t, ec&) { return true; }
+    bool on_key_part(sv, std::size_t, ec&) { return true; }
+    bool on_key(sv, std::size_t, ec&) { return true; }
+    bool on_string_part(sv, std::size_t, ec&) { return true; }
+    bool on_string(sv, std::size_t, ec&) { return true; }
+    bool on_number_part(sv, ec&) { return true; }
+    bool on_int64(std::int64_t, sv, ec&) { return true; }
+    bool on_uint64(std::uint64_t, sv, ec&) { return true; }
+    bool on_double(double, sv, ec&) { return true; }
+    bool on_bool(bool, ec&) { return true; }
+    bool on_null(ec&) { return true; }
+    bool on_comment_part(sv, ec&) { return true; }
+    bool on_comment(sv, ec&) { return true; }
+};
+
+/// Tokenizes the body (a result of one "record", to fit measure()).
+std::vector<int> tokenize(std::string_view body) {
+    json::basic_parser<null_handler> parser(json::parse_options{});
+    run_parser(parser, body);
+    return {0};
+}
 
 /// Counts the bytes a DOM asks for (to size the reused arena).
 class counting_resource final : public json::memory_resource {
@@ -686,12 +728,20 @@ std::string read_file(const std::string& path) {
     return text;
 }
 
+/// How often `needle` occurs in `body` (the rows' count for sax_reserved, without decoding).
+std::size_t occurrences(std::string_view body, std::string_view needle) {
+    std::size_t count = 0;
+    for (std::size_t at = body.find(needle); at != std::string_view::npos; at = body.find(needle, at + 1)) ++count;
+    return count;
+}
+
 using variant_table = std::vector<std::pair<std::string, std::function<sample()>>>;
 
 variant_table variants_for(const std::string& kind, const std::string& body, std::vector<unsigned char>& arena) {
     const bool jobs = kind == "jobs";
     variant_table table;
     table.emplace_back("none", [] { return sample{0, 0, 0}; });
+    table.emplace_back("tokenize", [&body] { return measure([&] { return tokenize(body); }); });
     table.emplace_back("parse", [&body] { return measure([&] { return json::parse(body); }); });
     table.emplace_back("arena", [&body, &arena] {
         return measure([&] {
@@ -710,6 +760,9 @@ variant_table variants_for(const std::string& kind, const std::string& body, std
             });
         });
         table.emplace_back("sax", [&body] { return measure([&] { return sax_jobs(body, nullptr); }); });
+        table.emplace_back("sax_reserved", [&body, rows = occurrences(body, "\"entrypoint\":")] {
+            return measure([&] { return sax_jobs(body, nullptr, rows); });
+        });
         table.emplace_back("sax_raw", [&body] {
             return measure([&] {
                 std::vector<std::string> texts;
@@ -729,6 +782,9 @@ variant_table variants_for(const std::string& kind, const std::string& body, std
             });
         });
         table.emplace_back("sax", [&body] { return measure([&] { return sax_tasks(body, nullptr); }); });
+        table.emplace_back("sax_reserved", [&body, rows = occurrences(body, "\"task_id\":")] {
+            return measure([&] { return sax_tasks(body, nullptr, rows); });
+        });
         table.emplace_back("sax_raw", [&body] {
             return measure([&] {
                 std::vector<std::string> texts;

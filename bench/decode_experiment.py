@@ -21,8 +21,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402  (make_data, run_json, rotate, callgrind_ir, PY, PEERS)
 
-VARIANTS = ["parse", "arena", "current", "arena_current", "sax", "sax_raw"]
-RSS_VARIANTS = ["none", "parse", "current", "sax", "sax_raw"]
+VARIANTS = ["tokenize", "parse", "arena", "current", "arena_current", "sax", "sax_reserved", "sax_raw"]
+RSS_VARIANTS = ["none", "parse", "current", "sax", "sax_reserved", "sax_raw"]
 
 
 def load_average():
@@ -58,7 +58,7 @@ def main():
     report = {"load_average_start": load_average(), "rounds": args.rounds, "repetitions": args.repetitions}
     with tempfile.TemporaryDirectory() as workdir:
         files = harness.make_data(workdir)
-        subprocess.run([binary, "check", files["jobs"], files["tasks"]], check=True)
+        subprocess.run([binary, "check", files["jobs"], files["tasks"]], check=True, stdout=sys.stderr)
         for kind in ("jobs", "tasks"):
             rounds = []
             steps = [("ray", lambda: peer("ray", kind, files[kind])),
