@@ -20,7 +20,7 @@
 //
 // Usage: raycl_bench_decode_experiment jobs|tasks FILE REPETITIONS VARIANT[,VARIANT...]
 //        raycl_bench_decode_experiment check JOBS_FILE TASKS_FILE
-// The variants run interleaved (each repetition runs every variant once, in the order given).
+// The variants run interleaved (each repetition runs every variant once, the order rotating).
 // One JSON line per variant: medians and minimums in ms to the finished result (`result`) and
 // including destroying it (`total`; bench/raycl_bench's decode window includes the destruction,
 // bench/peers.py's excludes it).
@@ -819,8 +819,11 @@ int run_timing(const std::string& kind, const std::string& path, int repetitions
         }
         chosen.emplace_back(name, std::vector<sample>{});
     }
+    // The variants share the process's heap (glibc's mmap threshold adapts to what was freed), so
+    // the order rotates every repetition.
     for (int r = 0; r < repetitions; ++r) {
-        for (auto& [name, samples] : chosen) {
+        for (std::size_t i = 0; i < chosen.size(); ++i) {
+            auto& [name, samples] = chosen[(i + static_cast<std::size_t>(r)) % chosen.size()];
             auto it = std::find_if(table.begin(), table.end(), [&](const auto& v) { return v.first == name; });
             samples.push_back(it->second());
         }
@@ -939,7 +942,7 @@ int run_check(const std::string& jobs_path, const std::string& tasks_path) {
         R"([{"status": "RUNNING", "entrypoint": "a\"b\u00e9\n", "message": "\ud83d\ude00"}])",
         R"([{"st\u0061tus": "RUNNING", "entrypoint": "e"}, {"status": "PENDING", "entrypoint": "f"}])",
         "[{" + ok + R"(, "job_id": "a"}, {)" + ok + R"(, "job_id": "b"}] )", "[{" + ok + "}] x", "[{" + ok + "]",
-        "[{" + ok + R"(, "status": "FAILED"}])"};
+        "[{" + ok + R"(, "status": "FAILED"}])", "[{" + ok + R"(, "entrypoint": null}])"};
     for (const auto& body : jobs) check_jobs(body, body);
     const std::string row = R"({"task_id": "t", "attempt_number": "2", "worker_pid": 7})";
     const std::vector<std::string> tasks{

@@ -4,6 +4,7 @@ per kind and variant the median over rounds of each round's median, the ratio Ra
 callgrind instructions per list, and peak RSS above a run that decodes nothing.
 
   bench/decode_experiment.py --build build [--rounds 5] [--repetitions 7] [--no-callgrind] [--no-rss]
+                             [--peer-callgrind]   (Ray's and json.loads' instructions too: ~10 min more)
 
 Run it with the Ray venv's python (bash scripts/setup-ray.sh prints the venv), as bench/run.sh
 runs the harness. See bench/README.md, "2. decode".
@@ -53,6 +54,7 @@ def main():
     parser.add_argument("--repetitions", type=int, default=7)
     parser.add_argument("--no-callgrind", action="store_true")
     parser.add_argument("--no-rss", action="store_true")
+    parser.add_argument("--peer-callgrind", action="store_true")
     args = parser.parse_args()
     binary = os.path.join(args.build, "bench", "raycl_bench_decode_experiment")
     report = {"load_average_start": load_average(), "rounds": args.rounds, "repetitions": args.repetitions}
@@ -78,15 +80,26 @@ def main():
                    "json_loads_ms": statistics.median(x["json"]["median_ms"] for x in rounds),
                    "ray_peak_extra_kib": max(x["ray"]["peak_extra_kib"] for x in rounds), "variants": {}}
             for v in VARIANTS:
-                result = statistics.median(x["raycl"][v]["median_ms_result"] for x in rounds)
-                total = statistics.median(x["raycl"][v]["median_ms_total"] for x in rounds)
-                out["variants"][v] = {"ms_result": result, "ms_total": total, "ray_over_result": ray / result,
-                                      "ray_over_total": ray / total,
-                                      "ms_total_per_round": [x["raycl"][v]["median_ms_total"] for x in rounds]}
+                row = {}
+                for window in ("result", "total"):
+                    per_round = [x["raycl"][v]["median_ms_" + window] for x in rounds]
+                    row["ms_" + window] = statistics.median(per_round)
+                    row["ms_%s_per_round" % window] = per_round
+                    # Ray's median over the variant's, and the median of the rounds' own ratios (a
+                    # round's Ray and raycl runs are seconds apart, under about the same load).
+                    row["ray_over_" + window] = ray / row["ms_" + window]
+                    row["ray_over_%s_round_median" % window] = statistics.median(
+                        x["ray"]["median_ms"] / x["raycl"][v]["median_ms_" + window] for x in rounds)
+                out["variants"][v] = row
             if not args.no_callgrind:  # instructions per list: (3 repetitions - 1) / 2
                 for v in VARIANTS:
                     ir = [harness.callgrind_ir([binary, kind, files[kind], str(n), v]) for n in (1, 3)]
                     out["variants"][v]["instructions"] = (ir[1] - ir[0]) // 2
+            if args.peer_callgrind:  # the Python peers the same way (their imports cancel out)
+                for client in ("ray", "json"):
+                    ir = [harness.callgrind_ir([harness.PY, harness.PEERS, "decode", "--client", client, "--kind", kind,
+                                                "--file", files[kind], "--repetitions", str(n)]) for n in (1, 3)]
+                    out[client + "_instructions"] = (ir[1] - ir[0]) // 2
             if not args.no_rss:  # one repetition per process; KiB above the run that decodes nothing
                 rss = {v: max_rss_kib([binary, kind, files[kind], "1", v]) for v in RSS_VARIANTS}
                 out["max_rss_kib_none"] = rss["none"]
