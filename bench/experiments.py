@@ -10,9 +10,9 @@ one JSON object with the medians and the ratios.
       JSON parse and decode of the answer), at concurrency 1 and 64; ratios to wrk.
   bench/experiments.py tail --build build [--rounds 5] [--lines 1000000]
       bench_server with the harness's generated log, WebSocket and HTTP stream: raycl's tail
-      (next() and next_batch()), the harness's synchronous raw reader, and `raw-tail --async`
-      (the same reads by coroutine; `-lines`: also a std::string per line); ratios to the raw
-      reader.
+      (next() and next_batch()), the harness's synchronous raw reader, `raw-tail --async`
+      (the same reads by coroutine; `-lines`: also a std::string per line) and, on the
+      WebSocket, Ray's tail_job_logs split into lines; ratios to the raw reader.
 """
 import argparse
 import json
@@ -74,11 +74,17 @@ def tail(cfg, bench):
             clients = [("raycl", ["tail"]), ("raycl-batch", ["tail", "--batch"]), ("raw-beast", ["raw-tail"]),
                        ("raw-beast-async", ["raw-tail", "--async"]),
                        ("raw-beast-async-lines", ["raw-tail", "--async", "--lines"])]
+            if protocol == "websocket":
+                clients.append(("ray-lines", None))  # Ray's tail_job_logs, its chunks split into lines
 
             def run_one(name, spec, protocol=protocol):
                 before = server.cpu()
-                record = harness.run_json([bench, spec[0], "--url", server.url, "--id", job, "--protocol", protocol]
-                                          + spec[1:])
+                if spec is None:
+                    record = harness.run_json([harness.PY, harness.PEERS, "tail", "--client", name, "--url", server.url,
+                                               "--id", job])
+                else:
+                    record = harness.run_json([bench, spec[0], "--url", server.url, "--id", job,
+                                               "--protocol", protocol] + spec[1:])
                 record["server_cpu_share"] = (server.cpu() - before) / record["seconds"] if "seconds" in record else None
                 if "seconds" in record:
                     if record.get("bytes") != expected:
