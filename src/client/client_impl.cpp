@@ -48,8 +48,9 @@ client_impl::client_impl(asio::any_io_executor executor, const client_options& o
     settings->endpoint = core::parse_address(options_.address);
     settings->max_response_bytes = options_.max_response_bytes;
     settings->max_idle_connections = options_.max_idle_connections_per_strand;
-    // Request connections open at once per strand: 20 (100 per client), or the idle bound when
-    // a caller raised it above that (it wants that many concurrent calls kept alive).
+    // Request connections open at once per strand: max_connections_per_strand (20: 100 per
+    // client), or the idle bound when a caller raised it above that (it wants that many
+    // concurrent calls kept alive).
     settings->max_connections =
         std::max(options_.max_connections_per_strand, options_.max_idle_connections_per_strand);
     settings->headers.emplace_back("User-Agent", std::string("raycl/") + RAYCL_VERSION_STRING);
