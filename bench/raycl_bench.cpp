@@ -21,7 +21,8 @@
 //             also copies each line into a std::string of its own.
 //   first-line --url U --entrypoint CMD
 //             Real cluster: submit_job, then tail_job_logs (WebSocket) until the first line;
-//             milliseconds from before the submit to that line.
+//             milliseconds from before the submit to that line (and to the WebSocket's opening:
+//             tail_job_logs returns once it is open).
 //   package-submit --url U --dir D [--entrypoint CMD] [--compression automatic|always|never]
 //             Real cluster: submit_job with runtime_env {"working_dir": D} (package, check,
 //             upload when missing, submit); milliseconds of the call, per phase, and peak RSS
@@ -583,8 +584,8 @@ int command_raw_tail(const arguments& args) {
 
 // ---- first-line (real cluster) --------------------------------------------------------------
 
-asio::awaitable<void> first_line(client& ray, std::string entrypoint, double& submit_ms, double& first_ms,
-                                 std::string& id, std::string& error) {
+asio::awaitable<void> first_line(client& ray, std::string entrypoint, double& submit_ms, double& open_ms,
+                                 double& first_ms, std::string& id, std::string& error) {
     try {
         const auto start = clock_type::now();
         raycl::job_submission submission(entrypoint);
@@ -596,6 +597,7 @@ asio::awaitable<void> first_line(client& ray, std::string entrypoint, double& su
         options.stream_timeout = raycl::seconds(60.0);
         auto tail = ray.tail_job_logs(id, options);
         auto stream = co_await std::move(tail);
+        open_ms = seconds_since(start) * 1e3;  // the WebSocket is open when tail_job_logs returns
         auto line = co_await stream.next();
         first_ms = seconds_since(start) * 1e3;
         if (!line) error = "the log ended without a line";
@@ -608,14 +610,16 @@ asio::awaitable<void> first_line(client& ray, std::string entrypoint, double& su
 int command_first_line(const arguments& args) {
     asio::io_context context(1);
     client ray(context.get_executor(), options_for(args, 1));
-    double submit_ms = 0, first_ms = 0;
+    double submit_ms = 0, open_ms = 0, first_ms = 0;
     std::string id, error;
-    asio::co_spawn(context, first_line(ray, args.get("entrypoint"), submit_ms, first_ms, id, error), asio::detached);
+    asio::co_spawn(context, first_line(ray, args.get("entrypoint"), submit_ms, open_ms, first_ms, id, error),
+                   asio::detached);
     context.run();
     json::object out{{"bench", "first_line"},
                      {"client", "raycl"},
                      {"submission_id", id},
                      {"submit_ms", submit_ms},
+                     {"websocket_open_ms", open_ms},
                      {"first_line_ms", first_ms}};
     if (!error.empty()) out["error"] = error;
     std::cout << json::serialize(out) << std::endl;

@@ -238,20 +238,23 @@ public:
 
     /// @brief Starts a live tail of a job's log; see `log_stream` for consuming it.
     ///
-    /// Checks first that the job exists and was submitted through the Jobs API, then reads with
-    /// `options.protocol` on one of the client's strands. Lines are delivered exactly once and
-    /// in order, across reconnects (abnormal closes, resets, and a normal close while the job
-    /// still runs) and protocol switches (`automatic`); once the job is terminal, lines the tail
-    /// missed are taken from the static log. The channel between reader and consumer holds at
+    /// Checks that the job exists and was submitted through the Jobs API, then reads with
+    /// `options.protocol` on one of the client's strands. With `websocket` and `automatic` the
+    /// WebSocket opens at once and its upgrade is the check (Ray answers it 404 or 400), so the
+    /// call returns once the WebSocket is open; with `stream` the job is read first (a GET: the
+    /// stream needs the driver's node). Lines are delivered exactly once and in order, across
+    /// reconnects (abnormal closes, resets, and a normal close while the job still runs) and
+    /// protocol switches (`automatic`); once the job is terminal, lines the tail missed are taken
+    /// from the static log. The channel between reader and consumer holds at
     /// most `limits.queue_size` lines: a slow consumer slows the reader, which stops reading the
     /// socket.
     /// @par Errors
     /// Here: 400 for an invalid id or options (before any I/O) or a DRIVER job, 404 unknown
     /// job, 401/403. Later, from `log_stream::next()`: see `log_stream`.
     /// @par Retries
-    /// The job check is a GET, retried. The tail reconnects after abnormal closes and after
-    /// normal closes while the job runs, up to `options.max_reconnects` in a row without new
-    /// data, with the client's back-off.
+    /// The job check (a GET, or the WebSocket's upgrade) is retried. The tail reconnects after
+    /// abnormal closes and after normal closes while the job runs, up to `options.max_reconnects`
+    /// in a row without new data, with the client's back-off.
     /// @par Cancellation
     /// Cancelling this call ends it with kind `cancelled`; a started stream is stopped with
     /// `log_stream::close()` or by destroying it.
@@ -459,13 +462,15 @@ public:
     /// `options.lines` = N starts N lines before the end (the whole log is read once to find
     /// where, so that reconnects stay exact); `filter_ansi_code` removes colour codes from each
     /// line. `tail.protocol`: only a job's log has a WebSocket tail; `websocket` for another
-    /// target is a 400, `automatic` means the HTTP stream there.
+    /// target is a 400, `automatic` means the HTTP stream there. A job's WebSocket opens at once,
+    /// its upgrade the job's check, as in `tail_job_logs` (unless `options.lines` is set).
     /// @par Errors
     /// Here: 400 an invalid target or options (before any I/O), a DRIVER job, an actor task; 404
     /// an unknown job, task, attempt, actor or worker; 401/403. Later, from `log_stream::next()`:
     /// those of `log_stream` (404 an unknown file or node).
     /// @par Retries
-    /// The checks are GETs, retried; the stream reconnects as `tail_job_logs` does.
+    /// The checks (GETs, or a job's WebSocket upgrade) are retried; the stream reconnects as
+    /// `tail_job_logs` does.
     /// @par Cancellation
     /// Cancelling this call ends it with kind `cancelled`; a started stream is stopped with
     /// `log_stream::close()` or by destroying it.

@@ -29,11 +29,13 @@
 namespace raycl::detail {
 
 /// What travels through the channel: a batch of lines, or the end of the stream (no line) with
-/// its error (none when the log is complete). The end is in-band: a 1.81 channel's close()
-/// drops the messages still queued.
+/// its error (none when the log is complete), or, first of all for a tail started by
+/// start_tail_once_open, the news that its first connection opened (`opened`, no line). The end
+/// is in-band: a 1.81 channel's close() drops the messages still queued.
 struct log_batch {
     std::vector<log_line> lines;
     std::exception_ptr error;
+    bool opened = false;
 };
 
 class log_channel {
@@ -57,6 +59,12 @@ public:
             co_await send(batch);
         }
         lines.clear();
+    }
+
+    /// Reader side: the first connection opened (before any line).
+    boost::asio::awaitable<void> send_opened() {
+        log_batch opened{{}, nullptr, true};
+        co_await send(opened);
     }
 
     /// Reader side: the end of the stream, with its error (null: the log is complete).

@@ -1,7 +1,8 @@
 // Logs of anything: list a node's log files, read one log, follow one log. Reading builds the
 // request (pure, validating: 400 before any I/O) and reads Ray's answer with
 // core::classify_log_status (Ray's 500 "not found" sentences are 404). Following checks the
-// target first (404/400), then starts the tail driver with the target's core::log_target.
+// target first (404/400; a job's WebSocket is checked by its upgrade, opened at once), then
+// starts the tail driver with the target's core::log_target.
 #include "client/operation_helpers.hpp"
 #include "client/tail_driver.hpp"
 
@@ -63,10 +64,8 @@ asio::awaitable<job_details> log_job(client& ray, const std::shared_ptr<client_i
                                      call_options call) {
     auto get = ray.get_job(id, std::move(call));
     auto job = co_await std::move(get);
-    if (job.type == job_type::driver || !job.submission_id) {
-        throw client_error(error_kind::invalid_argument, "job " + core::sanitize(id, impl->secrets(), 128) +
-                                                             " is a driver job: Ray keeps logs by submission id only");
-    }
+    if (job.type == job_type::driver || !job.submission_id)
+        throw client_error(error_kind::invalid_argument, core::job_log_target::driver_job_message(id, impl->secrets()));
     co_return job;
 }
 
@@ -90,13 +89,21 @@ client_error missing(const std::shared_ptr<client_impl>& impl, const std::string
 struct follow_start {
     std::unique_ptr<core::log_target> target;
     core::target_state initial{};
+    bool check_by_opening = false;  ///< nothing was asked: the first connection is the check
 };
 
 asio::awaitable<follow_start> prepare_follow(client& ray, std::shared_ptr<client_impl> impl, log_target target,
-                                             log_suffix suffix) {
+                                             log_suffix suffix, bool check_by_opening) {
     follow_start start;
     switch (target.what()) {
         case log_target::kind::job: {
+            if (check_by_opening) {
+                // The WebSocket's upgrade checks the job (404 / 400), as client::tail_job_logs.
+                start.target = std::make_unique<core::job_log_target>(target.id());
+                start.initial = core::target_state{false, false};
+                start.check_by_opening = true;
+                break;
+            }
             auto check = log_job(ray, impl, target.id(), {});
             const auto job = co_await std::move(check);
             start.initial = core::job_log_target::state_of(job);
@@ -248,12 +255,17 @@ asio::awaitable<log_stream> client::follow_log(log_target target, log_options op
     auto impl = impl_;
     auto resolve = resolve_target(impl, std::move(target), {});
     auto resolved = co_await std::move(resolve);
-    auto prepare = prepare_follow(*this, impl, std::move(resolved), options.suffix);
+    // A job's WebSocket opens at once, its upgrade the check, unless the start of the last lines
+    // must be read first (a GET anyway).
+    const bool check_by_opening = tail.protocol != tail_protocol::stream && options.lines == -1;
+    auto prepare = prepare_follow(*this, impl, std::move(resolved), options.suffix, check_by_opening);
     auto start = co_await std::move(prepare);
-    // The framing of the stream and of the static log depends on the release.
-    auto framing = log_framing_of_server(impl);
-    settings.stream_framing = co_await std::move(framing);
-    start.target->use_framing(settings.stream_framing);
+    if (tail.protocol != tail_protocol::websocket) {
+        // The framing of the stream and of the static log depends on the release.
+        auto framing = log_framing_of_server(impl);
+        settings.stream_framing = co_await std::move(framing);
+        start.target->use_framing(settings.stream_framing);
+    }
     if (options.lines != -1) {
         // Ray's `lines` would start each connection somewhere else: find the start of the last
         // N lines in the whole log once, and have every connection replay from byte 0 past it.
@@ -268,6 +280,10 @@ asio::awaitable<log_stream> client::follow_log(log_target target, log_options op
             });
         const auto text = co_await std::move(read);
         settings.start_offset = core::start_of_last_lines(text, static_cast<std::uint64_t>(options.lines));
+    }
+    if (start.check_by_opening) {
+        auto open = detail::start_tail_once_open(impl, std::move(start.target), settings, start.initial);
+        co_return co_await std::move(open);
     }
     co_return detail::start_tail(impl, std::move(start.target), settings, start.initial);
 }

@@ -1,11 +1,10 @@
-// Live log tails, the consumer's side: `raycl::log_stream` (an async generator of lines) and
-// `client::tail_job_logs`. The reader is the tail driver (tail_driver.cpp) on one of the
+// Live log tails, the consumer's side: `raycl::log_stream` (an async generator of lines), the
+// start of a tail (start_tail, start_tail_once_open) and `client::tail_job_logs` (a job's
+// follow_log, log_operations.cpp). The reader is the tail driver (tail_driver.cpp) on one of the
 // client's strands; lines come through the bounded log_channel.
 #include "client/log_channel.hpp"
 #include "client/tail_driver.hpp"
 
-#include "core/models_json.hpp"
-#include "core/sanitize.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -65,6 +64,30 @@ public:
         })) {}
         channel_->handed_out(lines.size());
         co_return lines;
+    }
+
+    /// For a tail whose driver announces its first connection: waits for that news (consumed
+    /// here) or for what came instead: the tail's error is thrown, an end without error (the
+    /// target finished with nothing to follow) is kept for the first next().
+    asio::awaitable<void> wait_opened() {
+        auto received = co_await channel_->async_receive(asio::as_tuple(asio::use_awaitable));
+        const boost::system::error_code ec = std::get<0>(received);
+        log_batch& batch = std::get<1>(received);
+        if (ec) {
+            driver_->close();
+            throw client_error(error_kind::cancelled, "log stream cancelled before it opened");
+        }
+        if (batch.opened) co_return;
+        if (batch.error) {
+            finished_ = true;
+            std::rethrow_exception(batch.error);
+        }
+        if (batch.lines.empty()) {
+            end_seen_ = true;
+            co_return;
+        }
+        pending_ = std::move(batch.lines);  // lines of the static log, before any connection
+        next_pending_ = 0;
     }
 
     void close() noexcept { driver_->close(); }
@@ -190,14 +213,39 @@ core::tail_settings tail_settings_for(const tail_options& options, const client_
     return settings;
 }
 
-log_stream start_tail(const std::shared_ptr<client_impl>& impl, std::unique_ptr<core::log_target> target,
-                      const core::tail_settings& settings, core::target_state initial) {
+namespace {
+
+std::shared_ptr<log_stream_state> launch_tail(const std::shared_ptr<client_impl>& impl,
+                                              std::unique_ptr<core::log_target> target,
+                                              const core::tail_settings& settings, core::target_state initial,
+                                              bool announce_open) {
     auto& slot = impl->next_slot();
     auto channel = std::make_shared<log_channel>(slot.strand(), settings.limits.queue_size);
     auto driver = std::make_shared<tail_driver>(impl, slot, std::move(target), settings, initial, channel);
+    if (announce_open) driver->announce_open();
     impl->track(driver);
     driver->start();
-    return log_stream(std::make_shared<log_stream_state>(std::move(driver), std::move(channel)));
+    return std::make_shared<log_stream_state>(std::move(driver), std::move(channel));
+}
+
+}  // namespace
+
+log_stream start_tail(const std::shared_ptr<client_impl>& impl, std::unique_ptr<core::log_target> target,
+                      const core::tail_settings& settings, core::target_state initial) {
+    return log_stream(launch_tail(impl, std::move(target), settings, initial, false));
+}
+
+asio::awaitable<log_stream> start_tail_once_open(const std::shared_ptr<client_impl>& impl,
+                                                 std::unique_ptr<core::log_target> target,
+                                                 const core::tail_settings& settings, core::target_state initial) {
+    auto state = launch_tail(impl, std::move(target), settings, initial, true);
+    try {
+        co_await state->wait_opened();
+    } catch (...) {
+        state->close();
+        throw;
+    }
+    co_return log_stream(std::move(state));
 }
 
 }  // namespace detail
@@ -214,22 +262,9 @@ tail_options tail_options_for(tail_protocol protocol, std::optional<seconds> str
 }  // namespace
 
 asio::awaitable<log_stream> client::tail_job_logs(std::string id, tail_options options) {
-    auto settings = detail::tail_settings_for(options, impl_->options());
-    auto impl = impl_;
-    // The job must exist (404) and be a submission (Ray tails only those: 400) before a tail starts.
-    auto get = get_job(id);
-    auto job = co_await std::move(get);
-    if (job.type == job_type::driver || !job.submission_id) {
-        throw client_error(error_kind::invalid_argument, "job " + core::sanitize(id, impl->secrets(), 128) +
-                                                             " is a driver job: Ray tails only submitted jobs");
-    }
-    if (settings.protocol != tail_protocol::websocket) {
-        // The HTTP stream's framing depends on the release (a status byte per chunk before 2.45).
-        auto learn = impl->server_version();
-        settings.stream_framing = core::log_framing_of(co_await std::move(learn));
-    }
-    co_return detail::start_tail(impl, std::make_unique<core::job_log_target>(job), settings,
-                                 core::job_log_target::state_of(job));
+    // A job's driver log is one of follow_log's targets: the same checks, protocols and start.
+    auto follow = follow_log(log_target::job(std::move(id)), {}, std::move(options));
+    co_return co_await std::move(follow);
 }
 
 asio::awaitable<log_stream> client::websocket_tail_job_logs(std::string id, std::optional<seconds> stream_timeout) {

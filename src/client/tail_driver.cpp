@@ -182,6 +182,10 @@ asio::awaitable<tail_driver::action> tail_driver::connect(tail_protocol protocol
         if (!error) error = client_error(error_kind::server_error, "unexpected answer to the log tail");
         co_return machine_.on_refused(std::move(*error), slot_.random01());
     }
+    if (announce_open_) {
+        announce_open_ = false;
+        co_await channel_->send_opened();  // nothing is queued yet: never waits
+    }
     last_data_ = clock::now();
     co_return machine_.on_connected();
 }

@@ -30,6 +30,10 @@ public:
     tail_driver(std::shared_ptr<client_impl> impl, strand_slot& slot, std::unique_ptr<core::log_target> target,
                 const core::tail_settings& settings, core::target_state initial, std::shared_ptr<log_channel> channel);
 
+    /// Before start(): the first connection that opens is announced in the channel
+    /// (log_batch::opened, ahead of every line), for a facade that returns only then.
+    void announce_open() noexcept { announce_open_ = true; }
+
     /// Starts the reader on the strand.
     void start();
 
@@ -85,6 +89,7 @@ private:
     bool quiet_armed_ = false;
     bool delivering_ = false;  ///< waiting for the consumer to take lines (back-pressure)
     bool closed_ = false;
+    bool announce_open_ = false;  ///< announce_open() was called and nothing opened yet
 
     std::atomic<bool> closing_{false};
     mutable std::mutex stats_mutex_;
@@ -98,5 +103,12 @@ core::tail_settings tail_settings_for(const tail_options& options, const client_
 /// target in `initial`) and returns its stream.
 log_stream start_tail(const std::shared_ptr<client_impl>& impl, std::unique_ptr<core::log_target> target,
                       const core::tail_settings& settings, core::target_state initial);
+
+/// start_tail, returning once the tail's first connection opened: the connection's answer is the
+/// check of the target (a refusal, e.g. Ray's 404 for an unknown job, is thrown here, as is any
+/// error that ends the tail first; reconnects within the budget are waited for).
+asio::awaitable<log_stream> start_tail_once_open(const std::shared_ptr<client_impl>& impl,
+                                                 std::unique_ptr<core::log_target> target,
+                                                 const core::tail_settings& settings, core::target_state initial);
 
 }  // namespace raycl::detail

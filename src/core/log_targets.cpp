@@ -4,6 +4,8 @@
 #include "core/log_requests.hpp"
 #include "core/models_json.hpp"
 #include "core/responses.hpp"
+#include "core/sanitize.hpp"
+#include "core/validation.hpp"
 #include "core/state_json.hpp"
 
 #include <algorithm>
@@ -12,6 +14,10 @@ namespace raycl::core {
 
 job_log_target::job_log_target(const job_details& job)
     : id_(job.submission_id.value_or("")), driver_node_id_(job.driver_node_id) {}
+
+job_log_target::job_log_target(std::string id) : id_(std::move(id)) {
+    validate_resource_id("job", id_);
+}
 
 tail_target_traits job_log_target::traits() const noexcept {
     tail_target_traits traits;
@@ -55,8 +61,25 @@ target_state job_log_target::read_state(const request_spec& request, std::string
 }
 
 target_state job_log_target::read_job(const job_details& job) {
+    // A tail started from a hex job id follows the job's routes by its submission id from now
+    // on: the HTTP stream takes nothing else.
+    if (job.submission_id) id_ = *job.submission_id;
     if (job.driver_node_id) driver_node_id_ = job.driver_node_id;
     return {job.is_terminal(), driver_node_id_.has_value()};
+}
+
+std::optional<client_error> job_log_target::classify_refusal(const request_spec& request, int http_status,
+                                                             std::string_view body,
+                                                             const std::vector<std::string>& secrets) const {
+    // job_head.py tail_job_logs: "Can only get logs of submission type jobs" (every release).
+    if (http_status == 400 && body.find("submission type") != std::string_view::npos)
+        return client_error(error_kind::invalid_argument, driver_job_message(id_, secrets),
+                            sanitize(request.describe(), secrets, 512), {}, http_status);
+    return log_target::classify_refusal(request, http_status, body, secrets);
+}
+
+std::string job_log_target::driver_job_message(std::string_view id, const std::vector<std::string>& secrets) {
+    return "job " + sanitize(id, secrets, 128) + " is a driver job: Ray tails only submitted jobs";
 }
 
 target_state job_log_target::state_of(const job_details& job) noexcept {

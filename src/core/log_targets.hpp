@@ -71,6 +71,11 @@ class job_log_target final : public log_target {
 public:
     /// `job`: as the facade read it (its submission id is required).
     explicit job_log_target(const job_details& job);
+    /// A job known only by the id the caller gave (a submission id or a hex job id; 400 when
+    /// invalid), before anything was asked about it: the WebSocket tail's upgrade is the check
+    /// (Ray answers 404 for an unknown job, 400 for a driver job), and the driver's node is
+    /// learnt when the HTTP stream needs it.
+    explicit job_log_target(std::string id);
 
     tail_target_traits traits() const noexcept override;
     std::string describe() const override;
@@ -85,6 +90,13 @@ public:
                             const std::vector<std::string>& secrets) override;
     std::string_view watched_job() const noexcept override { return id_; }
     target_state read_job(const job_details& job) override;
+    /// classify_status, except Ray's 400 to the WebSocket tail of a driver job, which says so
+    /// as the facade's own check does.
+    std::optional<client_error> classify_refusal(const request_spec& request, int http_status, std::string_view body,
+                                                 const std::vector<std::string>& secrets) const override;
+
+    /// The message of the 400 for a job Ray keeps no submission logs for (a DRIVER job).
+    static std::string driver_job_message(std::string_view id, const std::vector<std::string>& secrets);
 
     /// The state of `job` as the tail sees it.
     static target_state state_of(const job_details& job) noexcept;

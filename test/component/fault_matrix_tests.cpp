@@ -383,7 +383,7 @@ BOOST_AUTO_TEST_CASE(certificate_mismatch_is_503) {
 BOOST_AUTO_TEST_CASE(websocket_reset_mid_tail_is_exactly_once) {
     fake_dashboard dashboard;
     scripted_job job;
-    job.install(dashboard, 1, generated_log(0, 300));
+    job.install(dashboard, 0, generated_log(0, 300));  // terminal when asked after the close
     auto connections = std::make_shared<std::atomic<int>>(0);
     dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
         if (connections->fetch_add(1) == 0) return websocket_script{}.send_lines(0, 171, 10, 900).reset();
@@ -433,7 +433,7 @@ BOOST_AUTO_TEST_CASE(odd_close_codes_forever_end_with_503_after_the_reconnects) 
 BOOST_AUTO_TEST_CASE(normal_close_while_running_then_the_rest_is_exactly_once) {
     fake_dashboard dashboard;
     scripted_job job;
-    job.install(dashboard, 2, generated_log(0, 90));  // RUNNING when the first connection closes
+    job.install(dashboard, 1, generated_log(0, 90));  // RUNNING when the first connection closes
     auto connections = std::make_shared<std::atomic<int>>(0);
     dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
         if (connections->fetch_add(1) == 0) return websocket_script{}.send_lines(0, 40).close(1000);

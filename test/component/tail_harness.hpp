@@ -36,7 +36,8 @@ struct scripted_job {
     std::shared_ptr<std::string> static_log = std::make_shared<std::string>();
     std::shared_ptr<std::mutex> mutex = std::make_shared<std::mutex>();
 
-    /// The job stays RUNNING for the first `running_polls` status requests, then SUCCEEDED.
+    /// The job stays RUNNING for the first `running_polls` status requests, then SUCCEEDED. (A
+    /// WebSocket tail makes none before it connects: the upgrade is its check.)
     void install(fake_dashboard& dashboard, int running_polls, std::string log) {
         polls_until_done->store(running_polls);
         *static_log = std::move(log);

@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_CASE(http_chunks_split_inside_utf8_sequences) {
 BOOST_AUTO_TEST_CASE(drop_mid_stream_then_replay_from_start_is_exactly_once) {
     fake_dashboard dashboard;
     scripted_job job;
-    job.install(dashboard, 1, generated_log(0, 300));
+    job.install(dashboard, 0, generated_log(0, 300));  // terminal when asked after the close
     auto connections = std::make_shared<std::atomic<int>>(0);
     dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
         if (connections->fetch_add(1) == 0) return websocket_script{}.send_lines(0, 137, 10, 700).drop();
@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE(drop_mid_stream_then_replay_from_start_is_exactly_once) {
 BOOST_AUTO_TEST_CASE(normal_close_while_running_reconnects) {
     fake_dashboard dashboard;
     scripted_job job;
-    job.install(dashboard, 2, generated_log(0, 120));  // RUNNING at the first close (ray#60665)
+    job.install(dashboard, 1, generated_log(0, 120));  // RUNNING at the first close (ray#60665)
     auto connections = std::make_shared<std::atomic<int>>(0);
     dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
         if (connections->fetch_add(1) == 0) return websocket_script{}.send_lines(0, 50).close(1000);
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(reconnect_budget_renews_after_new_data) {
     // the tail survives them all (the soak's random disconnects broke long tails before).
     fake_dashboard dashboard;
     scripted_job job;
-    job.install(dashboard, 1, generated_log(0, 120));
+    job.install(dashboard, 0, generated_log(0, 120));
     auto connections = std::make_shared<std::atomic<int>>(0);
     dashboard.websocket_route(tail_target, [connections](const recorded_request&) {
         const int n = connections->fetch_add(1);
@@ -380,6 +380,67 @@ BOOST_AUTO_TEST_CASE(unknown_job_is_404_before_any_tail) {
     bad.stream_timeout = seconds(0.0);
     BOOST_TEST(expect_error(ray.tail_job_logs(job_id, bad)).status() == 400);
     BOOST_TEST(dashboard.requests().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_job_websocket_opens_before_any_job_request) {
+    // The first line (#15): the WebSocket's upgrade is the job's check (Ray answers it 404 or
+    // 400), so the tail connects at once instead of after a GET of the job. The job is asked
+    // about only once the log ended (is it terminal?), never before the upgrade.
+    for (const auto protocol : {tail_protocol::websocket, tail_protocol::automatic}) {
+        for (const bool through_follow_log : {false, true}) {
+            fake_dashboard dashboard;
+            scripted_job job;
+            job.install(dashboard, 0, generated_log(0, 40));
+            dashboard.websocket_route(
+                tail_target, [](const recorded_request&) { return websocket_script{}.send_lines(0, 40).close(1000); });
+            client ray(options_for(dashboard));
+            auto options = websocket_options();
+            options.protocol = protocol;
+            auto consume = [&]() -> asio::awaitable<std::string> {
+                // (No co_await inside ?: here: with GCC 12 the stream came out already closed.)
+                log_stream stream;
+                if (through_follow_log)
+                    stream = co_await ray.follow_log(log_target::job(job_id), {}, options);
+                else
+                    stream = co_await ray.tail_job_logs(job_id, options);
+                co_return co_await read_all(stream);
+            };
+            BOOST_TEST(run_sync(consume()) == generated_log(0, 40));
+            std::optional<std::size_t> upgrade, job_get;
+            const auto requests = dashboard.requests();
+            for (std::size_t i = 0; i < requests.size(); ++i) {
+                if (requests[i].target == tail_target && !upgrade) upgrade = i;
+                if (requests[i].target == "/api/jobs/" + job_id && !job_get) job_get = i;
+            }
+            BOOST_TEST_INFO("protocol " << to_string(protocol) << (through_follow_log ? ", follow_log" : ""));
+            BOOST_TEST_REQUIRE(upgrade.has_value());
+            BOOST_TEST((!job_get || *job_get > *upgrade));
+            for (std::size_t i = 0; i < *upgrade; ++i) BOOST_TEST(requests[i].target == "/api/version");
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_declined_job_websocket_is_the_calls_error) {
+    // Ray's own answers to the upgrade (job_head.py tail_job_logs, 2.9 to 2.60) are thrown by the
+    // call itself, as the GET check's were: 404 unknown, 400 a driver job (said as such).
+    fake_dashboard dashboard;
+    dashboard.websocket_route("/api/jobs/nope/logs/tail", [](const recorded_request&) {
+        return websocket_script::decline(reply::text(404, "Job nope does not exist"));
+    });
+    dashboard.websocket_route("/api/jobs/02000000/logs/tail", [](const recorded_request&) {
+        return websocket_script::decline(reply::text(400, "Can only get logs of submission type jobs"));
+    });
+    client ray(options_for(dashboard));
+    const auto unknown = expect_error(ray.tail_job_logs("nope", websocket_options()));
+    BOOST_TEST(unknown.status() == 404);
+    BOOST_TEST(unknown.kind() == error_kind::not_found);
+    const auto driver = expect_error(ray.follow_log(log_target::job("02000000"), {}, websocket_options()));
+    BOOST_TEST(driver.status() == 400);
+    BOOST_TEST(std::string(driver.what()).find("is a driver job") != std::string::npos);
+    BOOST_TEST(expect_error(ray.tail_job_logs("bad/id", websocket_options())).status() == 400);
+    // One upgrade each (final answers are not retried), and nothing else.
+    BOOST_TEST(dashboard.requests().size() == 2u);
+    for (const auto& request : dashboard.requests()) BOOST_TEST(request.target.ends_with("/logs/tail"));
 }
 
 BOOST_AUTO_TEST_CASE(http_stream_that_never_ends_stops_when_the_job_ends) {
@@ -709,8 +770,11 @@ BOOST_AUTO_TEST_CASE(stream_tails_waiting_for_their_drivers_share_the_watchers_f
     fake_dashboard dashboard;
     auto job_of = [](int j) { return "raysubmit_p" + std::to_string(j); };
     auto job_object = [&](int j, bool started) {
-        json::object job{{"type", "SUBMISSION"}, {"job_id", "0" + std::to_string(j)}, {"submission_id", job_of(j)},
-                         {"status", started ? "SUCCEEDED" : "PENDING"}, {"entrypoint", "python job.py"}};
+        json::object job{{"type", "SUBMISSION"},
+                         {"job_id", "0" + std::to_string(j)},
+                         {"submission_id", job_of(j)},
+                         {"status", started ? "SUCCEEDED" : "PENDING"},
+                         {"entrypoint", "python job.py"}};
         job["driver_node_id"] = started ? json::value("node1") : json::value(nullptr);
         return job;
     };
@@ -740,7 +804,7 @@ BOOST_AUTO_TEST_CASE(stream_tails_waiting_for_their_drivers_share_the_watchers_f
     const auto [texts, failure] = tail_every_job(ray, jobs, job_of, options);
     std::lock_guard lock(count->mutex);
     BOOST_TEST_MESSAGE("locating: " << count->lists << " lists, " << count->gets
-                                     << " per-job requests; gets at each list:" << count->gets_at_each_list());
+                                    << " per-job requests; gets at each list:" << count->gets_at_each_list());
     BOOST_TEST_REQUIRE(failure.empty(), failure);
     BOOST_REQUIRE(texts.size() == static_cast<std::size_t>(jobs));
     for (int j = 0; j < jobs; ++j) BOOST_TEST(texts[static_cast<std::size_t>(j)] == static_log(j));

@@ -44,6 +44,24 @@ BOOST_AUTO_TEST_CASE(each_protocol_delivers_the_log_byte_for_byte) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(the_websocket_upgrade_is_the_job_check) {
+    // The WebSocket opens at once (no GET of the job first): Ray's own answer to the upgrade,
+    // 404 for an unknown job, is thrown by the call, as the GET's was.
+    client ray(cluster_options());
+    for (const auto protocol : {tail_protocol::websocket, tail_protocol::automatic}) {
+        BOOST_TEST_CONTEXT("protocol " << to_string(protocol)) {
+            tail_options options;
+            options.protocol = protocol;
+            const auto error = expect_error(ray.tail_job_logs("raysubmit_raycl_no_such_job", options));
+            BOOST_TEST(error.status() == 404, error.what());
+            BOOST_TEST(error.kind() == error_kind::not_found);
+            const auto followed =
+                expect_error(ray.follow_log(log_target::job("raysubmit_raycl_no_such_job"), {}, options));
+            BOOST_TEST(followed.status() == 404, followed.what());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(a_slowly_printing_job_is_followed_live) {
     client ray(cluster_options());
     for (const auto protocol : {tail_protocol::websocket, tail_protocol::stream}) {
