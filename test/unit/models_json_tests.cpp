@@ -209,8 +209,8 @@ BOOST_AUTO_TEST_CASE(job_details_with_unknown_keys) {
     BOOST_TEST(job.driver_agent_http_address.value() == "http://127.0.0.1:52365");
     BOOST_TEST(job.driver_node_id->size() == 56u);
     BOOST_TEST(job.driver_exit_code.value() == 0);
-    BOOST_TEST(job.raw.contains("some_future_field"));
-    BOOST_TEST(json::value(job.raw) == parse(succeeded_job));
+    BOOST_TEST(job.raw->contains("some_future_field"));
+    BOOST_TEST(json::value(*job.raw) == parse(succeeded_job));
 }
 
 BOOST_AUTO_TEST_CASE(pending_job_nulls_are_missing) {
@@ -289,8 +289,8 @@ BOOST_AUTO_TEST_CASE(job_lists) {
     BOOST_REQUIRE(jobs.size() == 2u);
     BOOST_TEST((jobs[1].status == job_status::pending));
     // Rows are moved, not copied, into `raw`: each job still holds its whole object.
-    BOOST_TEST(json::value(jobs[0].raw) == parse(succeeded_job));
-    BOOST_TEST(json::value(jobs[1].raw) == parse(pending_job));
+    BOOST_TEST(json::value(*jobs[0].raw) == parse(succeeded_job));
+    BOOST_TEST(json::value(*jobs[1].raw) == parse(pending_job));
     BOOST_TEST(decode_job_list(parse("[]")).empty());
     protocol_error_of(decode_job_list, parse(R"({"jobs": []})"));
     protocol_error_of(decode_job_list, parse("[" + std::string(succeeded_job) + ", 7]"));
@@ -303,7 +303,7 @@ BOOST_AUTO_TEST_CASE(small_job_answers) {
     BOOST_TEST(version.ray_version == "2.60.0");
     BOOST_TEST(version.ray_commit == "abc123");
     BOOST_TEST(version.session_name == "session_2025");
-    BOOST_TEST(version.raw.contains("extra"));
+    BOOST_TEST(version.raw->contains("extra"));
     protocol_error_of(decode_version, parse(R"({"ray_version": "2.60.0"})"));
 
     BOOST_TEST(decode_job_logs(parse(R"({"logs": "line 1\nline 2\n"})")) == "line 1\nline 2\n");
@@ -335,8 +335,8 @@ BOOST_AUTO_TEST_CASE(state_list_of_nodes) {
     BOOST_TEST(head.resources_total.at("node:127.0.0.1") == 1.0);
     BOOST_TEST(head.labels.at("ray.io/node_id") == "6b2bd1a6");
     BOOST_TEST(head.start_time_ms.value() == 1732570000000);
-    BOOST_TEST(head.raw.contains("is_head_node_extra"));
-    BOOST_TEST(json::value(head.raw) == parse(node_rows).as_array()[0]);
+    BOOST_TEST(head.raw->contains("is_head_node_extra"));
+    BOOST_TEST(json::value(*head.raw) == parse(node_rows).as_array()[0]);
     const node_info& dead = nodes.items[1];
     BOOST_TEST(!dead.alive());
     BOOST_TEST(dead.state_message == "Expected termination: received SIGTERM");
@@ -433,7 +433,7 @@ BOOST_AUTO_TEST_CASE(serve_instance_with_two_applications) {
     BOOST_TEST(instance.proxy_location.value() == "EveryNode");
     BOOST_TEST(instance.http_options.at("port").as_int64() == 8000);
     BOOST_TEST(instance.controller_info.at("actor_name").as_string() == "SERVE_CONTROLLER_ACTOR");
-    BOOST_TEST(instance.raw.contains("grpc_options"));
+    BOOST_TEST(instance.raw->contains("grpc_options"));
 
     const serve_application* alpha = instance.find("alpha");
     BOOST_REQUIRE(alpha != nullptr);
@@ -452,7 +452,7 @@ BOOST_AUTO_TEST_CASE(serve_instance_with_two_applications) {
     BOOST_TEST(!zeta->docs_path.has_value());
     BOOST_TEST(zeta->last_deployed_time_s.value() == 1732570100.5);
     BOOST_TEST(zeta->deployed_app_config->at("import_path").as_string() == "fixture_app:app");
-    BOOST_TEST(zeta->raw.contains("external_scaler_enabled"));
+    BOOST_TEST(zeta->raw->contains("external_scaler_enabled"));
     BOOST_REQUIRE(zeta->deployments.size() == 2u);
     BOOST_TEST(zeta->deployments[0].name == "Model");
     BOOST_TEST(zeta->deployments[0].status == "UPDATING");
@@ -461,7 +461,7 @@ BOOST_AUTO_TEST_CASE(serve_instance_with_two_applications) {
     BOOST_TEST(zeta->deployments[1].name == "Router");
     BOOST_TEST(zeta->deployments[1].status_trigger == "CONFIG_UPDATE_COMPLETED");
     BOOST_TEST(zeta->deployments[1].replica_count == 1u);
-    BOOST_TEST(zeta->deployments[1].raw.contains("deployment_config"));
+    BOOST_TEST(zeta->deployments[1].raw->contains("deployment_config"));
 
     BOOST_TEST(instance.find("missing") == nullptr);
 }
