@@ -67,8 +67,9 @@ struct field {
 
 /// The records of one type held by a std::vector (rows), type-erased.
 struct rows_ops {
-    void* (*emplace)(void* rows);                       ///< appends a record, returns it
-    void* (*reserve)(void* rows, std::size_t capacity);  ///< reserves, returns the last record
+    void* (*emplace)(void* rows);  ///< appends a record, returns it
+    /// When the rows are at their capacity: reserves `estimate` rows, at least 1/8 more.
+    void (*grow)(void* rows, std::size_t estimate);
 };
 
 /// A record type: its name in messages (as object_reader names it) and its fields, in the order
@@ -176,10 +177,9 @@ constexpr field container_field(std::string_view key, holds kind, const record_t
 template <class T>
 const rows_ops rows_of{
     [](void* rows) -> void* { return &static_cast<std::vector<T>*>(rows)->emplace_back(); },
-    [](void* rows, std::size_t capacity) -> void* {
+    [](void* rows, std::size_t estimate) {
         auto& v = *static_cast<std::vector<T>*>(rows);
-        v.reserve(capacity);
-        return &v.back();
+        if (v.size() == v.capacity()) v.reserve(std::max(estimate, v.size() + v.size() / 8 + 1));
     }};
 
 // -- jobs --
@@ -445,6 +445,11 @@ private:
                 return true;
             case frame_kind::rows: {
                 if (kind != json::kind::object) throw use_dom{};
+                if (rows_ >= 2) {
+                    const std::size_t estimate = estimated_rows();
+                    top.type->rows->grow(top.target, estimate);
+                    if (starts_.size() == starts_.capacity()) starts_.reserve(estimate);
+                }
                 frame row{frame_kind::record, top.type, top.type->rows->emplace(top.target)};
                 row.index = rows_++;
                 stack_.push_back(row);
@@ -626,21 +631,21 @@ private:
     }
 
     /// A row's first key `k`: where the row's text starts (the `{` before the key's quote, when
-    /// `k` is the body's own text, i.e. has no escapes). At the second row, the rows are
-    /// reserved from the first one's size: the body's rest / that size, plus a margin.
+    /// `k` is the body's own text, i.e. has no escapes).
     void first_key_of_row(frame& row, std::string_view k) {
         row.start = text_start(k);
-        if (row.index == 0) {
-            first_start_ = row.start;
-        } else if (row.index == 1 && first_start_ && row.start) {
-            const auto stride = static_cast<std::size_t>(row.start - first_start_);
-            const auto rest = static_cast<std::size_t>(body_.data() + body_.size() - first_start_);
-            // At least ~16 bytes a row ({"task_id":""}): no estimate can reserve beyond that.
-            std::size_t estimate = rest / std::max<std::size_t>(stride, 1);
-            estimate = std::min(estimate + estimate / 32 + 4, rest / 16 + 2);
-            row.target = stack_[stack_.size() - 2].type->rows->reserve(stack_[stack_.size() - 2].target, estimate);
-            starts_.reserve(estimate);
-        }
+        if (row.index == 0) first_start_ = row.start;
+        last_start_ = row.start;
+    }
+
+    /// How many rows the body holds, estimated (when the rows are full) from the rows so far:
+    /// those and the body's rest after the last one's start over their mean size, plus 3%.
+    /// Exact for rows of one size; the rows grow by at least 1/8 when it falls short.
+    std::size_t estimated_rows() const {
+        if (!first_start_ || !last_start_ || last_start_ <= first_start_) return 0;
+        const auto stride = std::max<std::size_t>(static_cast<std::size_t>(last_start_ - first_start_) / (rows_ - 1), 16);
+        const auto more = static_cast<std::size_t>(body_.data() + body_.size() - last_start_) / stride;
+        return rows_ + more + more / 32 + 4;
     }
 
     const char* text_start(std::string_view k) const {
@@ -656,7 +661,8 @@ private:
     std::string_view body_;
     std::vector<frame> stack_;
     std::vector<const char*> starts_;
-    const char* first_start_ = nullptr;
+    const char* first_start_ = nullptr;  ///< the first row's start
+    const char* last_start_ = nullptr;   ///< the last row's start (so far)
     std::size_t rows_ = 0;
     void* rows_target_ = nullptr;
     json::value_stack capture_;
