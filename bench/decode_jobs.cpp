@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
         std::string response_body = body;  // as the client holds it, before the clock
         const auto start = std::chrono::steady_clock::now();
         // What client::list_jobs calls: the body moved into a shared text, decoded without a DOM.
-        const auto jobs = raycl::core::decode_job_list_text(
-            std::make_shared<const std::string>(std::move(response_body)), request);
+        const auto jobs =
+            raycl::core::decode_job_list_text(std::make_shared<const std::string>(std::move(response_body)), request);
         const auto stop = std::chrono::steady_clock::now();
         checksum += jobs.size() + jobs.back().submission_id->size();
         millis.push_back(std::chrono::duration<double, std::milli>(stop - start).count());

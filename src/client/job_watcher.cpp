@@ -110,8 +110,7 @@ asio::awaitable<void> job_watcher::fetch(const core::job_status_watch::batch& ba
         std::optional<client_error> failure;
         try {
             auto result = co_await impl_.perform(slot_, request, default_call_);
-            job = core::decode_job_details_text(impl_.body_text(request, result.response), request,
-                                                impl_.secrets());
+            job = core::decode_job_details_text(impl_.body_text(request, result.response), request, impl_.secrets());
         } catch (const client_error& error) {
             failure = error;
         } catch (const std::exception& error) {

@@ -81,8 +81,7 @@ asio::awaitable<list_result<T>> list_state(std::shared_ptr<client_impl> impl, co
     }
     auto operation = impl->run<list_result<T>>(
         std::move(request), std::move(call),
-        [impl, resource, filtered = !options.filters.empty()](const core::request_spec& spec,
-                                                                 request_result& result) {
+        [impl, resource, filtered = !options.filters.empty()](const core::request_spec& spec, request_result& result) {
             auto list = decode_state_answer(*impl, resource, spec, result);
             list.filtered = filtered;
             return list;
@@ -104,8 +103,7 @@ template <class T>
 asio::awaitable<std::vector<T>> get_state_rows(const std::shared_ptr<client_impl>& impl,
                                                const state_resource<T>& resource, std::string id, call_options call) {
     return impl->run<std::vector<T>>(core::state_get_request(resource.route, resource.id_key, id), std::move(call),
-                                     [impl, id, resource](const core::request_spec& request,
-                                                           request_result& result) {
+                                     [impl, id, resource](const core::request_spec& request, request_result& result) {
                                          const char* kind = resource.kind;
                                          auto list = decode_state_answer(*impl, resource, request, result);
                                          if (list.items.empty()) throw no_such_row(*impl, kind, id, request);

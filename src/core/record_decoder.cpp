@@ -77,9 +77,9 @@ struct rows_ops {
 struct record_type {
     std::string_view what;
     std::span<const field> fields;
-    std::uint64_t required;              ///< bits of `fields` that are required
-    void (*finish)(void* record);        ///< after the fields (may be null)
-    const rows_ops* rows = nullptr;      ///< for records that come in rows
+    std::uint64_t required;          ///< bits of `fields` that are required
+    void (*finish)(void* record);    ///< after the fields (may be null)
+    const rows_ops* rows = nullptr;  ///< for records that come in rows
 };
 
 template <std::size_t N>
@@ -175,12 +175,11 @@ constexpr field container_field(std::string_view key, holds kind, const record_t
 }
 
 template <class T>
-const rows_ops rows_of{
-    [](void* rows) -> void* { return &static_cast<std::vector<T>*>(rows)->emplace_back(); },
-    [](void* rows, std::size_t estimate) {
-        auto& v = *static_cast<std::vector<T>*>(rows);
-        if (v.size() == v.capacity()) v.reserve(std::max(estimate, v.size() + v.size() / 8 + 1));
-    }};
+const rows_ops rows_of{[](void* rows) -> void* { return &static_cast<std::vector<T>*>(rows)->emplace_back(); },
+                       [](void* rows, std::size_t estimate) {
+                           auto& v = *static_cast<std::vector<T>*>(rows);
+                           if (v.size() == v.capacity()) v.reserve(std::max(estimate, v.size() + v.size() / 8 + 1));
+                       }};
 
 // -- jobs --
 
@@ -212,7 +211,9 @@ const std::array<field, 3> driver_fields{
 };
 const record_type driver_type{"driver_info", driver_fields, required_bits(driver_fields), nullptr};
 
-void* emplace_driver(void* record) { return &static_cast<job_details*>(record)->driver_info.emplace(); }
+void* emplace_driver(void* record) {
+    return &static_cast<job_details*>(record)->driver_info.emplace();
+}
 
 const std::array<field, 15> job_fields{
     field{"type", false, holds::scalar, &set_job_type},
@@ -278,10 +279,16 @@ struct task_envelope {
     std::optional<std::int64_t> total, num_after_truncation, num_filtered;
 };
 
-void* same_record(void* record) { return record; }
+void* same_record(void* record) {
+    return record;
+}
 void no_reset(void*) {}
-void* envelope_rows(void* record) { return &static_cast<task_envelope*>(record)->list.items; }
-void* envelope_warnings(void* record) { return &static_cast<task_envelope*>(record)->list.warnings; }
+void* envelope_rows(void* record) {
+    return &static_cast<task_envelope*>(record)->list.items;
+}
+void* envelope_warnings(void* record) {
+    return &static_cast<task_envelope*>(record)->list.warnings;
+}
 void set_partial_failure(void* record, const scalar& v, const record_type& t, std::size_t i) {
     read(static_cast<task_envelope*>(record)->list.partial_failure_warning, v, t, i);
 }
@@ -643,7 +650,8 @@ private:
     /// Exact for rows of one size; the rows grow by at least 1/8 when it falls short.
     std::size_t estimated_rows() const {
         if (!first_start_ || !last_start_ || last_start_ <= first_start_) return 0;
-        const auto stride = std::max<std::size_t>(static_cast<std::size_t>(last_start_ - first_start_) / (rows_ - 1), 16);
+        const auto stride =
+            std::max<std::size_t>(static_cast<std::size_t>(last_start_ - first_start_) / (rows_ - 1), 16);
         const auto more = static_cast<std::size_t>(body_.data() + body_.size() - last_start_) / stride;
         return rows_ + more + more / 32 + 4;
     }
@@ -669,7 +677,9 @@ private:
     std::string part_, joined_, map_key_;
 };
 
-bool is_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_space(char c) noexcept {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 /// The end of the JSON object or array starting at `p`: a scan of strings and depth.
 const char* end_of_value(const char* p, const char* limit) {
@@ -709,7 +719,8 @@ void attach_raws(std::vector<T>& rows, const std::vector<const char*>& starts,
             if (p > starts[i] && p[-1] == '}') end = p;
         }
         if (!end) end = end_of_value(starts[i], limit);
-        rows[i].raw = raw_object(body, static_cast<std::size_t>(starts[i] - base), static_cast<std::size_t>(end - starts[i]));
+        rows[i].raw =
+            raw_object(body, static_cast<std::size_t>(starts[i] - base), static_cast<std::size_t>(end - starts[i]));
     }
 }
 
@@ -728,16 +739,19 @@ auto text_or_dom(Text text, Dom dom) -> decltype(dom()) {
     try {
         if (auto result = text()) return std::move(*result);
     } catch (const client_error&) {
-    } catch (const use_dom&) {
-    }
+    } catch (const use_dom&) {}
     return dom();
 }
 
 }  // namespace
 
-void decode_job_fields(const json::object& object, job_details& job) { decode_object(object, job_type_table, &job); }
+void decode_job_fields(const json::object& object, job_details& job) {
+    decode_object(object, job_type_table, &job);
+}
 
-void decode_task_fields(const json::object& object, task_info& task) { decode_object(object, task_type_table, &task); }
+void decode_task_fields(const json::object& object, task_info& task) {
+    decode_object(object, task_type_table, &task);
+}
 
 std::vector<job_details> decode_job_list_text(std::shared_ptr<const std::string> body, const request_spec& request,
                                               const std::vector<std::string>& secrets) {

@@ -121,8 +121,8 @@ void differential(int selector, std::string_view text) {
         if (a == "ok") RAYCL_FUZZ_CHECK(raycl::test::same_records(dom, sax));
     } else if (selector == 8) {
         list_result<task_info> dom, sax;
-        const auto a = outcome(
-            [&] { dom = core::decode_state_list(core::parse_json_body(request, text), &core::decode_task); });
+        const auto a =
+            outcome([&] { dom = core::decode_state_list(core::parse_json_body(request, text), &core::decode_task); });
         const auto b = outcome([&] { sax = core::decode_task_list_text(body(), request); });
         RAYCL_FUZZ_CHECK(a == b);
         if (a == "ok") {

@@ -115,7 +115,9 @@ BOOST_AUTO_TEST_CASE(every_recorded_job_and_job_list) {
     BOOST_TEST(lists.size() >= 3u);
     std::size_t rows = 0;
     for (const auto& path : gets) {
-        BOOST_TEST_CONTEXT(path.string()) { BOOST_TEST(check_job(raycl::test::read_text(path)) == "ok"); }
+        BOOST_TEST_CONTEXT(path.string()) {
+            BOOST_TEST(check_job(raycl::test::read_text(path)) == "ok");
+        }
     }
     for (const auto& path : lists) {
         BOOST_TEST_CONTEXT(path.string()) {
@@ -167,9 +169,12 @@ BOOST_AUTO_TEST_CASE(job_faults_give_the_dom_decoders_errors) {
         "[{" + ok_job + R"(, "job_id": 2, "start_time": "soon"}])",  // two faults: the DOM's order
         "[{" + ok_job + R"(, "start_time": "soon"}, {"status": 1}])", "[{" + ok_job + "}, 7]",
         // malformed JSON: parse_json_body's error, even after a faulty record
-        "[{" + ok_job + "}] x", "[{" + ok_job + "]", "[{\"status\": 1}, ", "", "[" + std::string(70, '[') + std::string(70, ']') + "]"};
+        "[{" + ok_job + "}] x", "[{" + ok_job + "]", "[{\"status\": 1}, ", "",
+        "[" + std::string(70, '[') + std::string(70, ']') + "]"};
     for (const auto& body : lists) {
-        BOOST_TEST_CONTEXT(body) { BOOST_TEST(check_job_list(body) != "ok"); }
+        BOOST_TEST_CONTEXT(body) {
+            BOOST_TEST(check_job_list(body) != "ok");
+        }
     }
     const std::string malformed = check_job_list("[{" + ok_job + "]");
     BOOST_TEST(contains(malformed, "GET /api/jobs/ returned malformed JSON"));
@@ -177,9 +182,12 @@ BOOST_AUTO_TEST_CASE(job_faults_give_the_dom_decoders_errors) {
     BOOST_TEST(contains(missing, "unexpected JSON from Ray: field 'entrypoint' of job details is missing [500]"));
     const std::string root = check_job_list("{}");
     BOOST_TEST(contains(root, "the job list must be an array, got an object"));
-    const std::vector<std::string> jobs{"[]", "3", "{\"status\": 1}", "{" + ok_job + ", \"end_time\": []}", "{" + ok_job};
+    const std::vector<std::string> jobs{"[]", "3", "{\"status\": 1}", "{" + ok_job + ", \"end_time\": []}",
+                                        "{" + ok_job};
     for (const auto& body : jobs) {
-        BOOST_TEST_CONTEXT(body) { BOOST_TEST(check_job(body) != "ok"); }
+        BOOST_TEST_CONTEXT(body) {
+            BOOST_TEST(check_job(body) != "ok");
+        }
     }
 }
 
@@ -199,7 +207,9 @@ BOOST_AUTO_TEST_CASE(job_values_of_every_kind) {
         "[{" + ok_job + R"(, "job_id": "a"}, {)" + ok_job + R"(, "job_id": "b"}] )",
         "\n[\n  {\n    " + ok_job + "\n  },\n  {\n    " + ok_job + "\n  }\n]\n"};
     for (const auto& body : lists) {
-        BOOST_TEST_CONTEXT(body) { BOOST_TEST(check_job_list(body) == "ok"); }
+        BOOST_TEST_CONTEXT(body) {
+            BOOST_TEST(check_job_list(body) == "ok");
+        }
     }
     const auto escaped = decode_job_list_text(text(lists[10]), list_request());
     BOOST_TEST(escaped[0].entrypoint == "a\"b\xc3\xa9\n\\");
@@ -226,21 +236,33 @@ BOOST_AUTO_TEST_CASE(task_envelopes_and_faults) {
         R"({"msg": 3, "data": {"result": {"result": []}}})",  // the DOM reads msg only for result: false
     };
     for (const auto& body : good) {
-        BOOST_TEST_CONTEXT(body) { BOOST_TEST(check_task_list(body) == "ok"); }
+        BOOST_TEST_CONTEXT(body) {
+            BOOST_TEST(check_task_list(body) == "ok");
+        }
     }
     const std::vector<std::string> bad{
         R"({"result": false, "msg": "boom", "data": {"result": {"result": []}}})",
-        R"({"result": false, "msg": 3})", R"({"result": false})", R"({"result": "yes", "data": {}})",
-        R"({"data": {"result": {"result": {}}}})", R"({"data": {"result": {"result": [1]}}})",
-        R"({"data": {"result": {"result": [{}]}}})", R"({"data": {"result": {}}})", R"({"data": {}})", R"({})", "[]",
+        R"({"result": false, "msg": 3})",
+        R"({"result": false})",
+        R"({"result": "yes", "data": {}})",
+        R"({"data": {"result": {"result": {}}}})",
+        R"({"data": {"result": {"result": [1]}}})",
+        R"({"data": {"result": {"result": [{}]}}})",
+        R"({"data": {"result": {}}})",
+        R"({"data": {}})",
+        R"({})",
+        "[]",
         R"({"data": {"result": {"result": [{"task_id": "t", "name": 3}]}}})",
         R"({"data": {"result": {"result": [{"task_id": "t", "worker_pid": "x"}]}}})",
-        R"({"data": {"result": {"warnings": [1], "result": []}}})", R"({"data": 3})",
+        R"({"data": {"result": {"warnings": [1], "result": []}}})",
+        R"({"data": 3})",
         R"({"data": {"result": {"result": [], "total": "many"}}})",
         R"({"data": {"result": {"result": [{"name": 3}], "total": "many"}}})",  // the DOM's order
         R"({"data": {"result": {"result": [)" + row + "]}}"};
     for (const auto& body : bad) {
-        BOOST_TEST_CONTEXT(body) { BOOST_TEST(check_task_list(body) != "ok"); }
+        BOOST_TEST_CONTEXT(body) {
+            BOOST_TEST(check_task_list(body) != "ok");
+        }
     }
     BOOST_TEST(contains(check_task_list(bad[0]), "the state API query failed: boom [500]"));
     BOOST_TEST(contains(check_task_list(bad[5]), "task must be an object, got a number"));
