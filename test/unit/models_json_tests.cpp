@@ -1,4 +1,5 @@
 #include "core/models_json.hpp"
+#include "core/record_decoder.hpp"
 #include "unit/unit_helpers.hpp"
 
 #include <raycl/models.hpp>
@@ -7,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <memory>
 #include <string>
 
 using namespace raycl;
@@ -65,6 +67,28 @@ json::value without_field(std::string_view text, std::string_view key) {
 client_error protocol_error_of(auto decode, const json::value& body) {
     return expect_client_error(error_kind::protocol_error, [&] { decode(body); });
 }
+
+/// `body` as text through a text decoder of core/record_decoder.hpp (`decode(text, request)`):
+/// the same kind of error with the same message as the DOM decoder's `dom`.
+template <class Decode>
+void same_error_through_text(const client_error& dom, const json::value& body, Decode decode) {
+    request_spec request;
+    request.target = "/api/jobs/";
+    const auto text = std::make_shared<const std::string>(json::serialize(body));
+    const client_error sax = expect_client_error(dom.kind(), [&] { decode(text, request); });
+    BOOST_TEST(sax.message() == dom.message());
+    BOOST_TEST(sax.status() == dom.status());
+}
+
+const auto job_text = [](std::shared_ptr<const std::string> text, const request_spec& request) {
+    decode_job_details_text(std::move(text), request);
+};
+const auto job_list_text = [](std::shared_ptr<const std::string> text, const request_spec& request) {
+    decode_job_list_text(std::move(text), request);
+};
+const auto task_list_text = [](std::shared_ptr<const std::string> text, const request_spec& request) {
+    decode_task_list_text(std::move(text), request);
+};
 
 std::string state_envelope(std::string_view rows, int total, int after_truncation, int filtered) {
     return R"({"result": true, "msg": "", "data": {"result": {"total": )" + std::to_string(total) +
@@ -266,6 +290,7 @@ BOOST_AUTO_TEST_CASE(wrong_types_are_protocol_errors_naming_the_field) {
     for (const auto& [key, replacement] : cases) {
         BOOST_TEST_CONTEXT(key << " = " << replacement) {
             client_error error = protocol_error_of(decode_job_details, with_field(succeeded_job, key, replacement));
+            same_error_through_text(error, with_field(succeeded_job, key, replacement), job_text);
             BOOST_TEST(error.status() == 500);
             BOOST_TEST((contains(error.message(), "'" + key + "'") || contains(error.message(), "driver_info")));
         }
@@ -273,14 +298,15 @@ BOOST_AUTO_TEST_CASE(wrong_types_are_protocol_errors_naming_the_field) {
     client_error nested =
         protocol_error_of(decode_job_details, with_field(succeeded_job, "driver_info", R"({"pid": [1]})"));
     BOOST_TEST(contains(nested.message(), "field 'pid' of driver_info"));
+    same_error_through_text(nested, with_field(succeeded_job, "driver_info", R"({"pid": [1]})"), job_text);
 }
 
 BOOST_AUTO_TEST_CASE(required_fields_and_shapes) {
     client_error missing = protocol_error_of(decode_job_details, without_field(succeeded_job, "status"));
     BOOST_TEST(missing.message() == "unexpected JSON from Ray: field 'status' of job details is missing");
-    protocol_error_of(decode_job_details, with_field(succeeded_job, "entrypoint", "null"));
-    protocol_error_of(decode_job_details, parse("[]"));
-    protocol_error_of(decode_job_details, parse("\"text\""));
+    same_error_through_text(missing, without_field(succeeded_job, "status"), job_text);
+    for (const json::value& body : {with_field(succeeded_job, "entrypoint", "null"), parse("[]"), parse("\"text\"")})
+        same_error_through_text(protocol_error_of(decode_job_details, body), body, job_text);
 }
 
 BOOST_AUTO_TEST_CASE(job_lists) {
@@ -292,8 +318,8 @@ BOOST_AUTO_TEST_CASE(job_lists) {
     BOOST_TEST(json::value(*jobs[0].raw) == parse(succeeded_job));
     BOOST_TEST(json::value(*jobs[1].raw) == parse(pending_job));
     BOOST_TEST(decode_job_list(parse("[]")).empty());
-    protocol_error_of(decode_job_list, parse(R"({"jobs": []})"));
-    protocol_error_of(decode_job_list, parse("[" + std::string(succeeded_job) + ", 7]"));
+    for (const json::value& body : {parse(R"({"jobs": []})"), parse("[" + std::string(succeeded_job) + ", 7]")})
+        same_error_through_text(protocol_error_of(decode_job_list, body), body, job_list_text);
 }
 
 BOOST_AUTO_TEST_CASE(small_job_answers) {
@@ -400,11 +426,11 @@ BOOST_AUTO_TEST_CASE(state_warnings) {
 }
 
 BOOST_AUTO_TEST_CASE(failed_state_query_is_a_server_error_with_msg) {
-    client_error error = expect_client_error(error_kind::server_error, [] {
-        decode_state_list(
-            parse(R"({"result": false, "msg": "Failed to query: Given limit 20000 exceeds 10000", "data": {}})"),
-            &decode_task);
-    });
+    const json::value failed =
+        parse(R"({"result": false, "msg": "Failed to query: Given limit 20000 exceeds 10000", "data": {}})");
+    client_error error =
+        expect_client_error(error_kind::server_error, [&] { decode_state_list(failed, &decode_task); });
+    same_error_through_text(error, failed, task_list_text);
     BOOST_TEST(error.status() == 500);
     BOOST_TEST(contains(error.message(), "Given limit 20000 exceeds 10000"));
     client_error secret = expect_client_error(error_kind::server_error, [] {
@@ -423,6 +449,17 @@ BOOST_AUTO_TEST_CASE(malformed_state_envelopes) {
     protocol_error_of(decode_nodes, parse(R"({"result": true, "data": {"result": {"result": [], "warnings": [1]}}})"));
     protocol_error_of(decode_nodes, parse(R"([])"));
     protocol_error_of(decode_nodes, parse(R"({"result": "yes", "data": {"result": {"result": []}}})"));
+    // The same envelopes as task lists, through the text decoder: the same errors.
+    for (const char* text :
+         {R"({"result": true, "msg": ""})", R"({"result": true, "data": {"result": {"result": {}}}})",
+          R"({"result": true, "data": {"result": {"result": [], "total": "many"}}})",
+          R"({"result": true, "data": {"result": {"result": [], "warnings": [1]}}})", "[]",
+          R"({"result": "yes", "data": {"result": {"result": []}}})"}) {
+        const json::value body = parse(text);
+        same_error_through_text(
+            expect_client_error(error_kind::protocol_error, [&] { decode_state_list(body, &decode_task); }), body,
+            task_list_text);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(serve_instance_with_two_applications) {
