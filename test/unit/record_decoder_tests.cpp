@@ -23,10 +23,7 @@
 
 using namespace raycl;
 using namespace raycl::core;
-using raycl::test::contains;
-using raycl::test::counts;
-using raycl::test::outcome;
-using raycl::test::typed;
+using namespace raycl::test;  // contains, typed, counts, outcome, read_text, ray_fixture_dir
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
@@ -92,7 +89,7 @@ std::string check_task_list(const std::string& body) {
 /// `prefix*.json`, without `exclude` in its name.
 std::vector<fs::path> fixtures(std::string_view prefix, std::string_view exclude = {}) {
     std::vector<fs::path> found;
-    for (const auto& entry : fs::recursive_directory_iterator(raycl::test::ray_fixture_dir)) {
+    for (const auto& entry : fs::recursive_directory_iterator(ray_fixture_dir)) {
         const std::string name = entry.path().filename().string();
         if (entry.is_regular_file() && name.starts_with(prefix) && name.ends_with(".json") &&
             (exclude.empty() || !contains(name, exclude)))
@@ -116,12 +113,12 @@ BOOST_AUTO_TEST_CASE(every_recorded_job_and_job_list) {
     std::size_t rows = 0;
     for (const auto& path : gets) {
         BOOST_TEST_CONTEXT(path.string()) {
-            BOOST_TEST(check_job(raycl::test::read_text(path)) == "ok");
+            BOOST_TEST(check_job(read_text(path)) == "ok");
         }
     }
     for (const auto& path : lists) {
         BOOST_TEST_CONTEXT(path.string()) {
-            const std::string body = raycl::test::read_text(path);
+            const std::string body = read_text(path);
             BOOST_TEST(check_job_list(body) == "ok");
             const auto jobs = decode_job_list_text(text(body), list_request());
             rows += jobs.size();
@@ -138,7 +135,7 @@ BOOST_AUTO_TEST_CASE(every_recorded_task_list) {
     std::size_t rows = 0;
     for (const auto& path : lists) {
         BOOST_TEST_CONTEXT(path.string()) {
-            const std::string body = raycl::test::read_text(path);
+            const std::string body = read_text(path);
             const std::string result = check_task_list(body);
             if (result == "ok") {
                 const auto tasks = decode_task_list_text(text(body), list_request());
@@ -150,7 +147,7 @@ BOOST_AUTO_TEST_CASE(every_recorded_task_list) {
     BOOST_TEST(rows > 20u);
     for (const auto& path : errors) {  // Ray's `result: false` answers: the same server error
         BOOST_TEST_CONTEXT(path.string()) {
-            const std::string result = check_task_list(raycl::test::read_text(path));
+            const std::string result = check_task_list(read_text(path));
             BOOST_TEST(result != "ok");
         }
     }
