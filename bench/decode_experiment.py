@@ -22,8 +22,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402  (make_data, run_json, rotate, callgrind_ir, PY, PEERS)
 
-VARIANTS = ["tokenize", "parse", "arena", "current", "arena_current", "sax", "sax_reserved", "sax_raw"]
-RSS_VARIANTS = ["none", "parse", "current", "sax", "sax_reserved", "sax_raw"]
+VARIANTS = ["tokenize", "parse", "arena", "current", "arena_current", "text"]
+RSS_VARIANTS = ["none", "parse", "current", "text"]
 
 
 def load_average():

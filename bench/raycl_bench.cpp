@@ -6,10 +6,11 @@
 //             C coroutines calling client::get_job on one thread; requests/s, CPU per request.
 //   raw-get-job --url U --id ID --concurrency C [--decode] (--duration S [--warmup S] | --count N)
 //             An experiment, not a harness peer: the same requests through Beast alone (one
-//             keep-alive connection per coroutine), with --decode raycl's JSON parse and decode.
-//   decode    --kind jobs|tasks --file F [--repetitions R]
-//             Boost.JSON parse + decode of a recorded-shape body into typed results, as the
-//             client does it; ms per list and peak extra RSS.
+//             keep-alive connection per coroutine), with --decode raycl's decode of the body.
+//   decode    --kind jobs|tasks --file F [--repetitions R] [--decoder text|dom]
+//             Decoding a recorded-shape body into typed results as the client does it (text:
+//             core/record_decoder.hpp, no DOM, raw lazy; dom: parse + the DOM decoders, for
+//             comparison); ms per list and peak extra RSS.
 //   tail      --url U --id ID --protocol websocket|stream [--batch] [--pause-every L --pause-ms M]
 //             [--queue-size Q] [--sample-ms T]
 //             client::tail_job_logs consumed as fast as possible (or pausing: a slow consumer),
@@ -30,6 +31,8 @@
 #include <raycl/raycl.hpp>
 
 #include "core/models_json.hpp"
+#include "core/record_decoder.hpp"
+#include "core/responses.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -57,6 +60,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -253,6 +257,8 @@ asio::awaitable<void> raw_get_job_loop(asio::ip::tcp::endpoint server, std::stri
     socket.set_option(asio::ip::tcp::no_delay(true));
     beast::flat_buffer buffer;
     http::request<http::empty_body> request(http::verb::get, target, 11);
+    raycl::core::request_spec get_job_spec;  // names the request in a decoder's errors
+    get_job_spec.target = target;
     request.set(http::field::host, host);
     request.set(http::field::user_agent, "raycl-bench");
     while (limit ? counters.issued < limit : clock_type::now() < deadline) {
@@ -269,7 +275,8 @@ asio::awaitable<void> raw_get_job_loop(asio::ip::tcp::endpoint server, std::stri
             counters.done += response.body().empty() ? 0 : 1;
             continue;
         }
-        const auto job = raycl::core::decode_job_details(json::parse(response.body()));
+        const auto job = raycl::core::decode_job_details_text(
+            std::make_shared<const std::string>(std::move(response.body())), get_job_spec);
         counters.done += job.submission_id ? 1 : 0;
     }
 }
@@ -303,22 +310,37 @@ int command_decode(const arguments& args) {
     json::array samples_ms;
     long peak_extra_kib = 0;
     std::size_t records = 0;
+    const bool dom = args.get("decoder", "text") == "dom";
+    raycl::core::request_spec request;
+    request.target = kind == "jobs" ? "/api/jobs/" : "/api/v0/tasks";
     for (int r = 0; r < repetitions; ++r) {
+        // The response body as the client holds it (before the window, and in the baseline:
+        // the client has it either way); the decoders of the client take it over (moved into a
+        // shared text, no copy), and the records' lazy raws keep it.
+        std::string response_body = body;
         const long baseline = rss_kib();
         reset_peak_rss();
         // The window ends with the typed results in hand, before they are freed, as the Python
-        // peers' window does (bench/peers.py stops its clock before `del result`); the parsed
+        // peers' window does (bench/peers.py stops its clock before `del result`); any parsed
         // JSON is freed inside it on both sides.
         std::vector<raycl::job_details> jobs;
         raycl::list_result<raycl::task_info> tasks;
         const auto start = clock_type::now();
-        if (kind == "jobs") {
-            jobs = raycl::core::decode_job_list(json::parse(body));
-            records = jobs.size();
+        if (dom) {  // --decoder dom: the parsed-DOM decoders, for comparison
+            if (kind == "jobs")
+                jobs = raycl::core::decode_job_list(raycl::core::parse_json_body(request, response_body));
+            else
+                tasks = raycl::core::decode_state_list(raycl::core::parse_json_body(request, response_body),
+                                                       &raycl::core::decode_task);
         } else {
-            tasks = raycl::core::decode_state_list(json::parse(body), &raycl::core::decode_task);
-            records = tasks.items.size();
+            // What the client's list_jobs / list_tasks call (core/record_decoder.hpp).
+            auto shared_body = std::make_shared<const std::string>(std::move(response_body));
+            if (kind == "jobs")
+                jobs = raycl::core::decode_job_list_text(std::move(shared_body), request);
+            else
+                tasks = raycl::core::decode_task_list_text(std::move(shared_body), request);
         }
+        records = kind == "jobs" ? jobs.size() : tasks.items.size();
         samples_ms.push_back(seconds_since(start) * 1e3);
         peak_extra_kib = std::max(peak_extra_kib, status_kib("VmHWM") - baseline);
     }
@@ -328,6 +350,7 @@ int command_decode(const arguments& args) {
     json::object out{{"bench", "decode"},
                      {"client", "raycl"},
                      {"kind", kind},
+                     {"decoder", dom ? "dom" : "text"},
                      {"records", records},
                      {"body_bytes", body.size()},
                      {"samples_ms", samples_ms},

@@ -9,6 +9,7 @@
 /// (`/api/v0/logs`, `/api/v0/logs/file`, `/api/v0/logs/stream`).
 #pragma once
 
+#include <raycl/models.hpp>
 #include <raycl/options.hpp>
 
 #include <boost/json/object.hpp>
@@ -134,7 +135,7 @@ struct log_file_list {
     /// node's log directory, as Ray lists them (directories end in `/`). Empty categories are absent.
     std::map<std::string, std::vector<std::string>> categories{};
     /// @brief The `data.result` object as received.
-    boost::json::object raw{};
+    raycl::raw_object raw{};
 
     /// @brief Every file name of every category, sorted.
     std::vector<std::string> files() const;

@@ -9,14 +9,57 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace raycl {
+
+/// @brief The JSON object a record was read from, parsed on first use.
+///
+/// Holds either an object built already (a record decoded from a parsed document, or any
+/// `boost::json::object` assigned to it) or a shared source text and the record's byte range in
+/// it (the lists of jobs and tasks, decoded straight from the response body): the object is
+/// parsed from that text on the first get(), once, and kept. Reading it is thread-safe for
+/// concurrent const use; copies share the text and the parsed object (a copy is two pointers).
+///
+/// A record decoded from a list keeps the whole body of that list alive (one shared string for
+/// all its records) until its `raw` is released or replaced, e.g. `job.raw = {};`.
+class raw_object {
+public:
+    /// @brief An empty object.
+    raw_object() noexcept = default;
+    /// @brief This object, as built (implicit: `record.raw = some_object;`).
+    raw_object(boost::json::object object);
+    /// @brief The object whose JSON text is `size` bytes at `offset` of `source`, parsed on first
+    /// use. The text must be one JSON object (get() throws client_error protocol_error (500)
+    /// otherwise); the range must lie inside `source` (else std::out_of_range here).
+    raw_object(std::shared_ptr<const std::string> source, std::size_t offset, std::size_t size);
+
+    /// @brief The object (parsed now if it was not yet).
+    const boost::json::object& get() const;
+    /// @brief The object (get()).
+    const boost::json::object& operator*() const { return get(); }
+    /// @brief Members of the object, e.g. `job.raw->at("metadata")` (get()).
+    const boost::json::object* operator->() const { return &get(); }
+    /// @brief The object (get()), so that `raw` can be passed where an object is expected.
+    operator const boost::json::object&() const { return get(); }
+
+    /// @brief The JSON text the object is (or will be) parsed from; none when it was built as an
+    /// object.
+    std::optional<std::string_view> text() const noexcept;
+    /// @brief True when the object has been built (always, unless it came from a text not read yet).
+    bool parsed() const noexcept;
+
+private:
+    struct state;
+    std::shared_ptr<state> state_{};
+};
 
 /// @brief Status of a Ray job.
 enum class job_status { pending, running, stopped, succeeded, failed, unknown };
@@ -60,7 +103,7 @@ struct job_details {
     std::optional<std::string> driver_agent_http_address{};  ///< Agent serving the driver.
     std::optional<std::string> driver_node_id{};             ///< Node the driver runs on.
     std::optional<std::int64_t> driver_exit_code{};          ///< Exit code once finished.
-    boost::json::object raw{};                               ///< The whole object as received.
+    raycl::raw_object raw{};                                 ///< The whole object as received.
 
     /// @brief True when the job can no longer change state (STOPPED, SUCCEEDED, FAILED).
     bool is_terminal() const noexcept { return raycl::is_terminal(status); }
@@ -138,7 +181,7 @@ struct version_info {
     std::string ray_version{};   ///< Ray release, e.g. "2.60.0".
     std::string ray_commit{};    ///< Ray commit hash.
     std::string session_name{};  ///< Cluster session name.
-    boost::json::object raw{};   ///< The whole object as received.
+    raycl::raw_object raw{};     ///< The whole object as received.
 };
 
 /// @brief One node of the cluster (state API).
@@ -153,7 +196,7 @@ struct node_info {
     std::map<std::string, std::string> labels{};      ///< Node labels.
     std::optional<std::int64_t> start_time_ms{};      ///< With detail.
     std::optional<std::int64_t> end_time_ms{};        ///< With detail.
-    boost::json::object raw{};                        ///< The whole object as received.
+    raycl::raw_object raw{};                          ///< The whole object as received.
 
     /// @brief True when `state` is `ALIVE`.
     bool alive() const noexcept { return state == "ALIVE"; }
@@ -175,7 +218,7 @@ struct task_info {
     std::optional<std::int64_t> worker_pid{};     ///< Worker process id.
     std::optional<std::string> error_type{};      ///< Error type, if failed.
     std::optional<std::string> error_message{};   ///< With detail.
-    boost::json::object raw{};                    ///< The whole object as received.
+    raycl::raw_object raw{};                      ///< The whole object as received.
 };
 
 /// @brief One actor (state API).
@@ -189,7 +232,7 @@ struct actor_info {
     std::optional<std::int64_t> pid{};           ///< Process id.
     std::optional<std::string> ray_namespace{};  ///< Namespace.
     std::optional<std::int64_t> num_restarts{};  ///< With detail.
-    boost::json::object raw{};                   ///< The whole object as received.
+    raycl::raw_object raw{};                     ///< The whole object as received.
 };
 
 /// @brief The numbers of a state-API list that tell whether it is complete.
@@ -316,7 +359,7 @@ struct serve_deployment {
     std::string status_trigger{};   ///< Why it is in that status.
     std::string message{};          ///< Status message.
     std::size_t replica_count = 0;  ///< Replicas listed.
-    boost::json::object raw{};      ///< The whole object as received.
+    raycl::raw_object raw{};        ///< The whole object as received.
 };
 
 /// @brief One Serve application.
@@ -333,7 +376,7 @@ struct serve_application {
     /// from `deployed_app_config`: present exactly for declaratively deployed applications).
     std::string source{};
     std::vector<serve_deployment> deployments{};  ///< Deployments, sorted by name.
-    boost::json::object raw{};                    ///< The whole object as received.
+    raycl::raw_object raw{};                      ///< The whole object as received.
 };
 
 /// @brief `GET /api/serve/applications/`: the Serve instance and its applications.
@@ -342,7 +385,7 @@ struct serve_instance {
     std::optional<std::string> proxy_location{};    ///< e.g. `EveryNode`.
     boost::json::object http_options{};             ///< HTTP proxy options (may be empty).
     boost::json::object controller_info{};          ///< Empty when Serve is not running.
-    boost::json::object raw{};                      ///< The whole object as received.
+    raycl::raw_object raw{};                        ///< The whole object as received.
 
     /// @brief The application with this name, or nullptr.
     const serve_application* find(std::string_view name) const noexcept;

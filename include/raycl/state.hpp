@@ -32,7 +32,7 @@ struct object_info {
     std::string type{};                            ///< `DRIVER` or `WORKER`: the process holding the reference.
     std::optional<std::int64_t> pid{};             ///< Process holding the reference.
     std::string ip{};                              ///< Node IP of that process.
-    boost::json::object raw{};                     ///< The whole object as received.
+    raycl::raw_object raw{};                       ///< The whole object as received.
 };
 
 /// @brief One placement group (`/api/v0/placement_groups`).
@@ -43,7 +43,7 @@ struct placement_group_info {
     std::string state{};                ///< e.g. `PENDING`, `CREATED`, `REMOVED`, `RESCHEDULING`.
     std::optional<bool> is_detached{};  ///< With detail.
     std::size_t bundle_count = 0;       ///< Bundles listed (with detail).
-    boost::json::object raw{};          ///< The whole object as received.
+    raycl::raw_object raw{};            ///< The whole object as received.
 };
 
 /// @brief One worker process, alive or dead (`/api/v0/workers`).
@@ -58,7 +58,7 @@ struct worker_info {
     std::optional<std::string> exit_detail{};     ///< With detail.
     std::optional<std::int64_t> start_time_ms{};  ///< With detail.
     std::optional<std::int64_t> end_time_ms{};    ///< With detail (0 while alive).
-    boost::json::object raw{};                    ///< The whole object as received.
+    raycl::raw_object raw{};                      ///< The whole object as received.
 };
 
 /// @brief One runtime environment on one node (`/api/v0/runtime_envs`). Runtime envs have no
@@ -70,7 +70,7 @@ struct runtime_env_info {
     std::string node_id{};                           ///< Node it lives on.
     std::optional<std::int64_t> ref_cnt{};           ///< With detail: references to it.
     std::optional<std::string> error{};              ///< With detail: why set-up failed.
-    boost::json::object raw{};                       ///< The whole object as received.
+    raycl::raw_object raw{};                         ///< The whole object as received.
 };
 
 /// @brief One cluster event (`/api/v0/cluster_events`), e.g. "Started a ray job ...".
@@ -81,7 +81,7 @@ struct cluster_event_info {
     std::string source_type{};                           ///< e.g. `JOBS`, `GCS`, `AUTOSCALER`.
     std::string message{};                               ///< The event's text.
     std::map<std::string, std::string> custom_fields{};  ///< With detail (string fields only).
-    boost::json::object raw{};                           ///< The whole object as received.
+    raycl::raw_object raw{};                             ///< The whole object as received.
 };
 
 /// @brief How `summarize_tasks` groups tasks: Ray's `summary_by`.
@@ -143,7 +143,7 @@ struct task_summary : list_counts {
     std::int64_t total_tasks = 0;              ///< Normal tasks.
     std::int64_t total_actor_tasks = 0;        ///< Actor method calls.
     std::int64_t total_actor_scheduled = 0;    ///< Actor creations.
-    boost::json::object raw{};                 ///< `data.result.result.node_id_to_summary.cluster` as received.
+    raycl::raw_object raw{};                   ///< `data.result.result.node_id_to_summary.cluster` as received.
 };
 
 /// @brief One class of an actor summary.
@@ -156,7 +156,7 @@ struct actor_summary_group {
 struct actor_summary : list_counts {
     std::vector<actor_summary_group> groups{};  ///< By class, sorted by class name.
     std::int64_t total_actors = 0;              ///< Actors summarized.
-    boost::json::object raw{};                  ///< `...node_id_to_summary.cluster` as received.
+    raycl::raw_object raw{};                    ///< `...node_id_to_summary.cluster` as received.
 };
 
 /// @brief One call site of an object summary.
@@ -177,7 +177,7 @@ struct object_summary : list_counts {
     std::int64_t total_objects = 0;              ///< References summarized.
     double total_size_mb = 0;                    ///< Their size in MiB.
     bool callsite_enabled = false;               ///< Whether Ray records call sites.
-    boost::json::object raw{};                   ///< `...node_id_to_summary.cluster` as received.
+    raycl::raw_object raw{};                     ///< `...node_id_to_summary.cluster` as received.
 };
 
 /// @brief A resource's use: `used` of `total`.
@@ -204,7 +204,7 @@ struct autoscaler_report {
     std::map<std::string, resource_usage> usage{};                                 ///< Cluster-wide, by resource.
     std::map<std::string, std::map<std::string, resource_usage>> usage_by_node{};  ///< Node id to usage.
     std::optional<std::string> head_ip{};                                          ///< Head IP, when Ray reports it.
-    boost::json::object raw{};                                                     ///< `clusterStatus` as received.
+    raycl::raw_object raw{};                                                       ///< `clusterStatus` as received.
 };
 
 /// @brief `GET /api/cluster_status`: what `ray status` prints, and the structured form.
@@ -220,7 +220,7 @@ struct cluster_status {
     /// write it (`clusterStatus: null`).
     std::optional<autoscaler_report> report{};
     /// @brief The `data` object of the structured answer (`format=0`) as received.
-    boost::json::object raw{};
+    raycl::raw_object raw{};
 };
 
 }  // namespace raycl

@@ -20,7 +20,7 @@ bool selects(const job_selection& selection, const job_details& job, bool appear
                selection.statuses.end()) {
         return false;
     }
-    const auto metadata = job.raw.if_contains("metadata");
+    const auto metadata = job.raw->if_contains("metadata");
     for (const auto& [key, value] : selection.metadata) {
         const auto* object = metadata ? metadata->if_object() : nullptr;
         const auto* found = object ? object->if_contains(key) : nullptr;

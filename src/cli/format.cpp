@@ -211,7 +211,7 @@ std::string render_versions(const version_info& server, const std::string& addre
 json::object versions_json(const version_info& server) {
     json::object out;
     out["client"] = json::object{{"raycl", raycl::version_string}};
-    out["server"] = server.raw;
+    out["server"] = *server.raw;
     return out;
 }
 

@@ -66,7 +66,7 @@ template <class T>
 boost::json::array raw_array(const std::vector<T>& items) {
     boost::json::array out;
     out.reserve(items.size());
-    for (const auto& item : items) out.push_back(item.raw);
+    for (const auto& item : items) out.push_back(*item.raw);
     return out;
 }
 

@@ -96,6 +96,12 @@ boost::json::value client_impl::parse(const core::request_spec& request,
     return core::parse_json_body(request, response.body, secrets_);
 }
 
+std::shared_ptr<const std::string> client_impl::body_text(const core::request_spec& request,
+                                                          transport::http_response& response) const {
+    throw_if_failed(request, response);
+    return std::make_shared<const std::string>(std::move(response.body));
+}
+
 client_error client_impl::cancelled_error(const core::request_spec& request, std::string_view detail) const {
     return core::transport_error(request, core::transport_failure::cancelled,
                                  stopping_ ? "the client was destroyed" : detail, secrets_);

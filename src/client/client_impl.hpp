@@ -110,6 +110,10 @@ public:
     void throw_if_failed(const core::request_spec& request, const transport::http_response& response) const;
     /// throw_if_failed, then the parsed JSON body (500 when malformed).
     boost::json::value parse(const core::request_spec& request, const transport::http_response& response) const;
+    /// throw_if_failed, then the body moved (not copied) into a shared text, for the decoders
+    /// that read the text themselves (core/record_decoder.hpp: malformed JSON is their 500).
+    std::shared_ptr<const std::string> body_text(const core::request_spec& request,
+                                                 transport::http_response& response) const;
     /// The client_error of a cancelled operation.
     client_error cancelled_error(const core::request_spec& request, std::string_view detail) const;
 

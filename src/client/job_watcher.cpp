@@ -1,5 +1,7 @@
 #include "client/job_watcher.hpp"
 
+#include "core/record_decoder.hpp"
+
 #include "core/models_json.hpp"
 #include "core/requests.hpp"
 #include "core/sanitize.hpp"
@@ -87,7 +89,7 @@ asio::awaitable<void> job_watcher::fetch(const core::job_status_watch::batch& ba
         std::optional<client_error> failure;
         try {
             auto result = co_await impl_.perform(slot_, request, default_call_);
-            jobs = core::decode_job_list(impl_.parse(request, result.response));
+            jobs = core::decode_job_list_text(impl_.body_text(request, result.response), request, impl_.secrets());
         } catch (const client_error& error) {
             failure = error;  // too large for the response cap, no such route, a 5xx: ask per job
         } catch (const std::exception& error) {
@@ -108,7 +110,7 @@ asio::awaitable<void> job_watcher::fetch(const core::job_status_watch::batch& ba
         std::optional<client_error> failure;
         try {
             auto result = co_await impl_.perform(slot_, request, default_call_);
-            job = core::decode_job_details(impl_.parse(request, result.response));
+            job = core::decode_job_details_text(impl_.body_text(request, result.response), request, impl_.secrets());
         } catch (const client_error& error) {
             failure = error;
         } catch (const std::exception& error) {

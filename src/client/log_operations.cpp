@@ -122,7 +122,7 @@ asio::awaitable<follow_start> prepare_follow(client& ray, std::shared_ptr<client
             if (attempt == rows.end() && start.initial.finished)
                 throw missing(impl,
                               "task " + target.id() + " has no attempt " + std::to_string(target.attempt_number()));
-            const auto* log_info = attempt != rows.end() ? attempt->raw.if_contains("task_log_info") : nullptr;
+            const auto* log_info = attempt != rows.end() ? attempt->raw->if_contains("task_log_info") : nullptr;
             if (attempt != rows.end() && attempt->type == "ACTOR_TASK" && !(log_info && log_info->is_object())) {
                 throw client_error(error_kind::invalid_argument,
                                    core::sanitize("task " + target.id() +

@@ -5,6 +5,7 @@
 #include "client/client_impl.hpp"
 
 #include "core/models_json.hpp"
+#include "core/record_decoder.hpp"
 #include "core/sanitize.hpp"
 
 #include <algorithm>
@@ -26,15 +27,42 @@ asio::awaitable<T> decoded_call(const std::shared_ptr<client_impl>& impl, core::
                         });
 }
 
+/// Runs `request` and decodes its answer's text with `decode(body, request, secrets)` (a
+/// decoder of core/record_decoder.hpp; the body is moved into the shared text, not copied).
+template <class T, class Decode>
+asio::awaitable<T> text_call(const std::shared_ptr<client_impl>& impl, core::request_spec request, call_options call,
+                             Decode decode) {
+    return impl->run<T>(std::move(request), std::move(call),
+                        [impl, decode](const core::request_spec& spec, request_result& result) {
+                            return decode(impl->body_text(spec, result.response), spec, impl->secrets());
+                        });
+}
+
+/// A state-API list decoder over the body's text (core/record_decoder.hpp).
+template <class T>
+using list_text_decoder = list_result<T> (*)(std::shared_ptr<const std::string>, const core::request_spec&,
+                                             const std::vector<std::string>&);
+
 /// A state-API resource: its route (a route of core/state_resources.hpp), the column that holds
-/// its id, and its row decoder.
+/// its id, and its row decoder; for the resources that have one, the decoder of a whole list
+/// straight from the body text (else the body is parsed and its rows decoded one by one).
 template <class T>
 struct state_resource {
     const char* kind;
     const char* route;
     const char* id_key;
     T (*decode_row)(json::value);
+    list_text_decoder<T> decode_list_text = nullptr;
 };
+
+/// The list of `resource` in `result`'s body (status checked first).
+template <class T>
+list_result<T> decode_state_answer(const client_impl& impl, const state_resource<T>& resource,
+                                   const core::request_spec& request, request_result& result) {
+    if (resource.decode_list_text)
+        return resource.decode_list_text(impl.body_text(request, result.response), request, impl.secrets());
+    return core::decode_state_list(impl.parse(request, result.response), resource.decode_row);
+}
 
 /// Lists a state-API resource; the result knows whether the query was filtered. Ray before
 /// 2.52 refuses a server timeout of 1 s (it subtracts a margin and rejects the 0 left): there,
@@ -51,10 +79,10 @@ asio::awaitable<list_result<T>> list_state(std::shared_ptr<client_impl> impl, co
             request = core::state_list_request(resource.route, options);
         }
     }
-    auto operation = decoded_call<list_result<T>>(
-        impl, std::move(request), std::move(call),
-        [decode_row = resource.decode_row, filtered = !options.filters.empty()](json::value body) {
-            auto list = core::decode_state_list(std::move(body), decode_row);
+    auto operation = impl->run<list_result<T>>(
+        std::move(request), std::move(call),
+        [impl, resource, filtered = !options.filters.empty()](const core::request_spec& spec, request_result& result) {
+            auto list = decode_state_answer(*impl, resource, spec, result);
             list.filtered = filtered;
             return list;
         });
@@ -75,10 +103,9 @@ template <class T>
 asio::awaitable<std::vector<T>> get_state_rows(const std::shared_ptr<client_impl>& impl,
                                                const state_resource<T>& resource, std::string id, call_options call) {
     return impl->run<std::vector<T>>(core::state_get_request(resource.route, resource.id_key, id), std::move(call),
-                                     [impl, id, kind = resource.kind, decode_row = resource.decode_row](
-                                         const core::request_spec& request, const request_result& result) {
-                                         auto list =
-                                             core::decode_state_list(impl->parse(request, result.response), decode_row);
+                                     [impl, id, resource](const core::request_spec& request, request_result& result) {
+                                         const char* kind = resource.kind;
+                                         auto list = decode_state_answer(*impl, resource, request, result);
                                          if (list.items.empty()) throw no_such_row(*impl, kind, id, request);
                                          return std::move(list.items);
                                      });

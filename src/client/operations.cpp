@@ -34,7 +34,8 @@ asio::awaitable<bool> checked_call(const std::shared_ptr<client_impl>& impl, cor
 }
 
 const detail::state_resource<node_info> nodes{"node", "nodes", "node_id", &core::decode_node};
-const detail::state_resource<task_info> tasks{"task", "tasks", "task_id", &core::decode_task};
+const detail::state_resource<task_info> tasks{"task", "tasks", "task_id", &core::decode_task,
+                                              &core::decode_task_list_text};
 const detail::state_resource<actor_info> actors{"actor", "actors", "actor_id", &core::decode_actor};
 
 }  // namespace
@@ -87,16 +88,14 @@ asio::awaitable<version_info> client::get_version(call_options call) {
 }
 
 asio::awaitable<job_details> client::get_job(std::string id, call_options call) {
-    auto operation = decoded_call<job_details>(impl_, core::get_job_request(id), std::move(call), [](json::value body) {
-        return core::decode_job_details(std::move(body));
-    });
+    auto operation = detail::text_call<job_details>(impl_, core::get_job_request(id), std::move(call),
+                                                    &core::decode_job_details_text);
     co_return co_await std::move(operation);
 }
 
 asio::awaitable<std::vector<job_details>> client::list_jobs(call_options call) {
-    auto operation =
-        decoded_call<std::vector<job_details>>(impl_, core::list_jobs_request(), std::move(call),
-                                               [](json::value body) { return core::decode_job_list(std::move(body)); });
+    auto operation = detail::text_call<std::vector<job_details>>(impl_, core::list_jobs_request(), std::move(call),
+                                                                 &core::decode_job_list_text);
     co_return co_await std::move(operation);
 }
 

@@ -53,16 +53,18 @@ std::optional<std::int64_t> json_to_int64(const json::value& value) noexcept {
                 return static_cast<std::int64_t>(d);
             return std::nullopt;
         }
-        case json::kind::string: {
-            const json::string& text = value.get_string();
-            std::int64_t parsed = 0;
-            auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
-            if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) return parsed;
-            return std::nullopt;
-        }
+        case json::kind::string:
+            return json_to_int64(std::string_view(value.get_string()));
         default:
             return std::nullopt;
     }
+}
+
+std::optional<std::int64_t> json_to_int64(std::string_view text) noexcept {
+    std::int64_t parsed = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+    if (!text.empty() && ec == std::errc{} && end == text.data() + text.size()) return parsed;
+    return std::nullopt;
 }
 
 std::optional<double> json_to_double(const json::value& value) noexcept {

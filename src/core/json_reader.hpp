@@ -29,6 +29,9 @@ const boost::json::object& json_object_of(const boost::json::value& value, std::
 /// (Ray sends protobuf int64 fields as strings); nullopt otherwise.
 std::optional<std::int64_t> json_to_int64(const boost::json::value& value) noexcept;
 
+/// A decimal string as an integer (json_to_int64's rule for strings); nullopt otherwise.
+std::optional<std::int64_t> json_to_int64(std::string_view text) noexcept;
+
 /// A number from any JSON number kind; nullopt otherwise.
 std::optional<double> json_to_double(const boost::json::value& value) noexcept;
 

@@ -180,7 +180,7 @@ target_state task_log_target::state_of(const std::vector<task_info>& rows) const
     const bool err = suffix_ == log_suffix::err;
     std::optional<std::int64_t> start, end;
     bool has_file = false;
-    if (const auto* info = attempt->raw.if_contains("task_log_info"); info && info->is_object()) {
+    if (const auto* info = attempt->raw->if_contains("task_log_info"); info && info->is_object()) {
         const auto& fields = info->get_object();
         const auto number = [&](std::string_view key) -> std::optional<std::int64_t> {
             const auto* value = fields.if_contains(key);

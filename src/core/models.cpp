@@ -1,8 +1,14 @@
+#include <raycl/error.hpp>
 #include <raycl/models.hpp>
 #include <raycl/state.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <mutex>
+#include <stdexcept>
 #include <utility>
 
 namespace raycl {
@@ -109,6 +115,54 @@ const serve_application* serve_instance::find(std::string_view name) const noexc
     auto it = std::find_if(applications.begin(), applications.end(),
                            [&](const serve_application& app) { return app.name == name; });
     return it == applications.end() ? nullptr : &*it;
+}
+
+/// A raw_object's shared state: the object, or the text it is parsed from (once).
+struct raw_object::state {
+    std::shared_ptr<const std::string> source{};  ///< Null: `object` was built as it is.
+    std::string_view text{};                      ///< The record's range of `source`.
+    mutable std::once_flag once{};
+    mutable std::atomic<bool> done{false};  ///< `object` is complete (set once, after the parse).
+    mutable boost::json::object object{};
+};
+
+raw_object::raw_object(boost::json::object object) : state_(std::make_shared<state>()) {
+    state_->object = std::move(object);
+}
+
+raw_object::raw_object(std::shared_ptr<const std::string> source, std::size_t offset, std::size_t size)
+    : state_(std::make_shared<state>()) {
+    if (!source || offset > source->size() || size > source->size() - offset)
+        throw std::out_of_range("raw_object: the range is outside the source text");
+    state_->text = std::string_view(*source).substr(offset, size);
+    state_->source = std::move(source);
+}
+
+const boost::json::object& raw_object::get() const {
+    static const boost::json::object empty;
+    if (!state_) return empty;
+    if (state_->source && !state_->done.load(std::memory_order_acquire)) {
+        // A throwing parse leaves the flag unset: the next get() tries again (and throws again).
+        std::call_once(state_->once, [&s = *state_] {
+            boost::system::error_code ec;
+            boost::json::value value = boost::json::parse(s.text, ec);
+            if (ec || !value.is_object())
+                throw client_error(error_kind::protocol_error,
+                                   "unexpected JSON from Ray: a record's text is not a JSON object");
+            s.object = std::move(value.get_object());
+            s.done.store(true, std::memory_order_release);
+        });
+    }
+    return state_->object;
+}
+
+std::optional<std::string_view> raw_object::text() const noexcept {
+    if (!state_ || !state_->source) return std::nullopt;
+    return state_->text;
+}
+
+bool raw_object::parsed() const noexcept {
+    return !state_ || !state_->source || state_->done.load(std::memory_order_acquire);
 }
 
 }  // namespace raycl

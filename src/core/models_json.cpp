@@ -1,6 +1,7 @@
 #include "core/models_json.hpp"
 
 #include "core/json_reader.hpp"
+#include "core/record_decoder.hpp"
 #include "core/sanitize.hpp"
 
 #include <raycl/error.hpp>
@@ -10,27 +11,6 @@
 namespace raycl::core {
 namespace json = boost::json;
 namespace {
-
-job_type parse_job_type(std::string_view text) noexcept {
-    if (text == "SUBMISSION") return job_type::submission;
-    if (text == "DRIVER") return job_type::driver;
-    return job_type::unknown;
-}
-
-raycl::driver_info decode_driver_info(const json::value& value) {
-    object_reader fields(value, "driver_info");
-    raycl::driver_info info;
-    info.id = fields.string_or_empty("id");
-    info.node_ip_address = fields.string_or_empty("node_ip_address");
-    // Ray sends the pid as a string; accept a number as well.
-    if (const json::value* pid = fields.find("pid"); pid && !pid->is_string()) {
-        auto number = fields.optional_int("pid");
-        info.pid = std::to_string(*number);
-    } else {
-        info.pid = fields.string_or_empty("pid");
-    }
-    return info;
-}
 
 serve_deployment decode_serve_deployment(const json::value& value, std::string_view key) {
     object_reader fields(value, "Serve deployment '" + sanitize(key, {}, 128) + "'");
@@ -82,25 +62,10 @@ version_info decode_version(const json::value& body) {
 }
 
 job_details decode_job_details(json::value body) {
-    object_reader fields(body, "job details");
+    json::object& object = const_cast<json::object&>(json_object_of(body, "job details"));
     job_details job;
-    job.type = parse_job_type(fields.string_or_empty("type"));
-    job.job_id = fields.optional_string("job_id");
-    job.submission_id = fields.optional_string("submission_id");
-    if (const json::value* driver = fields.find("driver_info")) job.driver_info = decode_driver_info(*driver);
-    job.status_text = fields.required_string("status");
-    job.status = parse_job_status(job.status_text);
-    job.entrypoint = fields.required_string("entrypoint");
-    job.message = fields.optional_string("message");
-    job.error_type = fields.optional_string("error_type");
-    job.start_time = fields.optional_int("start_time");
-    job.end_time = fields.optional_int("end_time");
-    job.metadata = fields.string_map("metadata");
-    if (const json::object* env = fields.object_field("runtime_env")) job.runtime_env = *env;
-    job.driver_agent_http_address = fields.optional_string("driver_agent_http_address");
-    job.driver_node_id = fields.optional_string("driver_node_id");
-    job.driver_exit_code = fields.optional_int("driver_exit_code");
-    job.raw = std::move(body.get_object());  // the last use of `fields`
+    decode_job_fields(object, job);  // the field table of core/record_decoder.cpp
+    job.raw = std::move(object);
     return job;
 }
 
@@ -151,23 +116,10 @@ node_info decode_node(json::value row) {
 }
 
 task_info decode_task(json::value row) {
-    object_reader fields(row, "task");
+    json::object& object = const_cast<json::object&>(json_object_of(row, "task"));
     task_info task;
-    task.task_id = fields.required_string("task_id");
-    task.attempt_number = fields.optional_int("attempt_number").value_or(0);
-    task.name = fields.string_or_empty("name");
-    task.state = fields.string_or_empty("state");
-    task.job_id = fields.string_or_empty("job_id");
-    task.actor_id = fields.optional_string("actor_id");
-    task.type = fields.string_or_empty("type");
-    task.func_or_class_name = fields.string_or_empty("func_or_class_name");
-    task.parent_task_id = fields.optional_string("parent_task_id");
-    task.node_id = fields.optional_string("node_id");
-    task.worker_id = fields.optional_string("worker_id");
-    task.worker_pid = fields.optional_int("worker_pid");
-    task.error_type = fields.optional_string("error_type");
-    task.error_message = fields.optional_string("error_message");
-    task.raw = std::move(row.get_object());  // the last use of `fields`
+    decode_task_fields(object, task);  // the field table of core/record_decoder.cpp
+    task.raw = std::move(object);
     return task;
 }
 
@@ -187,6 +139,17 @@ actor_info decode_actor(json::value row) {
     return actor;
 }
 
+void fill_list_counts(list_counts& counts, std::optional<std::int64_t> total,
+                      std::optional<std::int64_t> num_after_truncation, std::optional<std::int64_t> num_filtered,
+                      std::int64_t rows, bool is_list) {
+    // Older servers omit some counters: fall back to "nothing was cut".
+    counts.total = total.value_or(rows);
+    counts.num_after_truncation = num_after_truncation.value_or(counts.total);
+    counts.num_filtered = num_filtered.value_or(rows);
+    // A summary (an object, not rows) covers every filtered row.
+    counts.returned = is_list ? rows : counts.num_filtered;
+}
+
 json::value& state_envelope_result(json::value& body, list_counts& counts) {
     object_reader envelope(body, "state API response");
     if (auto ok = envelope.optional_bool("result"); ok && !*ok) {
@@ -197,13 +160,11 @@ json::value& state_envelope_result(json::value& body, list_counts& counts) {
     object_reader data(envelope.required("data"), "state API data");
     object_reader result(data.required("result"), "state API result");
     const json::value& inner = result.required("result");
-    // Older servers omit some counters: fall back to "nothing was cut".
-    const auto rows = static_cast<std::int64_t>(inner.is_array() ? inner.get_array().size() : 0);
-    counts.total = result.optional_int("total").value_or(rows);
-    counts.num_after_truncation = result.optional_int("num_after_truncation").value_or(counts.total);
-    counts.num_filtered = result.optional_int("num_filtered").value_or(rows);
-    // A summary (an object, not rows) covers every filtered row.
-    counts.returned = inner.is_array() ? rows : counts.num_filtered;
+    auto total = result.optional_int("total");
+    auto num_after_truncation = result.optional_int("num_after_truncation");
+    auto num_filtered = result.optional_int("num_filtered");
+    fill_list_counts(counts, total, num_after_truncation, num_filtered,
+                     static_cast<std::int64_t>(inner.is_array() ? inner.get_array().size() : 0), inner.is_array());
     counts.partial_failure_warning = result.string_or_empty("partial_failure_warning");
     counts.warnings = result.string_list("warnings");
     // `body` is the caller's own value, only viewed as const by the readers: the result is handed
@@ -267,13 +228,15 @@ serve_instance only_deployed_as(serve_instance instance, serve_api_type type) {
     apps.erase(
         std::remove_if(apps.begin(), apps.end(), [&](const serve_application& app) { return app.source != source; }),
         apps.end());
-    if (auto* raw_apps = instance.raw.if_contains("applications"); raw_apps && raw_apps->is_object()) {
+    if (auto* raw_apps = instance.raw->if_contains("applications"); raw_apps && raw_apps->is_object()) {
         json::object kept;
         for (const auto& app : apps) {
             if (auto it = raw_apps->get_object().find(app.name); it != raw_apps->get_object().end())
                 kept[it->key()] = it->value();
         }
-        *raw_apps = std::move(kept);
+        json::object raw = instance.raw.get();  // raw is read-only (shared): edit a copy
+        raw["applications"] = std::move(kept);
+        instance.raw = std::move(raw);
     }
     return instance;
 }

@@ -13,6 +13,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,14 @@ std::string decode_submission_id(const boost::json::value& body);   ///< {"submi
 node_info decode_node(boost::json::value row);
 task_info decode_task(boost::json::value row);
 actor_info decode_actor(boost::json::value row);
+
+/// The counters of a state-API list or summary; older servers omit some: a missing one means
+/// "nothing was cut" (total = rows, num_after_truncation = total, num_filtered = rows). `rows`:
+/// the rows returned (0 for a summary); `is_list`: rows, not a summary (which covers every
+/// filtered row: returned = num_filtered).
+void fill_list_counts(list_counts& counts, std::optional<std::int64_t> total,
+                      std::optional<std::int64_t> num_after_truncation, std::optional<std::int64_t> num_filtered,
+                      std::int64_t rows, bool is_list);
 
 /// Reads the state-API envelope {"result": bool, "msg": str, "data": {"result": {"total", ...,
 /// "result": <rows or summary>}}}: fills `counts` (missing counters mean "nothing was cut") and

@@ -164,10 +164,15 @@ client_error describe_failure(error_kind kind, const request_spec& request, std:
     return client_error(kind, std::move(message), std::move(described), kept_body(redacted, secrets), http_status);
 }
 
-boost::json::value parse_json_body(const request_spec& request, std::string_view body,
-                                   const std::vector<std::string>& secrets) {
+boost::json::parse_options json_body_parse_options() noexcept {
     boost::json::parse_options options;
     options.max_depth = max_json_depth;
+    return options;
+}
+
+boost::json::value parse_json_body(const request_spec& request, std::string_view body,
+                                   const std::vector<std::string>& secrets) {
+    const boost::json::parse_options options = json_body_parse_options();
     boost::system::error_code ec;
     boost::json::value value = boost::json::parse(body, ec, {}, options);
     if (ec) {

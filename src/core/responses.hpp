@@ -6,6 +6,7 @@
 
 #include <raycl/error.hpp>
 
+#include <boost/json/parse_options.hpp>
 #include <boost/json/value.hpp>
 
 #include <optional>
@@ -30,6 +31,10 @@ client_error describe_failure(error_kind kind, const request_spec& request, std:
 /// Parses a JSON success body; malformed JSON -> client_error protocol_error (500) naming the
 /// request, with the body kept (sanitized, <= 2 KiB; `secrets` redacted). Depth is limited (64)
 /// so hostile nesting cannot exhaust the stack.
+/// The parse options of parse_json_body (its depth limit), for decoders that parse a body
+/// themselves (core/record_decoder.hpp).
+boost::json::parse_options json_body_parse_options() noexcept;
+
 boost::json::value parse_json_body(const request_spec& request, std::string_view body,
                                    const std::vector<std::string>& secrets = {});
 

@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(objects_and_raw_arrays) {
     const auto text = render_object(job, 80, false);
     BOOST_TEST(text == "status       FAILED\nruntime_env  {\"a\":1}\nmessage      -\n");
     std::vector<job_details> jobs(2);
-    jobs[0].raw = {{"x", 1}};
+    jobs[0].raw = boost::json::object{{"x", 1}};
     BOOST_TEST(boost::json::serialize(raw_array(jobs)) == "[{\"x\":1},{}]");
 }
 

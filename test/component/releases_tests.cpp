@@ -260,7 +260,7 @@ BOOST_AUTO_TEST_CASE(serve_api_type_filters_on_every_release) {
             client ray(options_for(dashboard));
             const auto imperative = run_sync(ray.list_serve_applications(serve_api_type::imperative));
             BOOST_TEST(imperative.applications.empty());  // both recorded apps came from a PUT
-            BOOST_TEST(!imperative.raw.at("applications").as_object().contains("echo"));
+            BOOST_TEST(!imperative.raw->at("applications").as_object().contains("echo"));
             const auto declarative = run_sync(ray.list_serve_applications(serve_api_type::declarative));
             BOOST_TEST(declarative.applications.size() == 2u);
             for (const auto& app : declarative.applications) BOOST_TEST(app.source == "declarative");

@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(cluster_status_text_and_structured_form) {
     BOOST_TEST(status.text.starts_with("======== Autoscaler status: "));
     BOOST_REQUIRE(status.report.has_value());
     BOOST_TEST(status.report->usage.at("raycl_worker_1").total == 1.0);
-    BOOST_TEST(!status.raw.empty());
+    BOOST_TEST(!status.raw->empty());
     const auto failed = expect_error(ray.get_cluster_status());
     BOOST_TEST(failed.status() == 500);
     BOOST_TEST(failed.message().find("Failed to get cluster status") != std::string::npos);

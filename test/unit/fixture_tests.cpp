@@ -54,7 +54,7 @@ void check_state_lists(std::string_view prefix, T (*decode_row)(json::value), st
             std::string name = path.filename().string();
             if (contains(name, "limit1")) BOOST_TEST(list.items.size() <= 1u);
             if (contains(name, "nomatch") || contains(name, "unknown_id")) BOOST_TEST(list.items.empty());
-            for (const T& row : list.items) BOOST_TEST(!row.raw.empty());
+            for (const T& row : list.items) BOOST_TEST(!row.raw->empty());
         }
     }
 }

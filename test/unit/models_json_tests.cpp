@@ -1,4 +1,5 @@
 #include "core/models_json.hpp"
+#include "core/record_decoder.hpp"
 #include "unit/unit_helpers.hpp"
 
 #include <raycl/models.hpp>
@@ -7,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <memory>
 #include <string>
 
 using namespace raycl;
@@ -65,6 +67,28 @@ json::value without_field(std::string_view text, std::string_view key) {
 client_error protocol_error_of(auto decode, const json::value& body) {
     return expect_client_error(error_kind::protocol_error, [&] { decode(body); });
 }
+
+/// `body` as text through a text decoder of core/record_decoder.hpp (`decode(text, request)`):
+/// the same kind of error with the same message as the DOM decoder's `dom`.
+template <class Decode>
+void same_error_through_text(const client_error& dom, const json::value& body, Decode decode) {
+    request_spec request;
+    request.target = "/api/jobs/";
+    const auto text = std::make_shared<const std::string>(json::serialize(body));
+    const client_error sax = expect_client_error(dom.kind(), [&] { decode(text, request); });
+    BOOST_TEST(sax.message() == dom.message());
+    BOOST_TEST(sax.status() == dom.status());
+}
+
+const auto job_text = [](std::shared_ptr<const std::string> text, const request_spec& request) {
+    decode_job_details_text(std::move(text), request);
+};
+const auto job_list_text = [](std::shared_ptr<const std::string> text, const request_spec& request) {
+    decode_job_list_text(std::move(text), request);
+};
+const auto task_list_text = [](std::shared_ptr<const std::string> text, const request_spec& request) {
+    decode_task_list_text(std::move(text), request);
+};
 
 std::string state_envelope(std::string_view rows, int total, int after_truncation, int filtered) {
     return R"({"result": true, "msg": "", "data": {"result": {"total": )" + std::to_string(total) +
@@ -209,8 +233,8 @@ BOOST_AUTO_TEST_CASE(job_details_with_unknown_keys) {
     BOOST_TEST(job.driver_agent_http_address.value() == "http://127.0.0.1:52365");
     BOOST_TEST(job.driver_node_id->size() == 56u);
     BOOST_TEST(job.driver_exit_code.value() == 0);
-    BOOST_TEST(job.raw.contains("some_future_field"));
-    BOOST_TEST(json::value(job.raw) == parse(succeeded_job));
+    BOOST_TEST(job.raw->contains("some_future_field"));
+    BOOST_TEST(json::value(*job.raw) == parse(succeeded_job));
 }
 
 BOOST_AUTO_TEST_CASE(pending_job_nulls_are_missing) {
@@ -266,6 +290,7 @@ BOOST_AUTO_TEST_CASE(wrong_types_are_protocol_errors_naming_the_field) {
     for (const auto& [key, replacement] : cases) {
         BOOST_TEST_CONTEXT(key << " = " << replacement) {
             client_error error = protocol_error_of(decode_job_details, with_field(succeeded_job, key, replacement));
+            same_error_through_text(error, with_field(succeeded_job, key, replacement), job_text);
             BOOST_TEST(error.status() == 500);
             BOOST_TEST((contains(error.message(), "'" + key + "'") || contains(error.message(), "driver_info")));
         }
@@ -273,14 +298,15 @@ BOOST_AUTO_TEST_CASE(wrong_types_are_protocol_errors_naming_the_field) {
     client_error nested =
         protocol_error_of(decode_job_details, with_field(succeeded_job, "driver_info", R"({"pid": [1]})"));
     BOOST_TEST(contains(nested.message(), "field 'pid' of driver_info"));
+    same_error_through_text(nested, with_field(succeeded_job, "driver_info", R"({"pid": [1]})"), job_text);
 }
 
 BOOST_AUTO_TEST_CASE(required_fields_and_shapes) {
     client_error missing = protocol_error_of(decode_job_details, without_field(succeeded_job, "status"));
     BOOST_TEST(missing.message() == "unexpected JSON from Ray: field 'status' of job details is missing");
-    protocol_error_of(decode_job_details, with_field(succeeded_job, "entrypoint", "null"));
-    protocol_error_of(decode_job_details, parse("[]"));
-    protocol_error_of(decode_job_details, parse("\"text\""));
+    same_error_through_text(missing, without_field(succeeded_job, "status"), job_text);
+    for (const json::value& body : {with_field(succeeded_job, "entrypoint", "null"), parse("[]"), parse("\"text\"")})
+        same_error_through_text(protocol_error_of(decode_job_details, body), body, job_text);
 }
 
 BOOST_AUTO_TEST_CASE(job_lists) {
@@ -289,11 +315,11 @@ BOOST_AUTO_TEST_CASE(job_lists) {
     BOOST_REQUIRE(jobs.size() == 2u);
     BOOST_TEST((jobs[1].status == job_status::pending));
     // Rows are moved, not copied, into `raw`: each job still holds its whole object.
-    BOOST_TEST(json::value(jobs[0].raw) == parse(succeeded_job));
-    BOOST_TEST(json::value(jobs[1].raw) == parse(pending_job));
+    BOOST_TEST(json::value(*jobs[0].raw) == parse(succeeded_job));
+    BOOST_TEST(json::value(*jobs[1].raw) == parse(pending_job));
     BOOST_TEST(decode_job_list(parse("[]")).empty());
-    protocol_error_of(decode_job_list, parse(R"({"jobs": []})"));
-    protocol_error_of(decode_job_list, parse("[" + std::string(succeeded_job) + ", 7]"));
+    for (const json::value& body : {parse(R"({"jobs": []})"), parse("[" + std::string(succeeded_job) + ", 7]")})
+        same_error_through_text(protocol_error_of(decode_job_list, body), body, job_list_text);
 }
 
 BOOST_AUTO_TEST_CASE(small_job_answers) {
@@ -303,7 +329,7 @@ BOOST_AUTO_TEST_CASE(small_job_answers) {
     BOOST_TEST(version.ray_version == "2.60.0");
     BOOST_TEST(version.ray_commit == "abc123");
     BOOST_TEST(version.session_name == "session_2025");
-    BOOST_TEST(version.raw.contains("extra"));
+    BOOST_TEST(version.raw->contains("extra"));
     protocol_error_of(decode_version, parse(R"({"ray_version": "2.60.0"})"));
 
     BOOST_TEST(decode_job_logs(parse(R"({"logs": "line 1\nline 2\n"})")) == "line 1\nline 2\n");
@@ -335,8 +361,8 @@ BOOST_AUTO_TEST_CASE(state_list_of_nodes) {
     BOOST_TEST(head.resources_total.at("node:127.0.0.1") == 1.0);
     BOOST_TEST(head.labels.at("ray.io/node_id") == "6b2bd1a6");
     BOOST_TEST(head.start_time_ms.value() == 1732570000000);
-    BOOST_TEST(head.raw.contains("is_head_node_extra"));
-    BOOST_TEST(json::value(head.raw) == parse(node_rows).as_array()[0]);
+    BOOST_TEST(head.raw->contains("is_head_node_extra"));
+    BOOST_TEST(json::value(*head.raw) == parse(node_rows).as_array()[0]);
     const node_info& dead = nodes.items[1];
     BOOST_TEST(!dead.alive());
     BOOST_TEST(dead.state_message == "Expected termination: received SIGTERM");
@@ -400,11 +426,11 @@ BOOST_AUTO_TEST_CASE(state_warnings) {
 }
 
 BOOST_AUTO_TEST_CASE(failed_state_query_is_a_server_error_with_msg) {
-    client_error error = expect_client_error(error_kind::server_error, [] {
-        decode_state_list(
-            parse(R"({"result": false, "msg": "Failed to query: Given limit 20000 exceeds 10000", "data": {}})"),
-            &decode_task);
-    });
+    const json::value failed =
+        parse(R"({"result": false, "msg": "Failed to query: Given limit 20000 exceeds 10000", "data": {}})");
+    client_error error =
+        expect_client_error(error_kind::server_error, [&] { decode_state_list(failed, &decode_task); });
+    same_error_through_text(error, failed, task_list_text);
     BOOST_TEST(error.status() == 500);
     BOOST_TEST(contains(error.message(), "Given limit 20000 exceeds 10000"));
     client_error secret = expect_client_error(error_kind::server_error, [] {
@@ -423,6 +449,17 @@ BOOST_AUTO_TEST_CASE(malformed_state_envelopes) {
     protocol_error_of(decode_nodes, parse(R"({"result": true, "data": {"result": {"result": [], "warnings": [1]}}})"));
     protocol_error_of(decode_nodes, parse(R"([])"));
     protocol_error_of(decode_nodes, parse(R"({"result": "yes", "data": {"result": {"result": []}}})"));
+    // The same envelopes as task lists, through the text decoder: the same errors.
+    for (const char* text :
+         {R"({"result": true, "msg": ""})", R"({"result": true, "data": {"result": {"result": {}}}})",
+          R"({"result": true, "data": {"result": {"result": [], "total": "many"}}})",
+          R"({"result": true, "data": {"result": {"result": [], "warnings": [1]}}})", "[]",
+          R"({"result": "yes", "data": {"result": {"result": []}}})"}) {
+        const json::value body = parse(text);
+        same_error_through_text(
+            expect_client_error(error_kind::protocol_error, [&] { decode_state_list(body, &decode_task); }), body,
+            task_list_text);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(serve_instance_with_two_applications) {
@@ -433,7 +470,7 @@ BOOST_AUTO_TEST_CASE(serve_instance_with_two_applications) {
     BOOST_TEST(instance.proxy_location.value() == "EveryNode");
     BOOST_TEST(instance.http_options.at("port").as_int64() == 8000);
     BOOST_TEST(instance.controller_info.at("actor_name").as_string() == "SERVE_CONTROLLER_ACTOR");
-    BOOST_TEST(instance.raw.contains("grpc_options"));
+    BOOST_TEST(instance.raw->contains("grpc_options"));
 
     const serve_application* alpha = instance.find("alpha");
     BOOST_REQUIRE(alpha != nullptr);
@@ -452,7 +489,7 @@ BOOST_AUTO_TEST_CASE(serve_instance_with_two_applications) {
     BOOST_TEST(!zeta->docs_path.has_value());
     BOOST_TEST(zeta->last_deployed_time_s.value() == 1732570100.5);
     BOOST_TEST(zeta->deployed_app_config->at("import_path").as_string() == "fixture_app:app");
-    BOOST_TEST(zeta->raw.contains("external_scaler_enabled"));
+    BOOST_TEST(zeta->raw->contains("external_scaler_enabled"));
     BOOST_REQUIRE(zeta->deployments.size() == 2u);
     BOOST_TEST(zeta->deployments[0].name == "Model");
     BOOST_TEST(zeta->deployments[0].status == "UPDATING");
@@ -461,7 +498,7 @@ BOOST_AUTO_TEST_CASE(serve_instance_with_two_applications) {
     BOOST_TEST(zeta->deployments[1].name == "Router");
     BOOST_TEST(zeta->deployments[1].status_trigger == "CONFIG_UPDATE_COMPLETED");
     BOOST_TEST(zeta->deployments[1].replica_count == 1u);
-    BOOST_TEST(zeta->deployments[1].raw.contains("deployment_config"));
+    BOOST_TEST(zeta->deployments[1].raw->contains("deployment_config"));
 
     BOOST_TEST(instance.find("missing") == nullptr);
 }

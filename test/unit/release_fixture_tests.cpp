@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(serve_instances_with_or_without_source) {
             const auto running = decode_serve_instance(body_of(recorded, "serve_get_running.json"));
             BOOST_TEST(running.applications.size() == 2u);
             for (const auto& app : running.applications) {
-                BOOST_TEST(app.raw.contains("source") == sends_source);
+                BOOST_TEST(app.raw->contains("source") == sends_source);
                 // Deployed by a PUT: declarative, whether Ray said so (2.39+) or not.
                 BOOST_TEST(app.source == "declarative");
                 BOOST_TEST(app.deployed_app_config.has_value());
@@ -151,12 +151,12 @@ BOOST_AUTO_TEST_CASE(source_is_derived_before_2_39_and_filters_by_api_type) {
     const auto imperative = only_deployed_as(instance, serve_api_type::imperative);
     BOOST_TEST_REQUIRE(imperative.applications.size() == 1u);
     BOOST_TEST(imperative.applications[0].name == "imperative_hello");
-    BOOST_TEST(imperative.raw.at("applications").as_object().size() == 1u);
-    BOOST_TEST(imperative.raw.at("applications").as_object().contains("imperative_hello"));
+    BOOST_TEST(imperative.raw->at("applications").as_object().size() == 1u);
+    BOOST_TEST(imperative.raw->at("applications").as_object().contains("imperative_hello"));
     const auto declarative = only_deployed_as(instance, serve_api_type::declarative);
     BOOST_TEST(declarative.applications.size() == 1u);
     BOOST_TEST(declarative.find("echo") != nullptr);
-    BOOST_TEST(declarative.raw.at("controller_info") == instance.raw.at("controller_info"));  // the rest stays
+    BOOST_TEST(declarative.raw->at("controller_info") == instance.raw->at("controller_info"));  // the rest stays
 }
 
 BOOST_AUTO_TEST_CASE(state_api_errors_say_why_where_ray_does) {

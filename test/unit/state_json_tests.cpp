@@ -42,7 +42,7 @@ BOOST_AUTO_TEST_CASE(objects_held_by_the_actor) {
     BOOST_REQUIRE(handle != list.items.end());
     BOOST_TEST(handle->object_size == -1);
     BOOST_TEST(handle->task_status == "NIL");
-    BOOST_TEST(!handle->raw.empty());
+    BOOST_TEST(!handle->raw->empty());
     const auto detail = decode_state_list(ray_fixture_json("state_objects_detail.json"), &decode_object);
     BOOST_TEST(detail.warnings.size() == 1u);
     BOOST_TEST(contains(detail.warnings.front(), "Callsite is not being recorded"));
@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(task_summaries_by_name_and_lineage) {
     BOOST_TEST(flaky->state_counts.at("FAILED") == 1);
     BOOST_TEST(flaky->state_counts.at("FINISHED") == 1);
     BOOST_TEST(flaky->type == "NORMAL_TASK");
-    BOOST_TEST(!by_name.raw.empty());
+    BOOST_TEST(!by_name.raw->empty());
 
     // Ray 2.60 answers summary_by=task_name with the func_name grouping, and says so.
     BOOST_TEST(decode_task_summary(ray_fixture_json("state_tasks_summarize_task_name.json")).summary_by == "func_name");
@@ -172,8 +172,8 @@ BOOST_AUTO_TEST_CASE(cluster_status_text_and_report) {
     BOOST_TEST(report.usage.count("objectStoreMemory") == 0u);
     BOOST_TEST(report.usage_by_node.at(worker_node).at("raycl_worker_1").total == 1.0);
     BOOST_TEST(report.pending_node_count == 0u);
-    BOOST_TEST(!report.raw.empty());
-    BOOST_TEST(!status.raw.empty());
+    BOOST_TEST(!report.raw->empty());
+    BOOST_TEST(!status.raw->empty());
 
     // Autoscaler v2 writes no report: clusterStatus null.
     json::value v2 = ray_fixture_json("cluster_status_format0.json");

@@ -113,7 +113,7 @@ asio::awaitable<int> run_list(session& s) {
 asio::awaitable<int> run_status(session& s) {
     auto op = s.ray().get_job(s.cmd().target);
     const auto job = co_await std::move(op);
-    s.print(job.raw, [&] { return render_object(job.raw, s.term().width, s.colour()); });
+    s.print(*job.raw, [&] { return render_object(*job.raw, s.term().width, s.colour()); });
     co_return exit_code::ok;
 }
 
@@ -127,7 +127,7 @@ asio::awaitable<int> run_stop(session& s) {
         co_return exit_code::ok;
     }
     const auto job = co_await s.wait_for_job(id, wait_deadline(s.cmd()), "stopping");
-    s.print(json::object{{"stopped", stopped}, {"job", job.raw}},
+    s.print(json::object{{"stopped", stopped}, {"job", *job.raw}},
             [&] { return "job " + id + " " + coloured_status(job.status_text, s.colour()) + "\n"; });
     co_return exit_code_for(job.status);
 }
@@ -144,7 +144,7 @@ asio::awaitable<int> run_delete(session& s) {
 asio::awaitable<int> run_wait(session& s) {
     const std::string& id = s.cmd().target;
     const auto job = co_await s.wait_for_job(id, wait_deadline(s.cmd()), "waiting for");
-    s.print(job.raw, [&] { return "job " + id + " " + coloured_status(job.status_text, s.colour()) + "\n"; });
+    s.print(*job.raw, [&] { return "job " + id + " " + coloured_status(job.status_text, s.colour()) + "\n"; });
     co_return exit_code_for(job.status);
 }
 

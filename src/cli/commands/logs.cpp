@@ -95,7 +95,7 @@ asio::awaitable<int> run_logs_cluster(session& s) {
             files.node_ip.empty() ? node_selector::by_id(files.node_id) : node_selector::by_ip(files.node_ip);
         co_return co_await print_log(s, log_target::node_file(names.front(), node));
     }
-    s.print(files.raw, [&] { return render_log_files(files); });
+    s.print(*files.raw, [&] { return render_log_files(files); });
     co_return exit_code::ok;
 }
 

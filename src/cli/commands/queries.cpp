@@ -108,17 +108,17 @@ asio::awaitable<int> run_summary(session& s) {
                                                         : task_summary_by::func_name;
         auto op = s.ray().summarize_tasks(by, options);
         const auto summary = co_await std::move(op);
-        s.print(summary.raw, [&] { return render_task_summary(summary, s.term().width); });
+        s.print(*summary.raw, [&] { return render_task_summary(summary, s.term().width); });
         note_truncation(summary, "tasks");
     } else if (cmd.target == "actors") {
         auto op = s.ray().summarize_actors(options);
         const auto summary = co_await std::move(op);
-        s.print(summary.raw, [&] { return render_actor_summary(summary, s.term().width); });
+        s.print(*summary.raw, [&] { return render_actor_summary(summary, s.term().width); });
         note_truncation(summary, "actors");
     } else {
         auto op = s.ray().summarize_objects(options);
         const auto summary = co_await std::move(op);
-        s.print(summary.raw, [&] { return render_object_summary(summary, s.term().width); });
+        s.print(*summary.raw, [&] { return render_object_summary(summary, s.term().width); });
         note_truncation(summary, "objects");
     }
     co_return exit_code::ok;

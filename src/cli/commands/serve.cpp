@@ -35,7 +35,7 @@ json::object read_serve_config(const std::string& path) {
 asio::awaitable<int> run_list(session& s) {
     auto op = s.ray().list_serve_applications();
     const auto instance = co_await std::move(op);
-    s.print(instance.raw, [&] {
+    s.print(*instance.raw, [&] {
         return instance.applications.empty() ? std::string("no Serve applications\n")
                                              : render_table(serve_table(instance), s.term().width, s.colour());
     });
@@ -45,7 +45,7 @@ asio::awaitable<int> run_list(session& s) {
 asio::awaitable<int> run_get(session& s) {
     auto op = s.ray().get_serve_application(s.cmd().target);
     const auto app = co_await std::move(op);
-    s.print(app.raw, [&] { return render_serve_application(app, s.term().width, s.colour()); });
+    s.print(*app.raw, [&] { return render_serve_application(app, s.term().width, s.colour()); });
     co_return exit_code::ok;
 }
 

@@ -13,7 +13,7 @@ asio::awaitable<int> run_status(session& s) {
     auto op = s.ray().get_cluster_status();
     const auto status = co_await std::move(op);
     // print() adds nothing to the text: `ray status` ends it with one newline.
-    s.print(status.raw, [&] { return status.text + "\n"; });
+    s.print(*status.raw, [&] { return status.text + "\n"; });
     co_return exit_code::ok;
 }
 
