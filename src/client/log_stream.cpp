@@ -5,7 +5,6 @@
 #include "client/log_channel.hpp"
 #include "client/tail_driver.hpp"
 
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
