@@ -89,7 +89,6 @@ client_error missing(const std::shared_ptr<client_impl>& impl, const std::string
 struct follow_start {
     std::unique_ptr<core::log_target> target;
     core::target_state initial{};
-    bool check_by_opening = false;  ///< nothing was asked: the first connection is the check
 };
 
 asio::awaitable<follow_start> prepare_follow(client& ray, std::shared_ptr<client_impl> impl, log_target target,
@@ -101,7 +100,6 @@ asio::awaitable<follow_start> prepare_follow(client& ray, std::shared_ptr<client
                 // The WebSocket's upgrade checks the job (404 / 400), as client::tail_job_logs.
                 start.target = std::make_unique<core::job_log_target>(target.id());
                 start.initial = core::target_state{false, false};
-                start.check_by_opening = true;
                 break;
             }
             auto check = log_job(ray, impl, target.id(), {});
@@ -281,7 +279,7 @@ asio::awaitable<log_stream> client::follow_log(log_target target, log_options op
         const auto text = co_await std::move(read);
         settings.start_offset = core::start_of_last_lines(text, static_cast<std::uint64_t>(options.lines));
     }
-    if (start.check_by_opening) {
+    if (check_by_opening) {
         auto open = detail::start_tail_once_open(impl, std::move(start.target), settings, start.initial);
         co_return co_await std::move(open);
     }
